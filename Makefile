@@ -1,0 +1,32 @@
+# amiaudit — make targets a newcomer guesses.
+GO       ?= go
+BIN      ?= bin/amiaudit
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+
+.PHONY: all build test lint bench demo generate fmt clean
+
+all: build
+
+build: ## build bin/amiaudit
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/amiaudit
+
+demo: ## audit the built-in example organization
+	$(GO) run ./cmd/amiaudit demo
+
+test: ## run every test: Go and Rego
+	$(GO) test ./...
+
+lint: ## gofmt, go vet, staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+
+bench: ## benchmarks (evaluation of 100,000 AMIs / 300,000 snapshots, …)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./...
+
+generate: ## regenerate schema/snapshot.schema.json
+	$(GO) generate ./...
+
+clean:
+	rm -rf bin

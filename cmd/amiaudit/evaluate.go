@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/report"
+	"github.com/amiaudit/amiaudit/rules"
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// reportFlags are the flags of every command that evaluates and reports.
+type reportFlags struct {
+	format   string
+	output   string
+	failOn   string
+	config   string
+	policies []string
+}
+
+func (f *reportFlags) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.format, "format", "f", "", "report format: "+strings.Join(report.Formats(), ", ")+" (default table, or from the --output file's extension)")
+	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file, atomically (default stdout)")
+	fs.StringVar(&f.failOn, "fail-on", "high", "exit 1 when an unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
+	fs.StringVarP(&f.config, "config", "c", "", "configuration file (YAML): trusted accounts, organizations and OUs, thresholds, waivers")
+	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules, added to the built-in ones; repeatable")
+}
+
+// prepared is what every evaluating command needs before it reads AWS or a snapshot.
+type prepared struct {
+	flags  *reportFlags
+	format string
+	failOn finding.Severity // "" for none
+	cfg    *rules.Config
+	engine *rules.Engine
+}
+
+// prepare validates the report flags and loads the configuration and the
+// policies, so that usage errors surface before any slow work.
+func (f *reportFlags) prepare(ctx context.Context) (*prepared, error) {
+	p := &prepared{flags: f, format: f.format}
+	if p.format == "" {
+		p.format = "table"
+		if f.output != "" {
+			if inferred, ok := report.FormatForPath(f.output); ok {
+				p.format = inferred
+			}
+		}
+	}
+	if _, err := report.New(p.format, report.Options{}); err != nil {
+		return nil, usageError(fmt.Errorf("--format: %w", err))
+	}
+	if !strings.EqualFold(f.failOn, "none") {
+		sev, err := finding.ParseSeverity(f.failOn)
+		if err != nil {
+			return nil, usageError(fmt.Errorf("--fail-on: %w", err))
+		}
+		p.failOn = sev
+	}
+	p.cfg = rules.DefaultConfig()
+	if f.config != "" {
+		cfg, err := rules.LoadConfig(f.config)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		p.cfg = cfg
+	}
+	engine, err := rules.Load(ctx, f.policies...)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	p.engine = engine
+	known := map[string]bool{}
+	for _, r := range engine.Rules() {
+		known[r.ID] = true
+	}
+	if err := p.cfg.CheckRules(f.config, known); err != nil {
+		return nil, usageError(err)
+	}
+	return p, nil
+}
+
+// audit evaluates a snapshot and writes the report; it returns the exit error
+// for findings at or above --fail-on.
+func (p *prepared) audit(ctx context.Context, e *env, doc *snapshot.Document, docSHA string) error {
+	a, err := p.engine.Audit(ctx, doc, docSHA, p.cfg, e.now(), toolVersion())
+	if err != nil {
+		var pe *rules.PolicyError
+		if errors.As(err, &pe) {
+			return usageError(err)
+		}
+		return err
+	}
+	for _, u := range a.Waivers {
+		w := u.Waiver
+		switch {
+		case u.Expired && u.Matched > 0:
+			e.log.Warn("waiver has expired and no longer applies", "waiver", u.Index, "rule", w.Rule, "resource", w.Resource, "expires", w.Expires, "findings", u.Matched)
+		case u.Matched == 0:
+			e.log.Warn("waiver matches no finding", "waiver", u.Index, "rule", w.Rule, "resource", w.Resource)
+		}
+	}
+	if err := p.write(e, a.Report); err != nil {
+		return err
+	}
+	if p.failOn != "" && a.Report.FailsAt(p.failOn) {
+		return &exitError{code: exitFindings, err: fmt.Errorf("findings at or above %s", p.failOn)}
+	}
+	return nil
+}
+
+func (p *prepared) write(e *env, r *finding.Report) error {
+	toStdout := p.flags.output == "" || p.flags.output == "-"
+	opts := report.Options{}
+	if toStdout {
+		opts.Color = colorWanted(e.stdoutTerminal)
+		opts.Width = terminalWidth(e.stdout)
+	}
+	w, err := report.New(p.format, opts)
+	if err != nil {
+		return usageError(err)
+	}
+	if toStdout {
+		return w.Write(e.stdout, r)
+	}
+	if err := report.WriteFileAtomic(p.flags.output, func(out io.Writer) error { return w.Write(out, r) }); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	e.log.Info("report written", "file", p.flags.output, "format", p.format, "findings", len(r.Findings))
+	return nil
+}
+
+// readSnapshot reads and strictly decodes a snapshot file, returning it with
+// the sha256 of its bytes.
+func readSnapshot(name string, stdin io.Reader) (*snapshot.Document, string, error) {
+	var data []byte
+	var err error
+	if name == "-" {
+		data, err = io.ReadAll(stdin)
+		name = "<stdin>"
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return nil, "", usageError(fmt.Errorf("read snapshot: %w", err))
+	}
+	doc, err := snapshot.Decode(name, data)
+	if err != nil {
+		return nil, "", usageError(err)
+	}
+	sum := sha256.Sum256(data)
+	return doc, hex.EncodeToString(sum[:]), nil
+}
+
+func newEvaluateCommand(e *env) *cobra.Command {
+	var f reportFlags
+	cmd := &cobra.Command{
+		Use:   "evaluate SNAPSHOT",
+		Short: "Evaluate a snapshot offline and report findings (the linter)",
+		Long: `Evaluate a snapshot document (written by 'amiaudit collect') against the
+built-in rules and any --policy directories, and report the findings.
+
+Nothing here calls AWS: the same snapshot gives the same findings on any
+machine, at any later time. Age-based rules measure against the snapshot's
+collected_at; waivers expire against the current time (or SOURCE_DATE_EPOCH).
+
+Use - to read the snapshot from standard input.
+
+Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
+2 usage, configuration, policy or input error.`,
+		Example: `  amiaudit evaluate snapshot.json
+  amiaudit evaluate snapshot.json --config amiaudit.yaml --format json --output report.json
+  amiaudit evaluate snapshot.json --policy ./our-rules --fail-on critical
+  gunzip -c snapshot.json.gz | amiaudit evaluate -`,
+		Args: exactArgs(1, "a snapshot file (or - for stdin)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			p, err := f.prepare(ctx)
+			if err != nil {
+				return err
+			}
+			doc, sum, err := readSnapshot(args[0], e.stdin)
+			if err != nil {
+				return err
+			}
+			e.log.Debug("snapshot read", "file", args[0], "images", len(doc.Images), "snapshots", len(doc.Snapshots), "keys", len(doc.Keys))
+			return p.audit(ctx, e, doc, sum)
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}
+
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError(fmt.Errorf("%s expects %s, got %d arguments", cmd.CommandPath(), what, len(args)))
+		}
+		return nil
+	}
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of the interface contract.
+const (
+	exitOK         = 0
+	exitFindings   = 1
+	exitUsage      = 2
+	exitIncomplete = 3
+)
+
+// version is set at build time (-ldflags "-X main.version=v1.2.3"); otherwise
+// it comes from the module build info.
+var version = ""
+
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// exitError carries an exit code up to run.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageError(err error) error      { return &exitError{code: exitUsage, err: err} }
+func incompleteError(err error) error { return &exitError{code: exitIncomplete, err: err} }
+
+// env is what a command needs from the outside world, injectable for tests.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	now    func() time.Time
+	log    *slog.Logger
+	// stdoutTerminal is true when stdout is an interactive terminal.
+	stdoutTerminal bool
+	stderrTerminal bool
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: clock()}
+	e.stdoutTerminal = isTerminal(stdout)
+	e.stderrTerminal = isTerminal(stderr)
+	root := newRootCommand(e)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.code == exitFindings {
+			return exitFindings
+		}
+		fmt.Fprintf(stderr, "amiaudit: %v\n", ee.err)
+		return ee.code
+	}
+	// Cobra's own errors: unknown command or flag, wrong number of arguments.
+	fmt.Fprintf(stderr, "amiaudit: %v\nRun 'amiaudit --help' for usage.\n", err)
+	return exitUsage
+}
+
+// clock returns the time source. SOURCE_DATE_EPOCH (the reproducible-builds
+// convention) pins it, so that reports and waiver expiry can be reproduced.
+func clock() func() time.Time {
+	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
+			t := time.Unix(secs, 0).UTC()
+			return func() time.Time { return t }
+		}
+	}
+	return func() time.Time { return time.Now().UTC() }
+}
+
+func newRootCommand(e *env) *cobra.Command {
+	var verbose, quiet bool
+	root := &cobra.Command{
+		Use:   "amiaudit",
+		Short: "Audit and lint the sharing posture of Amazon Machine Images",
+		Long: `amiaudit audits who can launch, copy and decrypt your Amazon Machine Images.
+
+It collects AMIs, their launch permissions and block devices, EBS snapshots and
+their createVolumePermission, the KMS keys behind them, and the account-region
+settings (block public access, Allowed AMIs) into a snapshot document; evaluates
+Rego policies over it; and reports findings as a table, JSON or SARIF.
+
+Evaluation never calls AWS, so a snapshot can be re-evaluated offline, later,
+with the same result.`,
+		Example: `  # Audit a saved snapshot (no AWS access needed)
+  amiaudit evaluate examples/snapshot.json
+
+  # The same, as SARIF for code scanning, failing only on critical findings
+  amiaudit evaluate snapshot.json --format sarif --output amiaudit.sarif --fail-on critical
+
+  # List the rules
+  amiaudit rules`,
+		Version:       toolVersion(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			level := slog.LevelInfo
+			switch {
+			case verbose:
+				level = slog.LevelDebug
+			case quiet:
+				level = slog.LevelError
+			}
+			e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: dropTime}))
+		},
+	}
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what amiaudit does, to stderr")
+	root.PersistentFlags().BoolVarP(&quiet, "quiet", "q", false, "log only errors")
+	root.SetVersionTemplate("amiaudit {{.Version}}\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	root.AddCommand(
+		newEvaluateCommand(e),
+		newDemoCommand(e),
+		newRulesCommand(e),
+		newVersionCommand(),
+	)
+	return root
+}
+
+func dropTime(_ []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
+}
+
+func newVersionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "amiaudit %s\n", toolVersion())
+			return nil
+		},
+	}
+}

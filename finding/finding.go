@@ -1,0 +1,228 @@
+// Package finding holds the types that flow from the rules engine to the
+// report writers: rules, findings and the report itself. It is the second seam
+// of the design (the snapshot is the first) and depends on nothing else.
+package finding
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Severity is a finding's severity, in AWS Security Hub's words.
+type Severity string
+
+// The severity scale, highest first.
+const (
+	Critical Severity = "critical"
+	High     Severity = "high"
+	Medium   Severity = "medium"
+	Low      Severity = "low"
+	Info     Severity = "info"
+)
+
+// Severities lists the scale from the highest to the lowest.
+var Severities = []Severity{Critical, High, Medium, Low, Info}
+
+// Rank orders severities: critical is 4, info is 0, anything else -1.
+func (s Severity) Rank() int {
+	switch s {
+	case Critical:
+		return 4
+	case High:
+		return 3
+	case Medium:
+		return 2
+	case Low:
+		return 1
+	case Info:
+		return 0
+	}
+	return -1
+}
+
+// SecuritySeverity is the SARIF properties.security-severity score of the rules catalogue.
+func (s Severity) SecuritySeverity() string {
+	switch s {
+	case Critical:
+		return "9.5"
+	case High:
+		return "8.0"
+	case Medium:
+		return "5.5"
+	case Low:
+		return "3.0"
+	}
+	return "0.0"
+}
+
+// ParseSeverity reads a severity name, case-insensitively.
+func ParseSeverity(s string) (Severity, error) {
+	sev := Severity(strings.ToLower(strings.TrimSpace(s)))
+	if sev.Rank() < 0 {
+		return "", fmt.Errorf("unknown severity %q: expected one of critical, high, medium, low, info", s)
+	}
+	return sev, nil
+}
+
+// Rule is a loaded rule's metadata, read from its Rego # METADATA annotations.
+type Rule struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Severity    Severity `json:"severity"`
+	Description string   `json:"description"`
+	Remediation string   `json:"remediation"`
+	References  []string `json:"references,omitempty"`
+	Deprecated  bool     `json:"deprecated,omitempty"`
+	// Package is the Rego package that implements the rule.
+	Package string `json:"package"`
+	// Source is the policy file, for built-in rules a path inside the binary.
+	Source string `json:"source"`
+}
+
+// Resource identifies what a finding is about. The ARN is its identity.
+type Resource struct {
+	// Type is ami, snapshot, kms-key, account-region or scope.
+	Type    string `json:"type"`
+	ID      string `json:"id"`
+	ARN     string `json:"arn"`
+	Account string `json:"account"`
+	Region  string `json:"region"`
+}
+
+// Location points at the source of a proposed change (a Terraform plan resource).
+type Location struct {
+	File    string `json:"file"`
+	Address string `json:"address"`
+}
+
+// Waiver states.
+const (
+	WaiverActive  = "active"
+	WaiverExpired = "expired"
+)
+
+// AppliedWaiver is the configuration waiver that matched a finding. An expired
+// one is kept on the finding so that the report says why it no longer applies.
+type AppliedWaiver struct {
+	Status     string `json:"status"`
+	Rule       string `json:"rule"`
+	Resource   string `json:"resource"`
+	Reason     string `json:"reason"`
+	ApprovedBy string `json:"approved_by"`
+	Expires    string `json:"expires,omitempty"`
+}
+
+// Finding is one rule firing on one resource.
+type Finding struct {
+	RuleID      string         `json:"rule_id"`
+	Severity    Severity       `json:"severity"`
+	Title       string         `json:"title"`
+	Message     string         `json:"message"`
+	Resource    Resource       `json:"resource"`
+	Evidence    map[string]any `json:"evidence"`
+	Remediation string         `json:"remediation"`
+	Location    *Location      `json:"location,omitempty"`
+	Waiver      *AppliedWaiver `json:"waiver"`
+}
+
+// Waived reports whether an active waiver covers the finding.
+func (f *Finding) Waived() bool {
+	return f.Waiver != nil && f.Waiver.Status == WaiverActive
+}
+
+// Sort orders findings as the report contract requires: severity (critical
+// first), then rule ID, then resource ARN; message breaks remaining ties so
+// that the order is total.
+func Sort(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
+			return ra > rb
+		}
+		if a.RuleID != b.RuleID {
+			return a.RuleID < b.RuleID
+		}
+		if a.Resource.ARN != b.Resource.ARN {
+			return a.Resource.ARN < b.Resource.ARN
+		}
+		return a.Message < b.Message
+	})
+}
+
+// Summary counts unwaived findings per severity, and waived ones apart.
+type Summary struct {
+	Critical int `json:"critical"`
+	High     int `json:"high"`
+	Medium   int `json:"medium"`
+	Low      int `json:"low"`
+	Info     int `json:"info"`
+	Waived   int `json:"waived"`
+}
+
+// Summarize counts findings.
+func Summarize(fs []Finding) Summary {
+	var s Summary
+	for i := range fs {
+		f := &fs[i]
+		if f.Waived() {
+			s.Waived++
+			continue
+		}
+		switch f.Severity {
+		case Critical:
+			s.Critical++
+		case High:
+			s.High++
+		case Medium:
+			s.Medium++
+		case Low:
+			s.Low++
+		case Info:
+			s.Info++
+		}
+	}
+	return s
+}
+
+// Tool identifies amiaudit in a report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// SnapshotInfo describes the snapshot a report was computed from.
+type SnapshotInfo struct {
+	SHA256      string    `json:"sha256"`
+	CollectedAt time.Time `json:"collected_at"`
+	Accounts    []string  `json:"accounts"`
+	Regions     []string  `json:"regions"`
+}
+
+// ReportSchemaVersion is the version of the JSON report.
+const ReportSchemaVersion = "1"
+
+// Report is everything a report writer needs. Its JSON form is the JSON report
+// of the interface contract; Rules feeds SARIF's tool.driver.rules.
+type Report struct {
+	SchemaVersion string       `json:"schema_version"`
+	Tool          Tool         `json:"tool"`
+	GeneratedAt   time.Time    `json:"generated_at"`
+	Snapshot      SnapshotInfo `json:"snapshot"`
+	PolicyDigest  string       `json:"policy_digest"`
+	Summary       Summary      `json:"summary"`
+	Findings      []Finding    `json:"findings"`
+	// Rules are every loaded rule, sorted by ID.
+	Rules []Rule `json:"-"`
+}
+
+// FailsAt reports whether any unwaived finding is at or above the threshold.
+func (r *Report) FailsAt(threshold Severity) bool {
+	for i := range r.Findings {
+		if !r.Findings[i].Waived() && r.Findings[i].Severity.Rank() >= threshold.Rank() {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,18 @@
+package amiaudit.rules.snapshot.credentials_metadata_test
+
+import data.amiaudit.rules.snapshot.credentials_metadata as rule
+import data.amiaudit.testing as t
+
+test_password_in_description_fires if {
+	doc := {"snapshots": [t.snapshot("snap-0a", {"description": concat("", ["db backup password=", "Tr0ub4dor&3xyz"])})]}
+	fs := rule.findings with input as t.prepare(doc)
+	count(fs) == 1
+	some f in fs
+	f.evidence.detector == "password-assignment"
+	not contains(f.message, "Tr0ub4dor&3xyz")
+}
+
+test_clean_description_does_not_fire if {
+	doc := {"snapshots": [t.snapshot("snap-0a", {"description": "Created by CreateImage(i-0123456789abcdef0) for ami-0123456789abcdef0 from vol-0123"})]}
+	count(rule.findings) == 0 with input as t.prepare(doc)
+}

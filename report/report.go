@@ -1,0 +1,84 @@
+// Package report renders a finding.Report for its three audiences: a table for
+// people at a terminal, the JSON report for scripts and CI gates, and SARIF for
+// code scanning dashboards. Writers are pure: they only turn a report into bytes,
+// so the same report always gives the same output.
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/amiaudit/amiaudit/finding"
+)
+
+// Writer renders a report in one format.
+type Writer interface {
+	Write(w io.Writer, r *finding.Report) error
+}
+
+// Options tune the human-oriented output. Machine formats ignore them, so that
+// JSON and SARIF never depend on the terminal they happen to be written from.
+type Options struct {
+	// Color enables ANSI colours in the table.
+	Color bool
+	// Width is the terminal width in columns, 0 when unknown.
+	Width int
+}
+
+// Format names, as accepted by --format.
+const (
+	FormatTable = "table"
+	FormatJSON  = "json"
+	FormatSARIF = "sarif"
+)
+
+// formats is ordered as the names should appear in help and error messages.
+var formats = []struct {
+	name string
+	new  func(Options) Writer
+}{
+	{FormatTable, func(o Options) Writer { return &tableWriter{opts: o} }},
+	{FormatJSON, func(Options) Writer { return jsonWriter{} }},
+	{FormatSARIF, func(Options) Writer { return sarifWriter{} }},
+}
+
+// Formats lists the format names New accepts.
+func Formats() []string {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = f.name
+	}
+	return names
+}
+
+// New returns the writer for a format name.
+func New(format string, opts Options) (Writer, error) {
+	name := strings.ToLower(strings.TrimSpace(format))
+	for _, f := range formats {
+		if f.name == name {
+			return f.new(opts), nil
+		}
+	}
+	return nil, fmt.Errorf("unknown report format %q: expected one of %s", format, strings.Join(Formats(), ", "))
+}
+
+// FormatForPath guesses a format from an output file name, so that
+// --output results.sarif needs no --format.
+func FormatForPath(path string) (string, bool) {
+	base := strings.ToLower(filepath.Base(path))
+	switch {
+	// Checked before .json: a .sarif.json file is SARIF.
+	case strings.HasSuffix(base, ".sarif.json"), strings.HasSuffix(base, ".sarif"):
+		return FormatSARIF, true
+	case strings.HasSuffix(base, ".json"):
+		return FormatJSON, true
+	case strings.HasSuffix(base, ".txt"):
+		return FormatTable, true
+	}
+	return "", false
+}
+
+var errNilReport = errors.New("write report: nil report")

@@ -1,0 +1,468 @@
+package report
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/amiaudit/amiaudit/finding"
+)
+
+// sarifSchemaEnv overrides where the official SARIF schema is read from.
+const sarifSchemaEnv = "AMIAUDIT_SARIF_SCHEMA"
+
+func sarifSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	path := os.Getenv(sarifSchemaEnv)
+	if path == "" {
+		path = filepath.Join("..", "..", "shared", "schemas", "sarif-schema-2.1.0.json")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		// Not a skip: without the schema the SARIF contract is unchecked.
+		t.Fatalf("cannot read the SARIF 2.1.0 schema (set %s to its path): %v", sarifSchemaEnv, err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	c := jsonschema.NewCompiler()
+	const url = "file:///sarif-schema-2.1.0.json"
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile(url)
+	if err != nil {
+		t.Fatalf("compile %s: %v", path, err)
+	}
+	return sch
+}
+
+// sarifCases are reports that stress the writer: the fixture, nothing at all,
+// and findings whose rule was never loaded or whose resource lacks an ARN.
+func sarifCases() map[string]*finding.Report {
+	unknown := testReport()
+	unknown.Rules = nil
+	unknown.Findings = append(unknown.Findings, finding.Finding{
+		RuleID: "SCAN-001", Severity: finding.High,
+		Message:  "Could not call ec2:DescribeImages in 444455556666/ap-south-2: AccessDenied.",
+		Resource: finding.Resource{Type: "scope", ID: "444455556666/ap-south-2", Account: accountB, Region: "ap-south-2"},
+	}, finding.Finding{
+		RuleID: "CUSTOM-1", Severity: "unheard-of",
+		Resource: finding.Resource{Type: "ami"},
+		Location: &finding.Location{File: "/abs/dir with space/plan.json"},
+	})
+	return map[string]*finding.Report{
+		"fixture":       testReport(),
+		"empty":         {},
+		"unknown rules": unknown,
+	}
+}
+
+func TestSARIFValidatesAgainstSchema(t *testing.T) {
+	sch := sarifSchema(t)
+	for name, r := range sarifCases() {
+		t.Run(name, func(t *testing.T) {
+			out := render(t, FormatSARIF, Options{}, r)
+			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sch.Validate(inst); err != nil {
+				t.Fatalf("SARIF output does not validate:\n%#v\n%s", err, out)
+			}
+		})
+	}
+}
+
+// The parts of SARIF that GitHub code scanning reads.
+type sarifDoc struct {
+	Version string `json:"version"`
+	Runs    []struct {
+		Tool struct {
+			Driver struct {
+				Name    string `json:"name"`
+				Version string `json:"version"`
+				Rules   []struct {
+					ID                   string `json:"id"`
+					Name                 string `json:"name"`
+					HelpURI              string `json:"helpUri"`
+					DefaultConfiguration struct {
+						Level string `json:"level"`
+					} `json:"defaultConfiguration"`
+					Help struct {
+						Text     string `json:"text"`
+						Markdown string `json:"markdown"`
+					} `json:"help"`
+					Properties struct {
+						SecuritySeverity any      `json:"security-severity"`
+						Tags             []string `json:"tags"`
+					} `json:"properties"`
+				} `json:"rules"`
+			} `json:"driver"`
+		} `json:"tool"`
+		Results []struct {
+			RuleID    string `json:"ruleId"`
+			RuleIndex *int   `json:"ruleIndex"`
+			Level     string `json:"level"`
+			Message   struct {
+				Text string `json:"text"`
+			} `json:"message"`
+			Locations []struct {
+				PhysicalLocation *struct {
+					ArtifactLocation struct {
+						URI string `json:"uri"`
+					} `json:"artifactLocation"`
+					Region struct {
+						StartLine int `json:"startLine"`
+					} `json:"region"`
+				} `json:"physicalLocation"`
+				LogicalLocations []struct {
+					Name               string `json:"name"`
+					FullyQualifiedName string `json:"fullyQualifiedName"`
+					Kind               string `json:"kind"`
+				} `json:"logicalLocations"`
+			} `json:"locations"`
+			PartialFingerprints map[string]string `json:"partialFingerprints"`
+			Suppressions        []struct {
+				Kind          string `json:"kind"`
+				Status        string `json:"status"`
+				Justification string `json:"justification"`
+			} `json:"suppressions"`
+			Properties map[string]any `json:"properties"`
+		} `json:"results"`
+	} `json:"runs"`
+}
+
+func decodeSARIF(t *testing.T, r *finding.Report) sarifDoc {
+	t.Helper()
+	var doc sarifDoc
+	if err := json.Unmarshal(render(t, FormatSARIF, Options{}, r), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Version != "2.1.0" || len(doc.Runs) != 1 {
+		t.Fatalf("version %q with %d runs, want 2.1.0 with one run", doc.Version, len(doc.Runs))
+	}
+	return doc
+}
+
+func TestSARIFCodeScanningExpectations(t *testing.T) {
+	for name, r := range sarifCases() {
+		t.Run(name, func(t *testing.T) {
+			run := decodeSARIF(t, r).Runs[0]
+			if run.Tool.Driver.Name != "amiaudit" {
+				t.Errorf("driver name %q", run.Tool.Driver.Name)
+			}
+			ids := map[string]int{}
+			for i, rule := range run.Tool.Driver.Rules {
+				if _, dup := ids[rule.ID]; dup {
+					t.Errorf("rule %s listed twice", rule.ID)
+				}
+				ids[rule.ID] = i
+				s, ok := rule.Properties.SecuritySeverity.(string)
+				if !ok {
+					t.Errorf("rule %s: security-severity %#v is not a string", rule.ID, rule.Properties.SecuritySeverity)
+					continue
+				}
+				if v, err := strconv.ParseFloat(s, 64); err != nil || v < 0 || v > 10 {
+					t.Errorf("rule %s: security-severity %q is not a number in [0, 10]", rule.ID, s)
+				}
+				if !slices.Contains(rule.Properties.Tags, "security") {
+					t.Errorf("rule %s: tags %v lack security", rule.ID, rule.Properties.Tags)
+				}
+			}
+			for i, res := range run.Results {
+				idx, ok := ids[res.RuleID]
+				if !ok {
+					t.Errorf("result %d: ruleId %q is not in driver.rules", i, res.RuleID)
+				}
+				if res.RuleIndex == nil || *res.RuleIndex != idx {
+					t.Errorf("result %d: ruleIndex %v, want %d", i, res.RuleIndex, idx)
+				}
+				if len(res.Locations) == 0 {
+					t.Errorf("result %d (%s) has no location", i, res.RuleID)
+				}
+				if res.Message.Text == "" {
+					t.Errorf("result %d (%s) has no message text", i, res.RuleID)
+				}
+				if res.PartialFingerprints[fingerprintKey] == "" {
+					t.Errorf("result %d (%s) has no %s fingerprint", i, res.RuleID, fingerprintKey)
+				}
+			}
+		})
+	}
+}
+
+func TestSARIFRules(t *testing.T) {
+	r := testReport()
+	driver := decodeSARIF(t, r).Runs[0].Tool.Driver
+	if driver.Version != "0.4.0" {
+		t.Errorf("driver version %q", driver.Version)
+	}
+	// Every loaded rule, in the loaded order, fired or not.
+	var got, want []string
+	for _, rule := range driver.Rules {
+		got = append(got, rule.ID)
+	}
+	for _, rule := range r.Rules {
+		want = append(want, rule.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("rules %v, want %v", got, want)
+	}
+	byID := map[string]int{}
+	for i, rule := range driver.Rules {
+		byID[rule.ID] = i
+	}
+	ami001 := driver.Rules[byID["AMI-001"]]
+	if ami001.Name != "AMIIsPublic" {
+		t.Errorf("name %q, want AMIIsPublic", ami001.Name)
+	}
+	if ami001.HelpURI != r.Rules[1].References[0] {
+		t.Errorf("helpUri %q, want the first reference", ami001.HelpURI)
+	}
+	if ami001.Help.Text == "" || ami001.Help.Markdown == "" {
+		t.Error("help must have text and markdown")
+	}
+	if got := driver.Rules[byID["AMI-002"]].HelpURI; got != "" {
+		t.Errorf("helpUri %q for a rule without references", got)
+	}
+	for id, tags := range map[string][]string{
+		"AMI-001":  {"security", "ami", "critical"},
+		"SNAP-002": {"security", "snapshot", "high"},
+		"KMS-003":  {"security", "kms", "medium"},
+		"ACCT-003": {"security", "account", "low"},
+		"GATE-001": {"security", "gate", "high"},
+	} {
+		if got := driver.Rules[byID[id]].Properties.Tags; !slices.Equal(got, tags) {
+			t.Errorf("%s tags %v, want %v", id, got, tags)
+		}
+	}
+	if got := driver.Rules[byID["SNAP-001"]].Properties.SecuritySeverity; got != "9.5" {
+		t.Errorf("SNAP-001 security-severity %v, want 9.5", got)
+	}
+}
+
+func TestSARIFLevels(t *testing.T) {
+	want := map[finding.Severity]string{
+		finding.Critical: "error", finding.High: "error", finding.Medium: "warning",
+		finding.Low: "note", finding.Info: "note",
+	}
+	r := testReport()
+	run := decodeSARIF(t, r).Runs[0]
+	for i, res := range run.Results {
+		if sev := r.Findings[i].Severity; res.Level != want[sev] {
+			t.Errorf("%s (%s): level %q, want %q", res.RuleID, sev, res.Level, want[sev])
+		}
+		if res.Properties["severity"] != string(r.Findings[i].Severity) {
+			t.Errorf("%s: properties.severity %v", res.RuleID, res.Properties["severity"])
+		}
+	}
+	for _, rule := range run.Tool.Driver.Rules {
+		for _, loaded := range r.Rules {
+			if loaded.ID == rule.ID && rule.DefaultConfiguration.Level != want[loaded.Severity] {
+				t.Errorf("%s: default level %q, want %q", rule.ID, rule.DefaultConfiguration.Level, want[loaded.Severity])
+			}
+		}
+	}
+}
+
+func TestSARIFWaivers(t *testing.T) {
+	r := testReport()
+	run := decodeSARIF(t, r).Runs[0]
+	var waived, expired int
+	for i, res := range run.Results {
+		f := r.Findings[i]
+		switch {
+		case f.Waived():
+			waived++
+			want := "Vendor build account under contract VND-123 (approved by secops@example.com, expires 2027-03-31)"
+			if len(res.Suppressions) != 1 || res.Suppressions[0].Kind != "external" ||
+				res.Suppressions[0].Status != "accepted" || res.Suppressions[0].Justification != want {
+				t.Errorf("%s: suppressions %+v", res.RuleID, res.Suppressions)
+			}
+		case f.Waiver != nil:
+			expired++
+			if len(res.Suppressions) != 0 {
+				t.Errorf("%s: an expired waiver must not suppress: %+v", res.RuleID, res.Suppressions)
+			}
+			if res.Properties["waiver"] == nil {
+				t.Errorf("%s: the expired waiver should be kept in properties", res.RuleID)
+			}
+		default:
+			if len(res.Suppressions) != 0 {
+				t.Errorf("%s: unexpected suppressions", res.RuleID)
+			}
+		}
+	}
+	if waived != 1 || expired != 1 {
+		t.Fatalf("fixture has %d waived and %d expired findings, want 1 and 1", waived, expired)
+	}
+}
+
+func TestSARIFLocations(t *testing.T) {
+	r := testReport()
+	run := decodeSARIF(t, r).Runs[0]
+	for i, res := range run.Results {
+		f := r.Findings[i]
+		loc := res.Locations[0]
+		if len(loc.LogicalLocations) == 0 {
+			t.Fatalf("%s: no logical location", res.RuleID)
+		}
+		if ll := loc.LogicalLocations[0]; ll.FullyQualifiedName != f.Resource.ARN || ll.Name != f.Resource.ID || ll.Kind != f.Resource.Type {
+			t.Errorf("%s: logical location %+v, want the resource", res.RuleID, ll)
+		}
+		if f.Location == nil {
+			if loc.PhysicalLocation != nil {
+				t.Errorf("%s: physical location without a plan", res.RuleID)
+			}
+			continue
+		}
+		if loc.PhysicalLocation == nil || loc.PhysicalLocation.ArtifactLocation.URI != f.Location.File ||
+			loc.PhysicalLocation.Region.StartLine != 1 {
+			t.Errorf("%s: physical location %+v, want %s", res.RuleID, loc.PhysicalLocation, f.Location.File)
+		}
+		if len(loc.LogicalLocations) != 2 || loc.LogicalLocations[1].FullyQualifiedName != f.Location.Address {
+			t.Errorf("%s: logical locations %+v, want the plan address too", res.RuleID, loc.LogicalLocations)
+		}
+	}
+}
+
+func TestFileURI(t *testing.T) {
+	tests := map[string]string{
+		"plan.json":                  "plan.json",
+		"plans/share ami.json":       "plans/share%20ami.json",
+		"/abs/dir with space/p.json": "file:///abs/dir%20with%20space/p.json",
+		"c:odd.json":                 "./c:odd.json",
+	}
+	for in, want := range tests {
+		if got := fileURI(in); got != want {
+			t.Errorf("fileURI(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSARIFFingerprints(t *testing.T) {
+	fp := func(r *finding.Report) map[string]string {
+		out := map[string]string{}
+		for _, res := range decodeSARIF(t, r).Runs[0].Results {
+			key := res.RuleID + " " + res.Message.Text
+			if _, dup := out[key]; dup {
+				t.Fatalf("duplicate result %s", key)
+			}
+			out[key] = res.PartialFingerprints[fingerprintKey]
+		}
+		return out
+	}
+	first := fp(testReport())
+
+	// Another run: later, another tool version, findings in another order.
+	later := testReport()
+	later.GeneratedAt = later.GeneratedAt.Add(24 * 3600e9)
+	later.Tool.Version = "0.5.0"
+	slices.Reverse(later.Findings)
+	if second := fp(later); !mapsEqual(first, second) {
+		t.Errorf("fingerprints changed between runs:\n%v\n%v", first, second)
+	}
+
+	// Pinned: changing the formula must change fingerprintKey too.
+	f := testReport().Findings[0]
+	sum := sha256.Sum256([]byte(f.RuleID + "\x00" + f.Resource.ARN + "\x00" + f.Message))
+	if got := first[f.RuleID+" "+f.Message]; got != hex.EncodeToString(sum[:]) {
+		t.Errorf("fingerprint %s, want sha256(rule \\0 arn \\0 message)", got)
+	}
+
+	// Two firings of one rule on one resource stay apart.
+	twice := testReport()
+	again := twice.Findings[0]
+	again.Message = "AMI ami-0a1b2c3d4e5f60718 is public in another way."
+	twice.Findings = append(twice.Findings, again)
+	seen := map[string]bool{}
+	for _, v := range fp(twice) {
+		if seen[v] {
+			t.Errorf("fingerprint %s used twice", v)
+		}
+		seen[v] = true
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSARIFRuleForUnloadedRule(t *testing.T) {
+	r := sarifCases()["unknown rules"]
+	driver := decodeSARIF(t, r).Runs[0].Tool.Driver
+	var ids []string
+	for _, rule := range driver.Rules {
+		ids = append(ids, rule.ID)
+	}
+	// In order of first appearance, once each.
+	want := []string{}
+	seen := map[string]bool{}
+	for _, f := range r.Findings {
+		if !seen[f.RuleID] {
+			seen[f.RuleID] = true
+			want = append(want, f.RuleID)
+		}
+	}
+	if !slices.Equal(ids, want) {
+		t.Errorf("rules %v, want %v", ids, want)
+	}
+	if fmt.Sprint(driver.Rules[len(driver.Rules)-1].Properties.SecuritySeverity) != "0.0" {
+		t.Error("an unknown severity should score 0.0")
+	}
+}
+
+func TestRuleName(t *testing.T) {
+	tests := []struct{ id, title, want string }{
+		{"AMI-001", "AMI is public", "AMIIsPublic"},
+		{"KMS-001", "Key policy allows Principal \"*\"", "KeyPolicyAllowsPrincipal"},
+		{"SCAN-001", "", "SCAN001"},
+		{"X-1", "über-wide scan", "ÜberWideScan"},
+	}
+	for _, tt := range tests {
+		if got := ruleName(finding.Rule{ID: tt.id, Title: tt.title}); got != tt.want {
+			t.Errorf("ruleName(%q) = %q, want %q", tt.title, got, tt.want)
+		}
+	}
+}
+
+// Guards the guard: the schema must reject what go-sarif writes on its own for
+// a bare suppression (null location and guid), which is why the writer
+// encodes suppressions itself, and must check formats.
+func TestSARIFSchemaRejectsInvalid(t *testing.T) {
+	sch := sarifSchema(t)
+	for name, doc := range map[string]string{
+		"null suppression fields": `{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [
+			{"message": {"text": "m"}, "suppressions": [{"kind": "external", "status": null, "location": null, "guid": null, "justification": null}]}]}]}`,
+		"bad uri":   `{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x", "informationUri": "not a uri"}}, "results": []}]}`,
+		"bad level": `{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"message": {"text": "m"}, "level": "critical"}]}]}`,
+	} {
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader([]byte(doc)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sch.Validate(inst) == nil {
+			t.Errorf("%s: the schema accepted an invalid document", name)
+		}
+	}
+}

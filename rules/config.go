@@ -1,0 +1,230 @@
+package rules
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gobwas/glob"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the user's configuration file (--config): who is trusted, the
+// thresholds of the rules, and waivers.
+type Config struct {
+	// TrustedAccounts are 12-digit account IDs trusted besides the scanned organization's members.
+	TrustedAccounts []string `yaml:"trusted_accounts" json:"trusted_accounts"`
+	// TrustedOrganizations are organization IDs (o-…) whose accounts and OUs are trusted.
+	TrustedOrganizations []string `yaml:"trusted_organizations" json:"trusted_organizations"`
+	// TrustedOUs are OU ARNs (or OU IDs, ou-…) that are trusted.
+	TrustedOUs []string `yaml:"trusted_ous" json:"trusted_ous"`
+	// MaxSharedImageAgeDays is AMI-009's limit (default 365).
+	MaxSharedImageAgeDays int `yaml:"max_shared_image_age_days" json:"max_shared_image_age_days"`
+	// Waivers accept known findings.
+	Waivers []Waiver `yaml:"waivers" json:"waivers"`
+}
+
+// Waiver accepts the findings of one rule on the resources that Resource matches.
+type Waiver struct {
+	// Rule is a rule ID (AMI-009) or * for every rule.
+	Rule string `yaml:"rule" json:"rule"`
+	// Resource is a resource ARN, or a glob over ARNs (* matches any run of
+	// characters, ? one character).
+	Resource string `yaml:"resource" json:"resource"`
+	// Reason says why the risk is accepted.
+	Reason string `yaml:"reason" json:"reason"`
+	// Expires is the last day (YYYY-MM-DD, UTC) or the RFC 3339 time the waiver
+	// applies; a waiver without it never expires.
+	Expires string `yaml:"expires,omitempty" json:"expires,omitempty"`
+	// ApprovedBy names who accepted the risk.
+	ApprovedBy string `yaml:"approved_by" json:"approved_by"`
+
+	expires time.Time // parsed Expires; zero when none
+	match   *glob.Pattern // compiled Resource
+	line    int       // where the waiver starts in the file
+}
+
+// DefaultMaxSharedImageAgeDays is AMI-009's default.
+const DefaultMaxSharedImageAgeDays = 365
+
+// ConfigError names the configuration key that is wrong.
+type ConfigError struct {
+	File string
+	Line int
+	Key  string
+	Msg  string
+}
+
+func (e *ConfigError) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Key != "" {
+		return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", loc, e.Msg)
+}
+
+// DefaultConfig is the configuration used without --config.
+func DefaultConfig() *Config {
+	return &Config{MaxSharedImageAgeDays: DefaultMaxSharedImageAgeDays}
+}
+
+// LoadConfig reads and validates a configuration file.
+func LoadConfig(file string) (*Config, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return ParseConfig(file, data)
+}
+
+var (
+	accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
+	orgIDRe     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	ouIDRe      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	ouARNRe     = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	ruleIDRe    = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]{3}$`)
+	yamlLineRe  = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)$`)
+)
+
+// ParseConfig decodes a configuration strictly (unknown keys are errors) and
+// validates every value. name is used in error messages.
+func ParseConfig(name string, data []byte) (*Config, error) {
+	cfg := DefaultConfig()
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return cfg, nil // an empty file is the default configuration
+		}
+		return nil, yamlError(name, err)
+	}
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	if err := strict.Decode(cfg); err != nil {
+		return nil, yamlError(name, err)
+	}
+	waiverLines := waiverNodeLines(&root)
+	for i := range cfg.Waivers {
+		if i < len(waiverLines) {
+			cfg.Waivers[i].line = waiverLines[i]
+		}
+	}
+	if err := cfg.validate(name); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func yamlError(name string, err error) error {
+	msg := err.Error()
+	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+		var line int
+		fmt.Sscanf(m[1], "%d", &line)
+		text := m[2]
+		if f := regexp.MustCompile(`field (\S+) not found in type \S+`).FindStringSubmatch(text); f != nil {
+			return &ConfigError{File: name, Line: line, Key: f[1], Msg: "unknown key (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, waivers; a waiver has rule, resource, reason, expires, approved_by)"}
+		}
+		return &ConfigError{File: name, Line: line, Msg: text}
+	}
+	return &ConfigError{File: name, Msg: strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// waiverNodeLines returns the line of each item of the top-level waivers list.
+func waiverNodeLines(root *yaml.Node) []int {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return nil
+	}
+	m := root.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "waivers" && m.Content[i+1].Kind == yaml.SequenceNode {
+			var lines []int
+			for _, item := range m.Content[i+1].Content {
+				lines = append(lines, item.Line)
+			}
+			return lines
+		}
+	}
+	return nil
+}
+
+func (c *Config) validate(file string) error {
+	bad := func(line int, key, format string, args ...any) error {
+		return &ConfigError{File: file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+	for i, a := range c.TrustedAccounts {
+		if !accountIDRe.MatchString(a) {
+			return bad(0, fmt.Sprintf("trusted_accounts[%d]", i), "expected a 12-digit account ID, found %q", a)
+		}
+	}
+	for i, o := range c.TrustedOrganizations {
+		if !orgIDRe.MatchString(o) {
+			return bad(0, fmt.Sprintf("trusted_organizations[%d]", i), "expected an organization ID such as o-a1b2c3d4e5, found %q", o)
+		}
+	}
+	for i, o := range c.TrustedOUs {
+		if !ouARNRe.MatchString(o) && !ouIDRe.MatchString(o) {
+			return bad(0, fmt.Sprintf("trusted_ous[%d]", i), "expected an OU ARN (arn:aws:organizations::ACCOUNT:ou/o-…/ou-…) or OU ID (ou-…), found %q", o)
+		}
+	}
+	if c.MaxSharedImageAgeDays <= 0 {
+		return bad(0, "max_shared_image_age_days", "expected a positive number of days, found %d", c.MaxSharedImageAgeDays)
+	}
+	for i := range c.Waivers {
+		w := &c.Waivers[i]
+		key := fmt.Sprintf("waivers[%d]", i)
+		switch {
+		case w.Rule == "":
+			return bad(w.line, key+".rule", "required: the rule ID to waive, such as AMI-009, or *")
+		case w.Rule != "*" && !ruleIDRe.MatchString(w.Rule):
+			return bad(w.line, key+".rule", "expected a rule ID such as AMI-009, or *, found %q", w.Rule)
+		case w.Resource == "":
+			return bad(w.line, key+".resource", "required: a resource ARN or a glob over ARNs")
+		case strings.TrimSpace(w.Reason) == "":
+			return bad(w.line, key+".reason", "required: why the risk is accepted")
+		case strings.TrimSpace(w.ApprovedBy) == "":
+			return bad(w.line, key+".approved_by", "required: who accepted the risk")
+		}
+		g, err := glob.Compile(w.Resource)
+		if err != nil {
+			return bad(w.line, key+".resource", "invalid glob %q: %v", w.Resource, err)
+		}
+		w.match = g
+		if w.Expires != "" {
+			t, err := parseExpiry(w.Expires)
+			if err != nil {
+				return bad(w.line, key+".expires", "expected a date (2027-01-31) or an RFC 3339 time, found %q", w.Expires)
+			}
+			w.expires = t
+		}
+	}
+	return nil
+}
+
+// parseExpiry reads a waiver expiry. A date means the end of that day, UTC.
+func parseExpiry(s string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t.Add(24*time.Hour - time.Nanosecond), nil
+	}
+	return time.Parse(time.RFC3339, s)
+}
+
+// CheckRules rejects waivers that name rules which are not loaded.
+func (c *Config) CheckRules(file string, known map[string]bool) error {
+	for i, w := range c.Waivers {
+		if w.Rule != "*" && !known[w.Rule] {
+			return &ConfigError{File: file, Line: w.line, Key: fmt.Sprintf("waivers[%d].rule", i), Msg: fmt.Sprintf("no loaded rule has ID %q (amiaudit rules lists them)", w.Rule)}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,431 @@
+// Package rules loads, compiles and evaluates amiaudit's Rego policies over a
+// snapshot, and turns their output into findings. It never does I/O beyond
+// reading policy files: given a snapshot and a configuration it returns findings.
+package rules
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/policies"
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// RulesPackage is the Rego package under which every rule lives, built-in or
+// user-supplied: package amiaudit.rules.<area>.<name>, with a partial set rule
+// named findings and package-scoped # METADATA.
+const RulesPackage = "amiaudit.rules"
+
+// PolicyError is a problem in a policy file: a parse or compile error, or
+// missing or wrong metadata. It names the file, line and column.
+type PolicyError struct {
+	Errors []string
+}
+
+func (e *PolicyError) Error() string {
+	if len(e.Errors) == 1 {
+		return e.Errors[0]
+	}
+	return fmt.Sprintf("%s (and %d more policy errors)", e.Errors[0], len(e.Errors)-1)
+}
+
+// Engine is a compiled policy bundle, ready to evaluate snapshots.
+type Engine struct {
+	rules    []finding.Rule
+	byID     map[string]*finding.Rule
+	packages []string // rule packages, in the order of the prepared query's bindings
+	query    rego.PreparedEvalQuery
+	digest   string
+	compiler *ast.Compiler
+}
+
+// Load reads the built-in policies and the .rego files under each user
+// directory (recursively, _test.rego files excluded), compiles them and prepares
+// the evaluation query.
+func Load(ctx context.Context, userDirs ...string) (*Engine, error) {
+	files, err := policyFiles(userDirs, false)
+	if err != nil {
+		return nil, err
+	}
+	return compile(ctx, files)
+}
+
+type policyFile struct {
+	name    string
+	content []byte
+}
+
+// policyFiles reads the built-in policies and every user directory; withTests
+// adds the _test.rego files.
+func policyFiles(userDirs []string, withTests bool) ([]policyFile, error) {
+	var files []policyFile
+	add := func(fsys fs.FS, prefix string) error {
+		return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !strings.HasSuffix(p, ".rego") {
+				return nil
+			}
+			if !withTests && strings.HasSuffix(p, "_test.rego") {
+				return nil
+			}
+			b, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return err
+			}
+			files = append(files, policyFile{name: prefix + p, content: b})
+			return nil
+		})
+	}
+	if err := add(policies.FS, "policies/"); err != nil {
+		return nil, fmt.Errorf("read built-in policies: %w", err)
+	}
+	for _, dir := range userDirs {
+		info, err := os.Stat(dir)
+		if err != nil {
+			return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: cannot read policy directory: %v", dir, unwrapPathError(err))}}
+		}
+		if !info.IsDir() {
+			b, err := os.ReadFile(dir)
+			if err != nil {
+				return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: %v", dir, unwrapPathError(err))}}
+			}
+			files = append(files, policyFile{name: dir, content: b})
+			continue
+		}
+		if err := add(os.DirFS(dir), filepath.ToSlash(filepath.Clean(dir))+"/"); err != nil {
+			return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: cannot read policy directory: %v", dir, unwrapPathError(err))}}
+		}
+	}
+	return files, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// parseModules parses every file as Rego v1 with annotations.
+func parseModules(files []policyFile) (map[string]*ast.Module, error) {
+	modules := make(map[string]*ast.Module, len(files))
+	var errs []string
+	for _, f := range files {
+		m, err := ast.ParseModuleWithOpts(f.name, string(f.content), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			errs = append(errs, astErrors(err)...)
+			continue
+		}
+		modules[f.name] = m
+	}
+	if len(errs) > 0 {
+		return nil, &PolicyError{Errors: errs}
+	}
+	return modules, nil
+}
+
+func astErrors(err error) []string {
+	var astErrs ast.Errors
+	if errors.As(err, &astErrs) {
+		out := make([]string, 0, len(astErrs))
+		for _, e := range astErrs {
+			if e.Location != nil {
+				out = append(out, fmt.Sprintf("%s:%d:%d: %s", e.Location.File, e.Location.Row, e.Location.Col, e.Message))
+			} else {
+				out = append(out, e.Message)
+			}
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
+
+func compile(ctx context.Context, files []policyFile) (*Engine, error) {
+	modules, err := parseModules(files)
+	if err != nil {
+		return nil, err
+	}
+	compiler := ast.NewCompiler()
+	if compiler.Compile(modules); compiler.Failed() {
+		return nil, &PolicyError{Errors: astErrors(compiler.Errors)}
+	}
+	rules, err := rulesOf(compiler, modules)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{rules: rules, byID: map[string]*finding.Rule{}, compiler: compiler, digest: digest(files)}
+	var query []string
+	for i := range e.rules {
+		r := &e.rules[i]
+		e.byID[r.ID] = r
+		e.packages = append(e.packages, r.Package)
+		query = append(query, fmt.Sprintf("r%d := data.%s.findings", i, r.Package))
+	}
+	e.query, err = rego.New(
+		rego.Compiler(compiler),
+		rego.Query(strings.Join(query, "; ")),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, &PolicyError{Errors: astErrors(err)}
+	}
+	return e, nil
+}
+
+// rulesOf reads each rule package's METADATA. Every package under
+// amiaudit.rules must say which rule it is (custom.id, custom.severity) and
+// define findings.
+func rulesOf(compiler *ast.Compiler, modules map[string]*ast.Module) ([]finding.Rule, error) {
+	type pkgInfo struct {
+		file        string
+		loc         *ast.Location
+		hasFindings bool
+	}
+	pkgs := map[string]*pkgInfo{}
+	for name, m := range modules {
+		path := strings.TrimPrefix(m.Package.Path.String(), "data.")
+		if path != RulesPackage && !strings.HasPrefix(path, RulesPackage+".") {
+			continue
+		}
+		p := pkgs[path]
+		if p == nil {
+			p = &pkgInfo{file: name, loc: m.Package.Location}
+			pkgs[path] = p
+		}
+		for _, r := range m.Rules {
+			if r.Head.Name.String() == "findings" || r.Head.Ref().String() == "findings" {
+				p.hasFindings = true
+			}
+		}
+	}
+	annotated := map[string]*ast.Annotations{}
+	for _, ar := range compiler.GetAnnotationSet().Flatten() {
+		if ar.Annotations.Scope != "package" {
+			continue
+		}
+		path := strings.TrimPrefix(ar.Path.String(), "data.")
+		if _, ok := pkgs[path]; ok {
+			annotated[path] = ar.Annotations
+		}
+	}
+	var errs []string
+	var out []finding.Rule
+	seen := map[string]string{}
+	names := make([]string, 0, len(pkgs))
+	for p := range pkgs {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	for _, path := range names {
+		info := pkgs[path]
+		where := fmt.Sprintf("%s:%d:%d", info.file, info.loc.Row, info.loc.Col)
+		a := annotated[path]
+		if a == nil {
+			errs = append(errs, fmt.Sprintf("%s: package %s has no # METADATA block with custom.id and custom.severity (every package under %s is a rule)", where, path, RulesPackage))
+			continue
+		}
+		if a.Location != nil {
+			where = fmt.Sprintf("%s:%d:%d", a.Location.File, a.Location.Row, a.Location.Col)
+		}
+		r, err := ruleFromAnnotations(path, a)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", where, err))
+			continue
+		}
+		if !info.hasFindings {
+			errs = append(errs, fmt.Sprintf("%s: rule %s (package %s) defines no findings rule (findings contains f if {…})", where, r.ID, path))
+			continue
+		}
+		if other, dup := seen[r.ID]; dup {
+			errs = append(errs, fmt.Sprintf("%s: rule ID %s is already used by package %s", where, r.ID, other))
+			continue
+		}
+		seen[r.ID] = path
+		r.Source = info.file
+		out = append(out, r)
+	}
+	if len(errs) > 0 {
+		return nil, &PolicyError{Errors: errs}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func ruleFromAnnotations(path string, a *ast.Annotations) (finding.Rule, error) {
+	r := finding.Rule{Package: path, Title: a.Title, Description: strings.TrimSpace(a.Description)}
+	str := func(key string) string {
+		s, _ := a.Custom[key].(string)
+		return strings.TrimSpace(s)
+	}
+	r.ID = str("id")
+	if r.ID == "" || !ruleIDRe.MatchString(r.ID) {
+		return r, fmt.Errorf("package %s: custom.id must be a rule ID such as AMI-001, found %q", path, r.ID)
+	}
+	sev, err := finding.ParseSeverity(str("severity"))
+	if err != nil {
+		return r, fmt.Errorf("rule %s: custom.severity: %v", r.ID, err)
+	}
+	r.Severity = sev
+	if r.Title == "" {
+		return r, fmt.Errorf("rule %s: METADATA needs a title", r.ID)
+	}
+	r.Remediation = str("remediation")
+	if refs, ok := a.Custom["references"].([]any); ok {
+		for _, x := range refs {
+			if s, ok := x.(string); ok {
+				r.References = append(r.References, s)
+			}
+		}
+	}
+	for _, rr := range a.RelatedResources {
+		if rr.Ref.String() != "" {
+			r.References = append(r.References, rr.Ref.String())
+		}
+	}
+	r.Deprecated, _ = a.Custom["deprecated"].(bool)
+	return r, nil
+}
+
+// digest is the sha256 of the policy bundle: every file's name and content, in name order.
+func digest(files []policyFile) string {
+	sorted := append([]policyFile(nil), files...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
+	h := sha256.New()
+	for _, f := range sorted {
+		fmt.Fprintf(h, "%s\x00%d\x00", f.name, len(f.content))
+		h.Write(f.content)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// Rules lists the loaded rules sorted by ID.
+func (e *Engine) Rules() []finding.Rule { return e.rules }
+
+// Rule returns a loaded rule by ID.
+func (e *Engine) Rule(id string) (*finding.Rule, bool) {
+	r, ok := e.byID[id]
+	return r, ok
+}
+
+// Digest is the sha256 of the evaluated policy bundle.
+func (e *Engine) Digest() string { return e.digest }
+
+// Evaluate runs every rule over the snapshot once and returns the findings,
+// sorted as the report contract requires. Waivers are not applied here.
+func (e *Engine) Evaluate(ctx context.Context, doc *snapshot.Document, cfg *Config) ([]finding.Finding, error) {
+	return e.EvaluateInput(ctx, Input(doc, cfg))
+}
+
+// EvaluateInput evaluates a prepared input (see Input).
+func (e *Engine) EvaluateInput(ctx context.Context, input ast.Value) ([]finding.Finding, error) {
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, fmt.Errorf("evaluate policies: %w", err)
+	}
+	if len(rs) != 1 {
+		return nil, fmt.Errorf("evaluate policies: the query gave %d results, expected 1", len(rs))
+	}
+	var out []finding.Finding
+	for i, pkg := range e.packages {
+		rule := &e.rules[i]
+		set, ok := rs[0].Bindings[fmt.Sprintf("r%d", i)].([]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: rule %s (package %s): findings is not a set", rule.Source, rule.ID, pkg)
+		}
+		for _, raw := range set {
+			f, err := toFinding(rule, raw)
+			if err != nil {
+				return nil, fmt.Errorf("%s: rule %s: %w", rule.Source, rule.ID, err)
+			}
+			out = append(out, f)
+		}
+	}
+	finding.Sort(out)
+	return out, nil
+}
+
+// toFinding checks the shape of one finding object a rule produced and adds the
+// rule's metadata.
+func toFinding(rule *finding.Rule, raw any) (finding.Finding, error) {
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return finding.Finding{}, fmt.Errorf("a finding must be an object with resource, message and evidence, got %s", jsonish(raw))
+	}
+	for k := range obj {
+		switch k {
+		case "resource", "message", "evidence", "severity":
+		default:
+			return finding.Finding{}, fmt.Errorf("finding has unknown key %q (allowed: resource, message, evidence, severity)", k)
+		}
+	}
+	f := finding.Finding{
+		RuleID:      rule.ID,
+		Severity:    rule.Severity,
+		Title:       rule.Title,
+		Remediation: rule.Remediation,
+		Evidence:    map[string]any{},
+	}
+	msg, ok := obj["message"].(string)
+	if !ok || msg == "" {
+		return f, fmt.Errorf("finding needs a message string, got %s", jsonish(raw))
+	}
+	f.Message = msg
+	res, ok := obj["resource"].(map[string]any)
+	if !ok {
+		return f, fmt.Errorf("finding needs a resource object {type, id, arn, account, region}, got %s", jsonish(raw))
+	}
+	fields := map[string]*string{"type": &f.Resource.Type, "id": &f.Resource.ID, "arn": &f.Resource.ARN, "account": &f.Resource.Account, "region": &f.Resource.Region}
+	for k, v := range res {
+		dst, known := fields[k]
+		s, isString := v.(string)
+		if !known || !isString {
+			return f, fmt.Errorf("finding resource has %q = %s; expected string fields type, id, arn, account, region", k, jsonish(v))
+		}
+		*dst = s
+	}
+	if f.Resource.Type == "" || f.Resource.ID == "" || f.Resource.ARN == "" {
+		return f, fmt.Errorf("finding resource needs type, id and arn, got %s", jsonish(res))
+	}
+	if ev, present := obj["evidence"]; present {
+		m, ok := ev.(map[string]any)
+		if !ok {
+			return f, fmt.Errorf("finding evidence must be an object, got %s", jsonish(ev))
+		}
+		f.Evidence = m
+	}
+	if sev, present := obj["severity"]; present {
+		s, _ := sev.(string)
+		parsed, err := finding.ParseSeverity(s)
+		if err != nil {
+			return f, fmt.Errorf("finding severity: %w", err)
+		}
+		f.Severity = parsed
+	}
+	return f, nil
+}
+
+func jsonish(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	if len(b) > 200 {
+		return string(b[:200]) + "…"
+	}
+	return string(b)
+}

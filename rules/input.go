@@ -1,0 +1,275 @@
+package rules
+
+import (
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// Input builds the Rego input for a snapshot: the document itself (as its JSON
+// form would read) plus indexes that turn the rules' joins into lookups:
+//
+//	now_ns, partition, config
+//	organization, account_regions, images, snapshots, keys, errors   (as in the snapshot)
+//	shared_images     images with a launch permission or the public flag
+//	shared_snapshots  snapshots with a createVolumePermission
+//	index.images              "REGION/ami-…"  → image
+//	index.snapshots           "REGION/snap-…" → snapshot
+//	index.keys                key ARN         → key
+//	index.images_by_snapshot  "REGION/snap-…" → [ami-…]  (AMIs whose block devices use it)
+//	index.key_users           key ARN         → {"images": [ami-…], "snapshots": [snap-…]}
+//	index.account_regions     "ACCOUNT/REGION" → account-region settings
+//	index.failed_actions      "ACCOUNT/REGION" → [API actions that failed there]
+//
+// Values are built once and shared between the lists and the indexes. See
+// docs/policy-input.md for user policies.
+func Input(doc *snapshot.Document, cfg *Config) ast.Value {
+	images := make([]*ast.Term, len(doc.Images))
+	sharedImages := make([]*ast.Term, 0)
+	imageIndex := ast.NewObjectWithCapacity(len(doc.Images))
+	for i := range doc.Images {
+		img := &doc.Images[i]
+		t := toTerm(reflect.ValueOf(img))
+		images[i] = t
+		imageIndex.Insert(ast.StringTerm(img.Region+"/"+img.ID), t)
+		if img.Public || len(img.LaunchPermissions) > 0 {
+			sharedImages = append(sharedImages, t)
+		}
+	}
+
+	snaps := make([]*ast.Term, len(doc.Snapshots))
+	sharedSnaps := make([]*ast.Term, 0)
+	snapIndex := ast.NewObjectWithCapacity(len(doc.Snapshots))
+	snapByKey := make(map[string]*snapshot.Snapshot, len(doc.Snapshots))
+	for i := range doc.Snapshots {
+		s := &doc.Snapshots[i]
+		t := toTerm(reflect.ValueOf(s))
+		snaps[i] = t
+		k := s.Region + "/" + s.ID
+		snapIndex.Insert(ast.StringTerm(k), t)
+		snapByKey[k] = s
+		if len(s.CreateVolumePermissions) > 0 {
+			sharedSnaps = append(sharedSnaps, t)
+		}
+	}
+
+	keys := make([]*ast.Term, len(doc.Keys))
+	keyIndex := ast.NewObjectWithCapacity(len(doc.Keys))
+	for i := range doc.Keys {
+		t := toTerm(reflect.ValueOf(&doc.Keys[i]))
+		keys[i] = t
+		keyIndex.Insert(ast.StringTerm(doc.Keys[i].ARN), t)
+	}
+
+	// Which AMIs use each snapshot, and which AMIs and snapshots use each key.
+	imagesBySnap := map[string][]string{}
+	keyImages := map[string]map[string]bool{}
+	keySnaps := map[string]map[string]bool{}
+	addUse := func(m map[string]map[string]bool, key, id string) {
+		if key == "" {
+			return
+		}
+		if m[key] == nil {
+			m[key] = map[string]bool{}
+		}
+		m[key][id] = true
+	}
+	for i := range doc.Snapshots {
+		s := &doc.Snapshots[i]
+		if s.Encrypted {
+			addUse(keySnaps, s.KMSKeyID, s.ID)
+		}
+	}
+	for i := range doc.Images {
+		img := &doc.Images[i]
+		for _, bdm := range img.BlockDeviceMappings {
+			if bdm.SnapshotID == "" {
+				continue
+			}
+			k := img.Region + "/" + bdm.SnapshotID
+			imagesBySnap[k] = append(imagesBySnap[k], img.ID)
+			keyID := bdm.KMSKeyID
+			if s, ok := snapByKey[k]; ok {
+				keyID = ""
+				if s.Encrypted {
+					keyID = s.KMSKeyID
+				}
+			}
+			addUse(keyImages, keyID, img.ID)
+		}
+	}
+	imagesBySnapObj := ast.NewObjectWithCapacity(len(imagesBySnap))
+	for k, ids := range imagesBySnap {
+		imagesBySnapObj.Insert(ast.StringTerm(k), stringArray(ids))
+	}
+	keyUsers := ast.NewObject()
+	for _, arn := range unionKeys(keyImages, keySnaps) {
+		keyUsers.Insert(ast.StringTerm(arn), ast.ObjectTerm(
+			ast.Item(ast.StringTerm("images"), stringArray(sortedSet(keyImages[arn]))),
+			ast.Item(ast.StringTerm("snapshots"), stringArray(sortedSet(keySnaps[arn]))),
+		))
+	}
+
+	arIndex := ast.NewObject()
+	for i := range doc.AccountRegions {
+		ar := &doc.AccountRegions[i]
+		arIndex.Insert(ast.StringTerm(ar.Account+"/"+ar.Region), toTerm(reflect.ValueOf(ar)))
+	}
+	failed := map[string][]string{}
+	for _, e := range doc.Errors {
+		k := e.Account + "/" + e.Region
+		failed[k] = append(failed[k], e.Action)
+	}
+	failedObj := ast.NewObject()
+	for k, actions := range failed {
+		failedObj.Insert(ast.StringTerm(k), stringArray(actions))
+	}
+
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	configObj := ast.NewObject(
+		ast.Item(ast.StringTerm("trusted_accounts"), stringArray(cfg.TrustedAccounts)),
+		ast.Item(ast.StringTerm("trusted_organizations"), stringArray(cfg.TrustedOrganizations)),
+		ast.Item(ast.StringTerm("trusted_ous"), stringArray(cfg.TrustedOUs)),
+		ast.Item(ast.StringTerm("max_shared_image_age_days"), ast.IntNumberTerm(cfg.MaxSharedImageAgeDays)),
+	)
+
+	index := ast.NewObject(
+		ast.Item(ast.StringTerm("images"), ast.NewTerm(imageIndex)),
+		ast.Item(ast.StringTerm("snapshots"), ast.NewTerm(snapIndex)),
+		ast.Item(ast.StringTerm("keys"), ast.NewTerm(keyIndex)),
+		ast.Item(ast.StringTerm("images_by_snapshot"), ast.NewTerm(imagesBySnapObj)),
+		ast.Item(ast.StringTerm("key_users"), ast.NewTerm(keyUsers)),
+		ast.Item(ast.StringTerm("account_regions"), ast.NewTerm(arIndex)),
+		ast.Item(ast.StringTerm("failed_actions"), ast.NewTerm(failedObj)),
+	)
+
+	return ast.NewObject(
+		ast.Item(ast.StringTerm("now_ns"), ast.NewTerm(ast.Number(strconv.FormatInt(doc.CollectedAt.UnixNano(), 10)))),
+		ast.Item(ast.StringTerm("collected_at"), ast.StringTerm(doc.CollectedAt.UTC().Format(time.RFC3339Nano))),
+		ast.Item(ast.StringTerm("partition"), ast.StringTerm(doc.Partition)),
+		ast.Item(ast.StringTerm("config"), ast.NewTerm(configObj)),
+		ast.Item(ast.StringTerm("organization"), toTerm(reflect.ValueOf(doc.Organization))),
+		ast.Item(ast.StringTerm("account_regions"), toTerm(reflect.ValueOf(doc.AccountRegions))),
+		ast.Item(ast.StringTerm("images"), ast.ArrayTerm(images...)),
+		ast.Item(ast.StringTerm("shared_images"), ast.ArrayTerm(sharedImages...)),
+		ast.Item(ast.StringTerm("snapshots"), ast.ArrayTerm(snaps...)),
+		ast.Item(ast.StringTerm("shared_snapshots"), ast.ArrayTerm(sharedSnaps...)),
+		ast.Item(ast.StringTerm("keys"), ast.ArrayTerm(keys...)),
+		ast.Item(ast.StringTerm("errors"), toTerm(reflect.ValueOf(doc.Errors))),
+		ast.Item(ast.StringTerm("index"), ast.NewTerm(index)),
+	)
+}
+
+func stringArray(ss []string) *ast.Term {
+	terms := make([]*ast.Term, len(ss))
+	for i, s := range ss {
+		terms[i] = ast.StringTerm(s)
+	}
+	return ast.ArrayTerm(terms...)
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func unionKeys(ms ...map[string]map[string]bool) []string {
+	seen := map[string]bool{}
+	for _, m := range ms {
+		for k := range m {
+			seen[k] = true
+		}
+	}
+	return sortedSet(seen)
+}
+
+// toTerm converts a snapshot value to the Rego term its JSON encoding would
+// decode to (same field names, omitempty honoured), without a JSON round trip.
+func toTerm(v reflect.Value) *ast.Term {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return ast.NullTerm()
+		}
+		return toTerm(v.Elem())
+	case reflect.String:
+		return ast.StringTerm(v.String())
+	case reflect.Bool:
+		return ast.BooleanTerm(v.Bool())
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		return ast.IntNumberTerm(int(v.Int()))
+	case reflect.Slice:
+		if v.IsNil() {
+			return ast.NullTerm()
+		}
+		terms := make([]*ast.Term, v.Len())
+		for i := range terms {
+			terms[i] = toTerm(v.Index(i))
+		}
+		return ast.ArrayTerm(terms...)
+	case reflect.Struct:
+		if t, ok := v.Interface().(time.Time); ok {
+			return ast.StringTerm(t.Format(time.RFC3339Nano))
+		}
+		fields := structFields(v.Type())
+		obj := ast.NewObjectWithCapacity(len(fields))
+		for _, f := range fields {
+			fv := v.Field(f.index)
+			if f.omitEmpty && fv.IsZero() {
+				continue
+			}
+			obj.Insert(ast.StringTerm(f.name), toTerm(fv))
+		}
+		return ast.NewTerm(obj)
+	}
+	panic("rules: cannot convert " + v.Type().String() + " to a Rego term")
+}
+
+type fieldInfo struct {
+	index     int
+	name      string
+	omitEmpty bool
+}
+
+var fieldCache sync.Map // reflect.Type → []fieldInfo
+
+func structFields(t reflect.Type) []fieldInfo {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.([]fieldInfo)
+	}
+	var out []fieldInfo
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := strings.Split(f.Tag.Get("json"), ",")
+		if tag[0] == "-" {
+			continue
+		}
+		name := tag[0]
+		if name == "" {
+			name = f.Name
+		}
+		omit := false
+		for _, o := range tag[1:] {
+			omit = omit || o == "omitempty"
+		}
+		out = append(out, fieldInfo{index: i, name: name, omitEmpty: omit})
+	}
+	fieldCache.Store(t, out)
+	return out
+}

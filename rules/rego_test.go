@@ -1,0 +1,56 @@
+package rules
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/tester"
+)
+
+// TestPolicies runs every _test.rego of the built-in bundle through OPA's tester,
+// so that one go test covers the Rego and the Go.
+func TestPolicies(t *testing.T) {
+	files, err := policyFiles(nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules, err := parseModules(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := tester.NewRunner().
+		SetCompiler(ast.NewCompiler()).
+		SetModules(modules).
+		RaiseBuiltinErrors(true).
+		Run(context.Background(), modules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	tested := map[string]bool{}
+	for r := range ch {
+		ran++
+		tested[r.Package] = true
+		name := strings.TrimPrefix(r.Package, "data.") + "." + r.Name
+		if r.Error != nil {
+			t.Errorf("%s: %v", name, r.Error)
+			continue
+		}
+		if !r.Pass() {
+			t.Errorf("%s failed (%s:%d)", name, r.Location.File, r.Location.Row)
+		}
+	}
+	if ran == 0 {
+		t.Fatal("no Rego test ran")
+	}
+	// Every rule package has tests beside it.
+	for _, m := range modules {
+		p := m.Package.Path.String()
+		if strings.HasPrefix(p, "data."+RulesPackage+".") && !strings.HasSuffix(m.Package.Location.File, "_test.rego") && !tested[p] && !tested[p+"_test"] {
+			t.Errorf("rule package %s (%s) has no _test.rego tests", p, m.Package.Location.File)
+		}
+	}
+	t.Logf("%d Rego tests ran", ran)
+}

@@ -1,0 +1,55 @@
+package rules
+
+import (
+	"context"
+	"time"
+
+	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// Audit is one evaluation's outcome: the report and how each waiver fared.
+type Audit struct {
+	Report  *finding.Report
+	Waivers []WaiverUse
+}
+
+// Audit evaluates a snapshot, applies the configuration's waivers as of now,
+// and assembles the report. snapshotSHA256 is the hex digest of the snapshot
+// file as read.
+func (e *Engine) Audit(ctx context.Context, doc *snapshot.Document, snapshotSHA256 string, cfg *Config, now time.Time, toolVersion string) (*Audit, error) {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	fs, err := e.Evaluate(ctx, doc, cfg)
+	if err != nil {
+		return nil, err
+	}
+	uses := ApplyWaivers(fs, cfg.Waivers, now)
+	if fs == nil {
+		fs = []finding.Finding{}
+	}
+	r := &finding.Report{
+		SchemaVersion: finding.ReportSchemaVersion,
+		Tool:          finding.Tool{Name: "amiaudit", Version: toolVersion},
+		GeneratedAt:   now.UTC(),
+		Snapshot: finding.SnapshotInfo{
+			SHA256:      snapshotSHA256,
+			CollectedAt: doc.CollectedAt.UTC(),
+			Accounts:    nonNil(doc.Scope.Accounts),
+			Regions:     nonNil(doc.Scope.Regions),
+		},
+		PolicyDigest: e.Digest(),
+		Summary:      finding.Summarize(fs),
+		Findings:     fs,
+		Rules:        e.Rules(),
+	}
+	return &Audit{Report: r, Waivers: uses}, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

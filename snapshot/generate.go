@@ -1,0 +1,3 @@
+package snapshot
+
+//go:generate go run ../internal/schemagen . ../schema/snapshot.schema.json

@@ -1,0 +1,326 @@
+// Package snapshot defines the snapshot document: the versioned, read-only
+// inventory of AMIs, EBS snapshots, KMS keys and account-region settings that
+// the collector writes and the rules engine evaluates. It is the evidence an
+// audit keeps, so every field is documented and the JSON shape is a contract
+// (see schema/snapshot.schema.json, generated from these types).
+package snapshot
+
+import "time"
+
+// SchemaVersion is the version of the document this package reads and writes.
+// A change that removes or renames a field, or changes a field's meaning, bumps it.
+const SchemaVersion = "1"
+
+// Document is one snapshot: everything collected in one run.
+type Document struct {
+	// SchemaVersion is always "1" for this version of the format.
+	SchemaVersion string `json:"schema_version" jsonschema:"required,enum=1"`
+	// Tool names the program that wrote the document.
+	Tool Tool `json:"tool"`
+	// CollectedAt is when collection finished (RFC 3339, UTC). Rules that depend on
+	// age (AMI-009) measure it against this time, so re-evaluating an old snapshot
+	// gives the same findings.
+	CollectedAt time.Time `json:"collected_at" jsonschema:"required"`
+	// StartedAt is when collection began; zero when unknown.
+	StartedAt *time.Time `json:"started_at,omitempty"`
+	// Partition is the AWS partition of every ARN in the document: aws, aws-cn or aws-us-gov.
+	Partition string `json:"partition,omitempty" jsonschema:"enum=aws,enum=aws-cn,enum=aws-us-gov"`
+	// Scope is what was asked for.
+	Scope Scope `json:"scope" jsonschema:"required"`
+	// Organization is the AWS Organization the scanned accounts belong to, when the
+	// scanning identity could read it; null otherwise (the trust model then knows
+	// only the accounts listed in the configuration).
+	Organization *Organization `json:"organization" jsonschema:"nullable"`
+	// AccountRegions holds the per-account, per-region settings, one entry for each
+	// account-region that was scanned.
+	AccountRegions []AccountRegion `json:"account_regions"`
+	// Images are the AMIs owned by the scanned accounts.
+	Images []Image `json:"images"`
+	// Snapshots are the EBS snapshots owned by the scanned accounts.
+	Snapshots []Snapshot `json:"snapshots"`
+	// Keys are the KMS keys that back the encryption of the images and snapshots.
+	Keys []Key `json:"keys"`
+	// Errors lists every part of the scope that could not be read. An empty list
+	// means collection saw everything it was asked to see.
+	Errors []CollectionError `json:"errors"`
+}
+
+// Tool identifies the program that wrote a document.
+type Tool struct {
+	Name    string `json:"name" jsonschema:"required"`
+	Version string `json:"version" jsonschema:"required"`
+}
+
+// Scope is the set of accounts and regions a collection was asked to read.
+type Scope struct {
+	// Accounts are the 12-digit account IDs in scope.
+	Accounts []string `json:"accounts" jsonschema:"required"`
+	// Regions are the region names in scope.
+	Regions []string `json:"regions" jsonschema:"required"`
+	// Organization is true when the account list came from AWS Organizations (--org).
+	Organization bool `json:"organization,omitempty"`
+	// Shard is "K/N" when this document is one shard of a larger run.
+	Shard string `json:"shard,omitempty"`
+}
+
+// Organization is what AWS Organizations told the collector.
+type Organization struct {
+	// ID is the organization ID (o-…).
+	ID string `json:"id" jsonschema:"required,pattern=^o-[a-z0-9]{10\\,32}$"`
+	// ARN is the organization ARN (arn:aws:organizations::MANAGEMENT:organization/o-…).
+	ARN string `json:"arn" jsonschema:"required"`
+	// ManagementAccount is the management account's ID.
+	ManagementAccount string `json:"management_account"`
+	// Accounts are the member accounts, including the management account.
+	Accounts []OrgAccount `json:"accounts" jsonschema:"required"`
+	// OrganizationalUnits are the OUs, when they could be listed.
+	OrganizationalUnits []OrganizationalUnit `json:"organizational_units,omitempty"`
+}
+
+// OrgAccount is one member account of an organization.
+type OrgAccount struct {
+	ID     string `json:"id" jsonschema:"required,pattern=^[0-9]{12}$"`
+	Name   string `json:"name,omitempty"`
+	Email  string `json:"email,omitempty"`
+	Status string `json:"status,omitempty"`
+	// ParentOU is the ID of the OU (ou-…) or root (r-…) directly above the account.
+	ParentOU string `json:"parent_ou,omitempty"`
+}
+
+// OrganizationalUnit is one OU of an organization.
+type OrganizationalUnit struct {
+	ID   string `json:"id" jsonschema:"required"`
+	ARN  string `json:"arn" jsonschema:"required"`
+	Name string `json:"name,omitempty"`
+	// Parent is the ID of the parent OU or root.
+	Parent string `json:"parent,omitempty"`
+}
+
+// Block public access and Allowed AMIs states, in AWS's own words.
+const (
+	BlockNewSharing = "block-new-sharing"
+	BlockAllSharing = "block-all-sharing"
+	Unblocked       = "unblocked"
+
+	AllowedImagesEnabled   = "enabled"
+	AllowedImagesAuditMode = "audit-mode"
+	AllowedImagesDisabled  = "disabled"
+)
+
+// AccountRegion holds the settings of one account in one region. A setting that
+// could not be read is omitted (null) and a CollectionError says why.
+type AccountRegion struct {
+	Account string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
+	Region  string `json:"region" jsonschema:"required"`
+	// ImageBlockPublicAccess is GetImageBlockPublicAccessState: block-new-sharing or unblocked.
+	ImageBlockPublicAccess *string `json:"image_block_public_access" jsonschema:"nullable,enum=block-new-sharing,enum=unblocked"`
+	// SnapshotBlockPublicAccess is GetSnapshotBlockPublicAccessState:
+	// block-all-sharing, block-new-sharing or unblocked.
+	SnapshotBlockPublicAccess *string `json:"snapshot_block_public_access" jsonschema:"nullable,enum=block-all-sharing,enum=block-new-sharing,enum=unblocked"`
+	// AllowedImages is the state of GetAllowedImagesSettings: enabled, audit-mode or disabled.
+	AllowedImages *string `json:"allowed_images" jsonschema:"nullable,enum=enabled,enum=audit-mode,enum=disabled"`
+	// EBSEncryptionByDefault is GetEbsEncryptionByDefault.
+	EBSEncryptionByDefault *bool `json:"ebs_encryption_by_default" jsonschema:"nullable"`
+	// EBSDefaultKMSKeyID is GetEbsDefaultKmsKeyId (an ARN or alias).
+	EBSDefaultKMSKeyID *string `json:"ebs_default_kms_key_id,omitempty"`
+}
+
+// Tag is one AWS resource tag.
+type Tag struct {
+	Key   string `json:"key" jsonschema:"required"`
+	Value string `json:"value" jsonschema:"required"`
+}
+
+// LaunchPermission is one entry of an AMI's launchPermission attribute. Exactly
+// one field is set.
+type LaunchPermission struct {
+	// UserID is an AWS account ID.
+	UserID string `json:"user_id,omitempty"`
+	// Group is "all": the AMI is public.
+	Group string `json:"group,omitempty" jsonschema:"enum=all"`
+	// OrganizationARN shares with every account of an organization.
+	OrganizationARN string `json:"organization_arn,omitempty"`
+	// OrganizationalUnitARN shares with every account of an OU.
+	OrganizationalUnitARN string `json:"organizational_unit_arn,omitempty"`
+}
+
+// CreateVolumePermission is one entry of a snapshot's createVolumePermission
+// attribute. Exactly one field is set.
+type CreateVolumePermission struct {
+	// UserID is an AWS account ID.
+	UserID string `json:"user_id,omitempty"`
+	// Group is "all": the snapshot is publicly restorable.
+	Group string `json:"group,omitempty" jsonschema:"enum=all"`
+}
+
+// ProductCode is an AMI product code (marketplace or devpay).
+type ProductCode struct {
+	ID   string `json:"id" jsonschema:"required"`
+	Type string `json:"type" jsonschema:"enum=marketplace,enum=devpay"`
+}
+
+// BlockDeviceMapping is one block device of an AMI.
+type BlockDeviceMapping struct {
+	DeviceName string `json:"device_name" jsonschema:"required"`
+	// SnapshotID is the EBS snapshot behind the device; empty for instance-store
+	// (VirtualName) devices.
+	SnapshotID  string `json:"snapshot_id,omitempty"`
+	VirtualName string `json:"virtual_name,omitempty"`
+	VolumeSize  int32  `json:"volume_size,omitempty"`
+	VolumeType  string `json:"volume_type,omitempty"`
+	// Encrypted and KMSKeyID are as DescribeImages reports them for the device.
+	Encrypted bool   `json:"encrypted,omitempty"`
+	KMSKeyID  string `json:"kms_key_id,omitempty"`
+}
+
+// Image is one AMI, owned by Account in Region.
+type Image struct {
+	ID string `json:"id" jsonschema:"required,pattern=^ami-[0-9a-f]+$"`
+	// ARN is arn:PARTITION:ec2:REGION::image/ID (derived when omitted).
+	ARN         string `json:"arn,omitempty"`
+	Account     string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
+	Region      string `json:"region" jsonschema:"required"`
+	Name        string `json:"name,omitempty"`
+	Description string `json:"description,omitempty"`
+	State       string `json:"state,omitempty"`
+	// CreationDate and DeprecationTime as DescribeImages reports them.
+	CreationDate    *time.Time `json:"creation_date,omitempty"`
+	DeprecationTime *time.Time `json:"deprecation_time,omitempty"`
+	// Public is DescribeImages' Public flag.
+	Public         bool   `json:"public,omitempty"`
+	Platform       string `json:"platform,omitempty"`
+	Architecture   string `json:"architecture,omitempty"`
+	RootDeviceType string `json:"root_device_type,omitempty"`
+	ImageLocation  string `json:"image_location,omitempty"`
+	// SourceImageID and SourceRegion are set on copies (CopyImage).
+	SourceImageID string `json:"source_image_id,omitempty"`
+	SourceRegion  string `json:"source_region,omitempty"`
+	// ProductCodes are billing product codes; an AMI with a marketplace code
+	// cannot be copied across accounts.
+	ProductCodes []ProductCode `json:"product_codes,omitempty"`
+	Tags         []Tag         `json:"tags,omitempty"`
+	// LaunchPermissions is the launchPermission attribute (DescribeImageAttribute).
+	LaunchPermissions []LaunchPermission `json:"launch_permissions"`
+	// BlockDeviceMappings are the image's devices.
+	BlockDeviceMappings []BlockDeviceMapping `json:"block_device_mappings"`
+}
+
+// Snapshot is one EBS snapshot, owned by Account in Region.
+type Snapshot struct {
+	ID string `json:"id" jsonschema:"required,pattern=^snap-[0-9a-f]+$"`
+	// ARN is arn:PARTITION:ec2:REGION::snapshot/ID (derived when omitted).
+	ARN         string     `json:"arn,omitempty"`
+	Account     string     `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
+	Region      string     `json:"region" jsonschema:"required"`
+	Description string     `json:"description,omitempty"`
+	VolumeID    string     `json:"volume_id,omitempty"`
+	VolumeSize  int32      `json:"volume_size,omitempty"`
+	State       string     `json:"state,omitempty"`
+	StartTime   *time.Time `json:"start_time,omitempty"`
+	Encrypted   bool       `json:"encrypted,omitempty"`
+	// KMSKeyID is the ARN of the key that encrypts the snapshot.
+	KMSKeyID string `json:"kms_key_id,omitempty"`
+	Tags     []Tag  `json:"tags,omitempty"`
+	// CreateVolumePermissions is the createVolumePermission attribute
+	// (DescribeSnapshotAttribute).
+	CreateVolumePermissions []CreateVolumePermission `json:"create_volume_permissions"`
+}
+
+// KMS key managers and the key states that make a key unusable.
+const (
+	KeyManagerAWS      = "AWS"
+	KeyManagerCustomer = "CUSTOMER"
+)
+
+// Key is one KMS key that encrypts at least one image or snapshot in scope.
+type Key struct {
+	// ARN is the key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID).
+	ARN     string `json:"arn" jsonschema:"required"`
+	ID      string `json:"id" jsonschema:"required"`
+	Account string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
+	Region  string `json:"region" jsonschema:"required"`
+	// KeyManager is AWS for AWS managed keys (aws/ebs) and CUSTOMER otherwise.
+	KeyManager string `json:"key_manager" jsonschema:"required,enum=AWS,enum=CUSTOMER"`
+	// KeyState is DescribeKey's KeyState: Enabled, Disabled, PendingDeletion, …
+	KeyState    string   `json:"key_state" jsonschema:"required"`
+	Description string   `json:"description,omitempty"`
+	Aliases     []string `json:"aliases,omitempty"`
+	// Policy is the key policy exactly as GetKeyPolicy returned it (policy name
+	// "default"); empty when it could not be read.
+	Policy string `json:"policy,omitempty"`
+	// PolicyStatements is Policy parsed, with principals, actions and conditions
+	// normalised. It is derived from Policy when omitted.
+	PolicyStatements []Statement `json:"policy_statements,omitempty"`
+	// Grants are the key's grants (ListGrants).
+	Grants []Grant `json:"grants"`
+}
+
+// Statement is one key policy statement, normalised: single values become lists,
+// actions are lower-cased, condition operators and keys keep AWS's spelling but
+// keys are also lower-cased for matching (AWS compares them case-insensitively).
+type Statement struct {
+	Sid    string `json:"sid,omitempty"`
+	Effect string `json:"effect" jsonschema:"required,enum=Allow,enum=Deny"`
+	// Principals is the Principal element; NotPrincipals the NotPrincipal element.
+	Principals    []Principal `json:"principals,omitempty"`
+	NotPrincipals []Principal `json:"not_principals,omitempty"`
+	// Actions and NotActions are lower-cased (kms:decrypt); wildcards are kept.
+	Actions    []string `json:"actions,omitempty"`
+	NotActions []string `json:"not_actions,omitempty"`
+	// Conditions is a flat list of the Condition element's tests.
+	Conditions []Condition `json:"conditions,omitempty"`
+}
+
+// Principal is one principal of a key policy statement or grant.
+type Principal struct {
+	// Type is AWS, Service, Federated, CanonicalUser, or * for "Principal": "*".
+	Type string `json:"type" jsonschema:"required"`
+	// Value is the principal as written (an account ID, an ARN, a service name, or *).
+	Value string `json:"value" jsonschema:"required"`
+	// Wildcard is true when the principal is anyone ("*" or {"AWS": "*"}).
+	Wildcard bool `json:"wildcard,omitempty"`
+	// Account is the 12-digit account the principal belongs to, when it names one
+	// (an account ID, arn:aws:iam::ID:root, or a role/user ARN in ID).
+	Account string `json:"account,omitempty"`
+	// Root is true when the principal is the whole account (ID or :root ARN),
+	// false for a single role or user.
+	Root bool `json:"root,omitempty"`
+}
+
+// Condition is one test of a Condition element: Operator (e.g. StringEquals,
+// ForAnyValue:StringLike, …IfExists), Key (lower-cased) and its Values.
+type Condition struct {
+	Operator string   `json:"operator" jsonschema:"required"`
+	Key      string   `json:"key" jsonschema:"required"`
+	Values   []string `json:"values" jsonschema:"required"`
+}
+
+// Grant is one KMS grant.
+type Grant struct {
+	GrantID string `json:"grant_id" jsonschema:"required"`
+	Name    string `json:"name,omitempty"`
+	// GranteePrincipal and RetiringPrincipal as ListGrants reports them.
+	GranteePrincipal  string `json:"grantee_principal" jsonschema:"required"`
+	RetiringPrincipal string `json:"retiring_principal,omitempty"`
+	// GranteeAccount is the account of GranteePrincipal when it names one.
+	GranteeAccount string `json:"grantee_account,omitempty"`
+	// Operations are the granted operations, e.g. Decrypt, CreateGrant.
+	Operations     []string `json:"operations" jsonschema:"required"`
+	IssuingAccount string   `json:"issuing_account,omitempty"`
+}
+
+// CollectionError records a part of the scope that could not be read. SCAN-001
+// reports each one.
+type CollectionError struct {
+	Account string `json:"account,omitempty"`
+	Region  string `json:"region,omitempty"`
+	// Service and Action name the API call that failed (ec2, DescribeImages).
+	Service string `json:"service" jsonschema:"required"`
+	Action  string `json:"action" jsonschema:"required"`
+	// Resource is the resource ID the call was about, when it was about one.
+	Resource string `json:"resource,omitempty"`
+	// Code is AWS's error code (AccessDenied, UnauthorizedOperation, OptInRequired,
+	// RequestLimitExceeded, …) or a client-side one (Timeout, Canceled).
+	Code    string `json:"code" jsonschema:"required"`
+	Message string `json:"message" jsonschema:"required"`
+}
