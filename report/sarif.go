@@ -309,6 +309,12 @@ func location(f *finding.Finding) *sarif.Location {
 	loc.AddLogicalLocations(resource)
 
 	if f.Location == nil {
+		// Code scanning accepts only results with a file location, and an AWS
+		// resource has no file: each one gets a stable pseudo-path instead
+		// (aws/ACCOUNT/REGION/TYPE/ID), so alerts group by account and region.
+		loc.WithPhysicalLocation(sarif.NewPhysicalLocation().
+			WithArtifactLocation(sarif.NewSimpleArtifactLocation(resourcePath(f.Resource))).
+			WithRegion(sarif.NewRegion().WithStartLine(1)))
 		return loc
 	}
 	if addr := f.Location.Address; addr != "" {
@@ -330,6 +336,17 @@ func location(f *finding.Finding) *sarif.Location {
 			WithRegion(region))
 	}
 	return loc
+}
+
+// resourcePath is the pseudo-path of a resource in SARIF physical locations.
+func resourcePath(r finding.Resource) string {
+	part := func(s string) string {
+		if s == "" {
+			return "_"
+		}
+		return url.PathEscape(s)
+	}
+	return strings.Join([]string{"aws", part(r.Account), part(r.Region), part(r.Type), part(r.ID)}, "/")
 }
 
 // fileURI turns a path into the URI reference SARIF requires: relative paths

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -323,8 +324,10 @@ func TestSARIFLocations(t *testing.T) {
 			t.Errorf("%s: logical location %+v, want the resource", res.RuleID, ll)
 		}
 		if f.Location == nil {
-			if loc.PhysicalLocation != nil {
-				t.Errorf("%s: physical location without a plan", res.RuleID)
+			// Code scanning needs a file location: a resource gets its pseudo-path.
+			want := "aws/" + f.Resource.Account + "/" + f.Resource.Region + "/" + f.Resource.Type + "/" + url.PathEscape(f.Resource.ID)
+			if loc.PhysicalLocation == nil || loc.PhysicalLocation.ArtifactLocation.URI != want || loc.PhysicalLocation.Region.StartLine != 1 {
+				t.Errorf("%s: physical location %+v, want %s line 1", res.RuleID, loc.PhysicalLocation, want)
 			}
 			continue
 		}

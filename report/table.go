@@ -23,12 +23,19 @@ const (
 	// already fill the terminal; the terminal then wraps the line instead.
 	minMessageWidth = 30
 	// tableOverhead is what the borders and cell padding of six columns take.
-	tableOverhead = 3*6 + 1
+	tableOverhead = 3*4 + 1
 )
 
-var tableHeader = []string{"SEVERITY", "RULE", "RESOURCE", "ACCOUNT", "REGION", "MESSAGE"}
+// The account and region go under the resource ID, so that the message, the
+// part people read, keeps most of the width.
+var tableHeader = []string{"SEVERITY", "RULE", "RESOURCE", "MESSAGE"}
 
-const messageColumn = 5
+const (
+	resourceColumn = 2
+	messageColumn  = 3
+	// maxResourceWidth fits a KMS key ID (36 characters) on one line.
+	maxResourceWidth = 36
+)
 
 // Plain ANSI SGR sequences: one coloured cell needs no colour library.
 const ansiReset = "\x1b[0m"
@@ -75,10 +82,18 @@ func (tab *tableWriter) writeTable(buf *bytes.Buffer, findings []finding.Finding
 			tab.severityCell(f),
 			sanitize(f.RuleID),
 			sanitize(f.Resource.ID),
-			sanitize(f.Resource.Account),
-			sanitize(f.Resource.Region),
+			sanitize(strings.Trim(f.Resource.Account+" "+f.Resource.Region, " ")),
 			sanitize(f.Message),
 		})
+	}
+	// Resource IDs are short except KMS key IDs and SCAN-001 scopes; wrapping
+	// those keeps the message column readable.
+	for i, row := range rows {
+		resource := wrap(row[resourceColumn], maxResourceWidth)
+		if where := row[resourceColumn+1]; where != "" {
+			resource = append(resource, where)
+		}
+		rows[i] = []string{row[0], row[1], strings.Join(resource, "\n"), row[messageColumn+1]}
 	}
 	width := tab.messageWidth(rows)
 	for _, row := range rows {

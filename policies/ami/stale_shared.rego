@@ -29,7 +29,7 @@ findings contains f if {
 	age > max_age_days
 	f := {
 		"resource": resources.image(img),
-		"message": sprintf("AMI %s in %s is shared, %d days old (limit %d) and has no deprecation time.", [img.id, img.region, age, max_age_days]),
+		"message": sprintf("AMI %s in %s is shared, was created on %s, more than %d days before the scan, and has no deprecation time.", [img.id, img.region, substring(img.creation_date, 0, 10), max_age_days]),
 		"evidence": {"creation_date": img.creation_date, "age_days": age, "max_shared_image_age_days": max_age_days},
 	}
 }

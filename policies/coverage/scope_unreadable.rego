@@ -24,7 +24,7 @@ findings contains f if {
 	f := {
 		"resource": {
 			"type": "scope",
-			"id": concat("/", [x | some x in [account, region, sprintf("%s:%s", [e.service, e.action]), target]; x != ""]),
+			"id": concat(" ", [x | some x in [sprintf("%s:%s", [e.service, e.action]), target]; x != ""]),
 			"arn": sprintf("arn:%s:%s:%s:%s:amiaudit-scope/%s%s", [input.partition, e.service, region, account, e.action, suffix(target)]),
 			"account": account,
 			"region": region,

@@ -36,7 +36,7 @@ findings contains f if {
 	count(actions) > 0
 	f := {
 		"resource": resources.key(key),
-		"message": sprintf("KMS key %s in %s lets any AWS principal use it (%s allows Principal \"*\" without a restricting condition).", [key.arn, key.region, kms.statement_name(st, i)]),
+		"message": sprintf("KMS key %s in %s lets any AWS principal use it (%s allows Principal \"*\" without a restricting condition).", [key.id, key.region, kms.statement_name(st, i)]),
 		"evidence": {"statement": kms.statement_name(st, i), "actions": sort(actions), "used_by": input.index.key_users[key.arn]},
 	}
 }

@@ -29,7 +29,7 @@ findings contains f if {
 	not trust.account_trusted(u.value)
 	f := {
 		"resource": resources.key(key),
-		"message": sprintf("KMS key %s in %s lets account %s use it through its %s; the account is not trusted: %s.", [key.arn, key.region, u.value, u.via, trust.why_untrusted_account(u.value)]),
+		"message": sprintf("KMS key %s in %s lets account %s use it through its %s; the account is not trusted: %s.", [key.id, key.region, u.value, u.via, trust.why_untrusted_account(u.value)]),
 		"evidence": {"principal": u.value, "via": u.via},
 	}
 }
@@ -42,7 +42,7 @@ findings contains f if {
 	not u.value in trust.trusted_org_ids
 	f := {
 		"resource": resources.key(key),
-		"message": sprintf("KMS key %s in %s lets every account of organization %s use it through its %s; that organization is not trusted.", [key.arn, key.region, u.value, u.via]),
+		"message": sprintf("KMS key %s in %s lets every account of organization %s use it through its %s; that organization is not trusted.", [key.id, key.region, u.value, u.via]),
 		"evidence": {"principal": u.value, "via": u.via},
 	}
 }

@@ -26,7 +26,7 @@ findings contains f if {
 	users := input.index.key_users[key.arn]
 	f := {
 		"resource": resources.key(key),
-		"message": sprintf("KMS key %s in %s is %s, and %d AMI(s) and %d snapshot(s) encrypted with it cannot be used.", [key.arn, key.region, key.key_state, count(users.images), count(users.snapshots)]),
+		"message": sprintf("KMS key %s in %s is %s, and %d AMI(s) and %d snapshot(s) encrypted with it cannot be used.", [key.id, key.region, key.key_state, count(users.images), count(users.snapshots)]),
 		"evidence": {"key_state": key.key_state, "used_by": users},
 	}
 }

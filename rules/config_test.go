@@ -1,0 +1,139 @@
+package rules
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/amiaudit/amiaudit/finding"
+)
+
+func TestParseConfig(t *testing.T) {
+	cfg, err := ParseConfig("c.yaml", []byte(`
+trusted_accounts: ["444455556666"]
+trusted_organizations: [o-abcdefghij]
+trusted_ous:
+  - arn:aws:organizations::123456789012:ou/o-abcdefghij/ou-ab12-cdefgh34
+  - ou-ab12-zzzzzzzz
+max_shared_image_age_days: 90
+waivers:
+  - rule: AMI-009
+    resource: "arn:aws:ec2:*::image/ami-0*"
+    reason: legacy images, replaced in Q1
+    expires: 2027-01-31
+    approved_by: alice@example.com
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxSharedImageAgeDays != 90 || len(cfg.TrustedOUs) != 2 || len(cfg.Waivers) != 1 {
+		t.Fatalf("config = %+v", cfg)
+	}
+	w := cfg.Waivers[0]
+	if w.Expires != "2027-01-31" || w.line != 9 {
+		t.Errorf("waiver expires %q at line %d", w.Expires, w.line)
+	}
+	if want := time.Date(2027, 1, 31, 23, 59, 59, 999999999, time.UTC); !w.expires.Equal(want) {
+		t.Errorf("expiry = %v, want the end of the day %v", w.expires, want)
+	}
+}
+
+func TestEmptyConfigIsDefault(t *testing.T) {
+	cfg, err := ParseConfig("c.yaml", []byte("# nothing yet\n"))
+	if err != nil || cfg.MaxSharedImageAgeDays != DefaultMaxSharedImageAgeDays {
+		t.Fatalf("got %+v, %v", cfg, err)
+	}
+}
+
+func TestConfigErrorsNameTheKey(t *testing.T) {
+	waiver := "waivers:\n  - rule: AMI-009\n    resource: x\n    reason: r\n    approved_by: me\n"
+	cases := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"unknown key", "trusted_acounts: []\n", []string{"c.yaml:1", "trusted_acounts", "unknown key"}},
+		{"unknown waiver key", strings.Replace(waiver, "reason: r", "reason: r\n    ticket: SEC-1", 1), []string{"c.yaml:5", "ticket"}},
+		{"bad account", "trusted_accounts: [\"12345\"]\n", []string{"trusted_accounts[0]", "12-digit", `"12345"`}},
+		{"bad org", "trusted_organizations: [acme]\n", []string{"trusted_organizations[0]", "o-a1b2c3d4e5"}},
+		{"bad ou", "trusted_ous: [engineering]\n", []string{"trusted_ous[0]", "OU ARN"}},
+		{"bad age", "max_shared_image_age_days: -3\n", []string{"max_shared_image_age_days", "positive"}},
+		{"wrong type", "max_shared_image_age_days: a year\n", []string{"c.yaml:1", "cannot unmarshal"}},
+		{"syntax", "trusted_accounts: [\n", []string{"c.yaml"}},
+		{"waiver without reason", strings.Replace(waiver, "    reason: r\n", "", 1), []string{"c.yaml:2", "waivers[0].reason", "required"}},
+		{"waiver without approver", strings.Replace(waiver, "    approved_by: me\n", "", 1), []string{"waivers[0].approved_by"}},
+		{"waiver bad rule", strings.Replace(waiver, "AMI-009", "public-amis", 1), []string{"waivers[0].rule", "AMI-009"}},
+		{"waiver bad expiry", strings.Replace(waiver, "approved_by: me", "approved_by: me\n    expires: next year", 1), []string{"waivers[0].expires", "2027-01-31"}},
+		{"waiver bad glob", strings.Replace(waiver, "resource: x", "resource: \"arn:[\"", 1), []string{"waivers[0].resource", "glob"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseConfig("c.yaml", []byte(c.yaml))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("%T is not a *ConfigError: %v", err, err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckRules(t *testing.T) {
+	cfg, err := ParseConfig("c.yaml", []byte("waivers:\n  - {rule: AMI-099, resource: '*', reason: r, approved_by: me}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cfg.CheckRules("c.yaml", map[string]bool{"AMI-001": true})
+	if err == nil || !strings.Contains(err.Error(), "c.yaml:2: waivers[0].rule") || !strings.Contains(err.Error(), "AMI-099") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestApplyWaivers(t *testing.T) {
+	cfg, err := ParseConfig("c.yaml", []byte(`
+waivers:
+  - {rule: AMI-009, resource: "arn:aws:ec2:*::image/ami-0old*", reason: old, approved_by: a, expires: 2026-01-01}
+  - {rule: AMI-009, resource: "arn:aws:ec2:us-east-1::image/ami-0old1", reason: renewed, approved_by: b, expires: 2027-01-01}
+  - {rule: "*", resource: "arn:aws:ec2:eu-west-1::snapshot/*", reason: lab region, approved_by: c}
+  - {rule: AMI-001, resource: "arn:aws:ec2:us-east-1::image/ami-0none", reason: unused, approved_by: d}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(rule, arn string) finding.Finding {
+		return finding.Finding{RuleID: rule, Severity: finding.High, Resource: finding.Resource{ARN: arn}}
+	}
+	fs := []finding.Finding{
+		mk("AMI-009", "arn:aws:ec2:us-east-1::image/ami-0old1"), // expired waiver and a renewed one: renewed wins
+		mk("AMI-009", "arn:aws:ec2:us-east-1::image/ami-0old2"), // only the expired one
+		mk("SNAP-003", "arn:aws:ec2:eu-west-1::snapshot/snap-0a"),
+		mk("SNAP-003", "arn:aws:ec2:us-east-1::snapshot/snap-0a"),
+	}
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	uses := ApplyWaivers(fs, cfg.Waivers, now)
+	if w := fs[0].Waiver; w == nil || w.Status != finding.WaiverActive || w.Reason != "renewed" {
+		t.Errorf("finding 0 waiver = %+v, want the active renewed one", w)
+	}
+	if w := fs[1].Waiver; w == nil || w.Status != finding.WaiverExpired || fs[1].Waived() {
+		t.Errorf("finding 1 waiver = %+v, want expired and not waived", w)
+	}
+	if !fs[2].Waived() || fs[3].Waiver != nil {
+		t.Errorf("wildcard rule waiver: %+v / %+v", fs[2].Waiver, fs[3].Waiver)
+	}
+	if !uses[0].Expired || uses[0].Matched != 1 || uses[1].Matched != 1 || uses[3].Matched != 0 {
+		t.Errorf("uses = %+v", uses)
+	}
+	if s := finding.Summarize(fs); s.Waived != 2 || s.High != 2 {
+		t.Errorf("summary = %+v", s)
+	}
+}

@@ -1,0 +1,335 @@
+package rules
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+func loadExample(t testing.TB) *snapshot.Document {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "examples", "snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := snapshot.Decode("snapshot.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func exampleConfig(t testing.TB) *Config {
+	t.Helper()
+	cfg, err := LoadConfig(filepath.Join("..", "examples", "amiaudit.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// The built-in catalogue, as rules.md lists it, minus the deep scan and gate rules.
+var offlineRules = []string{
+	"ACCT-001", "ACCT-002", "ACCT-003",
+	"AMI-001", "AMI-002", "AMI-003", "AMI-004", "AMI-005", "AMI-006", "AMI-007", "AMI-009", "AMI-010",
+	"KMS-001", "KMS-002", "KMS-003",
+	"SCAN-001",
+	"SNAP-001", "SNAP-002", "SNAP-003", "SNAP-004",
+}
+
+func TestBuiltinRulesMetadata(t *testing.T) {
+	e, err := Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range e.Rules() {
+		ids = append(ids, r.ID)
+		if r.Title == "" || r.Description == "" || r.Remediation == "" || len(r.References) == 0 {
+			t.Errorf("%s: incomplete metadata %+v", r.ID, r)
+		}
+		if !strings.HasPrefix(r.Source, "policies/") {
+			t.Errorf("%s: source %q", r.ID, r.Source)
+		}
+	}
+	if !reflect.DeepEqual(ids, offlineRules) {
+		t.Errorf("loaded rules %v, want %v", ids, offlineRules)
+	}
+	// Default severities are the public contract of rules.md.
+	want := map[string]finding.Severity{
+		"AMI-001": "critical", "AMI-002": "high", "AMI-003": "high", "AMI-004": "high", "AMI-005": "high",
+		"AMI-006": "medium", "AMI-007": "critical", "AMI-009": "low", "AMI-010": "medium",
+		"SNAP-001": "critical", "SNAP-002": "high", "SNAP-003": "medium", "SNAP-004": "critical",
+		"KMS-001": "critical", "KMS-002": "high", "KMS-003": "medium",
+		"ACCT-001": "high", "ACCT-002": "high", "ACCT-003": "low", "SCAN-001": "high",
+	}
+	for id, sev := range want {
+		if r, ok := e.Rule(id); !ok || r.Severity != sev {
+			t.Errorf("%s severity = %v, want %s", id, r, sev)
+		}
+	}
+	if !strings.HasPrefix(e.Digest(), "sha256:") || len(e.Digest()) != 71 {
+		t.Errorf("digest %q", e.Digest())
+	}
+}
+
+// TestExampleFindings pins which rule fires on which resource of the example
+// organization, and that the clean resources stay clean.
+func TestExampleFindings(t *testing.T) {
+	e, err := Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := e.Evaluate(context.Background(), loadExample(t), exampleConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.RuleID+" "+string(f.Severity)+" "+f.Resource.ID)
+	}
+	sort.Strings(got)
+	want := []string{
+		"ACCT-001 high 234567890123/us-east-1",
+		"ACCT-002 high 234567890123/eu-west-1",
+		"ACCT-002 medium 234567890123/us-east-1",
+		"ACCT-003 info 234567890123/eu-west-1",
+		"ACCT-003 low 345678901234/us-east-1",
+		"AMI-001 critical ami-0a1b2c3d4e5f60002",
+		"AMI-002 high ami-0a1b2c3d4e5f60003",
+		"AMI-003 high ami-0a1b2c3d4e5f60004",
+		"AMI-004 high ami-0a1b2c3d4e5f60004",
+		"AMI-004 high ami-0a1b2c3d4e5f60005",
+		"AMI-005 high ami-0a1b2c3d4e5f60006",
+		"AMI-006 medium ami-0a1b2c3d4e5f60002",
+		"AMI-006 medium ami-0a1b2c3d4e5f60003",
+		"AMI-007 critical ami-0a1b2c3d4e5f60007",
+		"AMI-009 low ami-0a1b2c3d4e5f60002",
+		"AMI-009 low ami-0a1b2c3d4e5f60008",
+		"AMI-010 medium ami-0a1b2c3d4e5f60003",
+		"AMI-010 medium ami-0a1b2c3d4e5f60009",
+		"KMS-001 critical 1a2b3c4d-0005-4000-8000-000000000005",
+		"KMS-002 high 1a2b3c4d-0006-4000-8000-000000000006",
+		"KMS-003 medium 1a2b3c4d-0007-4000-8000-000000000007",
+		"SCAN-001 high ec2:GetSnapshotBlockPublicAccessState",
+		"SCAN-001 high kms:GetKeyPolicy 1a2b3c4d-0008-4000-8000-000000000008",
+		"SNAP-001 critical snap-0a1b2c3d4e5f60103",
+		"SNAP-001 low snap-0a1b2c3d4e5f60105",
+		"SNAP-002 high snap-0a1b2c3d4e5f60003",
+		"SNAP-003 high snap-0a1b2c3d4e5f60102",
+		"SNAP-003 medium snap-0a1b2c3d4e5f60101",
+		"SNAP-004 critical snap-0a1b2c3d4e5f60104",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	clean := []string{"ami-0a1b2c3d4e5f60001", "ami-0a1b2c3d4e5f60010", "ami-0a1b2c3d4e5f60011", "snap-0a1b2c3d4e5f60001", "snap-0a1b2c3d4e5f60010",
+		"1a2b3c4d-0001-4000-8000-000000000001", "1a2b3c4d-0002-4000-8000-000000000002", "123456789012/us-east-1", "123456789012/eu-west-1"}
+	for _, f := range fs {
+		for _, c := range clean {
+			if f.Resource.ID == c {
+				t.Errorf("clean resource %s has finding %s: %s", c, f.RuleID, f.Message)
+			}
+		}
+	}
+	for _, id := range offlineRules {
+		found := false
+		for _, f := range fs {
+			found = found || f.RuleID == id
+		}
+		if !found {
+			t.Errorf("rule %s does not fire on the example", id)
+		}
+	}
+	// No finding carries the example's planted secrets.
+	b, _ := json.Marshal(fs)
+	for _, secret := range []string{"AKIA" + "R7Q2XW9PLM4N6TZC", "Orders2024!Prod"} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("findings contain the whole secret %q", secret)
+		}
+	}
+}
+
+func TestEvaluationIsDeterministic(t *testing.T) {
+	e, err := Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first []byte
+	for i := 0; i < 3; i++ {
+		fs, err := e.Evaluate(context.Background(), loadExample(t), exampleConfig(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = b
+		} else if string(b) != string(first) {
+			t.Fatalf("run %d differs from run 0", i)
+		}
+	}
+}
+
+func TestUserPolicy(t *testing.T) {
+	e, err := Load(context.Background(), filepath.Join("testdata", "policies", "good"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := e.Rule("ORG-001")
+	if !ok || r.Severity != finding.Low || r.References[0] != "https://example.com/tagging-standard" || r.Source != "testdata/policies/good/tagging.rego" {
+		t.Fatalf("user rule = %+v", r)
+	}
+	builtin, _ := Load(context.Background())
+	if builtin.Digest() == e.Digest() {
+		t.Error("adding a policy does not change the digest")
+	}
+	fs, err := e.Evaluate(context.Background(), loadExample(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range fs {
+		if f.RuleID == "ORG-001" {
+			n++
+			if f.Title != "Shared AMI has no owner tag" || f.Remediation != "Tag the AMI with Owner." {
+				t.Errorf("metadata not attached: %+v", f)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("the user rule produced no finding")
+	}
+}
+
+func TestBrokenPolicies(t *testing.T) {
+	cases := map[string][]string{
+		"broken":  {"testdata/policies/broken/broken.rego:12:", "unexpected eof"},
+		"nometa":  {"testdata/policies/nometa/nometa.rego:1:1", "no # METADATA"},
+		"dupid":   {"testdata/policies/dupid/dup.rego:1:1", "AMI-001 is already used"},
+		"missing": {"testdata/policies/missing", "cannot read policy directory"},
+	}
+	for dir, want := range cases {
+		t.Run(dir, func(t *testing.T) {
+			_, err := Load(context.Background(), filepath.Join("testdata", "policies", dir))
+			var pe *PolicyError
+			if !errors.As(err, &pe) {
+				t.Fatalf("got %v, want a *PolicyError", err)
+			}
+			for _, w := range want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestBadFindingShape(t *testing.T) {
+	e, err := Load(context.Background(), filepath.Join("testdata", "policies", "badfinding"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Evaluate(context.Background(), loadExample(t), nil)
+	if err == nil || !strings.Contains(err.Error(), "ORG-003") || !strings.Contains(err.Error(), "resource") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestRegoTwinOfInput checks that the Rego test helper amiaudit.testing.prepare
+// builds the same input as Input, so that the policy tests test what runs.
+func TestRegoTwinOfInput(t *testing.T) {
+	files, err := policyFiles(nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules, err := parseModules(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := loadExample(t)
+	cfg := exampleConfig(t)
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docValue map[string]any
+	if err := json.Unmarshal(raw, &docValue); err != nil {
+		t.Fatal(err)
+	}
+	docValue["config"] = map[string]any{
+		"trusted_accounts":          cfg.TrustedAccounts,
+		"trusted_organizations":     []string{},
+		"trusted_ous":               []string{},
+		"max_shared_image_age_days": cfg.MaxSharedImageAgeDays,
+	}
+	compiler := ast.NewCompiler()
+	if compiler.Compile(modules); compiler.Failed() {
+		t.Fatal(compiler.Errors)
+	}
+	rs, err := rego.New(rego.Compiler(compiler), rego.Query("x := data.amiaudit.testing.prepare(input)"), rego.Input(docValue)).Eval(context.Background())
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("eval: %v %v", rs, err)
+	}
+	twin := normalizeJSON(t, rs[0].Bindings["x"])
+	goInput, err := ast.JSON(Input(doc, cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := normalizeJSON(t, goInput)
+	twinMap, realMap := twin.(map[string]any), real.(map[string]any)
+	// Only the fields the engine adds are compared; the document's own ones are the same by construction.
+	delete(twinMap, "tool")
+	delete(twinMap, "scope")
+	delete(twinMap, "started_at")
+	delete(twinMap, "schema_version")
+	for k := range realMap {
+		if !reflect.DeepEqual(twinMap[k], realMap[k]) {
+			t.Errorf("input.%s differs between rules.Input and amiaudit.testing.prepare", k)
+		}
+	}
+	for k := range twinMap {
+		if _, ok := realMap[k]; !ok {
+			t.Errorf("amiaudit.testing.prepare adds input.%s, which rules.Input does not", k)
+		}
+	}
+}
+
+// normalizeJSON round-trips a value through JSON, sorting index lists that the
+// two builders may order differently.
+func normalizeJSON(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	idx := out.(map[string]any)["index"].(map[string]any)
+	for _, name := range []string{"images_by_snapshot", "failed_actions"} {
+		for _, list := range idx[name].(map[string]any) {
+			l := list.([]any)
+			sort.Slice(l, func(i, j int) bool { return l[i].(string) < l[j].(string) })
+		}
+	}
+	return out
+}
+
+var _ = time.Now

@@ -1,0 +1,3 @@
+package amiaudit.rules.org.nometa
+
+findings contains "x" if true
