@@ -75,6 +75,9 @@ type Rule struct {
 	Remediation string   `json:"remediation"`
 	References  []string `json:"references,omitempty"`
 	Deprecated  bool     `json:"deprecated,omitempty"`
+	// Scope is "region" for rules that relate resources of one region only
+	// (evaluated region by region, in parallel) and "snapshot" for the others.
+	Scope string `json:"scope"`
 	// Package is the Rego package that implements the rule.
 	Package string `json:"package"`
 	// Source is the policy file, for built-in rules a path inside the binary.

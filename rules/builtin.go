@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/types"
@@ -8,26 +11,34 @@ import (
 	"github.com/amiaudit/amiaudit/secrets"
 )
 
-// DetectSecretsBuiltin is the Rego function that runs amiaudit's credential
-// detectors (package secrets) over a string:
+// Rego functions backed by amiaudit's credential detectors (package secrets).
+// Detection lives in Go so that the metadata rules (AMI-007, SNAP-004) and the
+// deep scan (AMI-008) share one implementation, and so that a whole resource is
+// scanned in one call. Results hold only redacted secrets.
 //
-//	amiaudit.detect_secrets(text) → [{"detector", "description", "redacted", "offset", "line"}]
-//
-// Detection lives in Go so that metadata rules (AMI-007, SNAP-004) and the deep
-// scan (AMI-008) share one implementation; results hold only redacted secrets.
-const DetectSecretsBuiltin = "amiaudit.detect_secrets"
+//	amiaudit.detect_secrets(text)       → [{"detector", "description", "redacted", "offset", "line"}]
+//	amiaudit.metadata_secrets(resource) → the same, each with "field": the resource's
+//	                                       name, description, and tags[i].key / tags[i].value
+//	                                       (a tag's value is read with its key as context,
+//	                                       so {"key": "DB_PASSWORD", "value": "…"} is found)
+const (
+	DetectSecretsBuiltin   = "amiaudit.detect_secrets"
+	MetadataSecretsBuiltin = "amiaudit.metadata_secrets"
+)
 
 var emptyArray = ast.ArrayTerm()
 
 func init() {
-	hit := types.NewObject(
-		[]*types.StaticProperty{
-			types.NewStaticProperty("detector", types.S),
-			types.NewStaticProperty("description", types.S),
-			types.NewStaticProperty("redacted", types.S),
-			types.NewStaticProperty("offset", types.N),
-			types.NewStaticProperty("line", types.N),
-		}, nil)
+	props := []*types.StaticProperty{
+		types.NewStaticProperty("detector", types.S),
+		types.NewStaticProperty("description", types.S),
+		types.NewStaticProperty("redacted", types.S),
+		types.NewStaticProperty("offset", types.N),
+		types.NewStaticProperty("line", types.N),
+	}
+	hit := types.NewObject(props, nil)
+	fieldHit := types.NewObject(append([]*types.StaticProperty{types.NewStaticProperty("field", types.S)}, props...), nil)
+
 	rego.RegisterBuiltin1(&rego.Function{
 		Name:        DetectSecretsBuiltin,
 		Description: "Returns the credentials found in a string, redacted.",
@@ -37,20 +48,174 @@ func init() {
 		if !ok {
 			return emptyArray, nil
 		}
-		hits := secrets.Detect(string(s))
-		if len(hits) == 0 {
+		return arrayOf(appendHits(nil, "", secrets.Detect(string(s)))), nil
+	})
+
+	rego.RegisterBuiltin1(&rego.Function{
+		Name:        MetadataSecretsBuiltin,
+		Description: "Returns the credentials found in a resource's name, description and tags, redacted, with the field each was found in.",
+		Decl:        types.NewFunction(types.Args(types.A), types.NewArray(nil, fieldHit)),
+	}, func(_ rego.BuiltinContext, resource *ast.Term) (*ast.Term, error) {
+		obj, ok := resource.Value.(ast.Object)
+		if !ok {
 			return emptyArray, nil
 		}
-		terms := make([]*ast.Term, len(hits))
-		for i, h := range hits {
-			terms[i] = ast.ObjectTerm(
-				ast.Item(ast.StringTerm("detector"), ast.StringTerm(h.Detector)),
-				ast.Item(ast.StringTerm("description"), ast.StringTerm(h.Description)),
-				ast.Item(ast.StringTerm("redacted"), ast.StringTerm(h.Redacted)),
-				ast.Item(ast.StringTerm("offset"), ast.IntNumberTerm(h.Offset)),
-				ast.Item(ast.StringTerm("line"), ast.IntNumberTerm(h.Line)),
-			)
+		var out []*ast.Term
+		for _, field := range []string{"name", "description"} {
+			out = appendHits(out, field, secrets.Detect(stringField(obj, field)))
 		}
-		return ast.ArrayTerm(terms...), nil
+		if t := obj.Get(ast.StringTerm("tags")); t != nil {
+			if tags, ok := t.Value.(*ast.Array); ok {
+				for i := 0; i < tags.Len(); i++ {
+					tag, ok := tags.Elem(i).Value.(ast.Object)
+					if !ok {
+						continue
+					}
+					key, value := stringField(tag, "key"), stringField(tag, "value")
+					out = appendHits(out, fmt.Sprintf("tags[%d].key", i), secrets.Detect(key))
+					out = appendHits(out, fmt.Sprintf("tags[%d].value", i), secrets.DetectKeyValue(key, value))
+				}
+			}
+		}
+		return arrayOf(out), nil
 	})
+}
+
+func stringField(obj ast.Object, key string) string {
+	if t := obj.Get(ast.StringTerm(key)); t != nil {
+		if s, ok := t.Value.(ast.String); ok {
+			return string(s)
+		}
+	}
+	return ""
+}
+
+func arrayOf(terms []*ast.Term) *ast.Term {
+	if len(terms) == 0 {
+		return emptyArray
+	}
+	return ast.ArrayTerm(terms...)
+}
+
+// appendHits appends hits as objects; field is added when not empty.
+func appendHits(out []*ast.Term, field string, hits []secrets.Hit) []*ast.Term {
+	for _, h := range hits {
+		items := [][2]*ast.Term{
+			ast.Item(ast.StringTerm("detector"), ast.StringTerm(h.Detector)),
+			ast.Item(ast.StringTerm("description"), ast.StringTerm(h.Description)),
+			ast.Item(ast.StringTerm("redacted"), ast.StringTerm(h.Redacted)),
+			ast.Item(ast.StringTerm("offset"), ast.IntNumberTerm(h.Offset)),
+			ast.Item(ast.StringTerm("line"), ast.IntNumberTerm(h.Line)),
+		}
+		if field != "" {
+			items = append(items, ast.Item(ast.StringTerm("field"), ast.StringTerm(field)))
+		}
+		out = append(out, ast.ObjectTerm(items...))
+	}
+	return out
+}
+
+// ImageReferencesBuiltin reads, from a snapshot's description and tags, the AMIs
+// it was made for (SNAP-003). Parsing lives in Go because Rego function calls
+// cost microseconds each, and this runs on every snapshot of an organization.
+//
+//	amiaudit.image_references(snapshot) → [{"id": "ami-…", "source": "description" | "tag KEY"}]
+//
+// Descriptions in AWS's own formats:
+//
+//	Created by CreateImage(i-…) for ami-… [from vol-…]
+//	Copied for DestinationAmi ami-… from SourceAmi ami-… for SourceSnapshot snap-…
+//
+// and tags whose key names an image (ami, ami-id, ami_id, amiid, imageid,
+// image-id, image_id, sourceami, destinationami; any case) and whose value is an
+// AMI ID, or whose value is one of the descriptions above.
+const ImageReferencesBuiltin = "amiaudit.image_references"
+
+var imageTagKeys = map[string]bool{
+	"ami": true, "ami-id": true, "ami_id": true, "amiid": true, "imageid": true,
+	"image-id": true, "image_id": true, "sourceami": true, "destinationami": true,
+}
+
+func init() {
+	ref := types.NewObject([]*types.StaticProperty{
+		types.NewStaticProperty("id", types.S),
+		types.NewStaticProperty("source", types.S),
+	}, nil)
+	rego.RegisterBuiltin1(&rego.Function{
+		Name:        ImageReferencesBuiltin,
+		Description: "Returns the AMIs a snapshot was made for, read from its description and tags.",
+		Decl:        types.NewFunction(types.Args(types.A), types.NewArray(nil, ref)),
+	}, func(_ rego.BuiltinContext, snap *ast.Term) (*ast.Term, error) {
+		obj, ok := snap.Value.(ast.Object)
+		if !ok {
+			return emptyArray, nil
+		}
+		var out []*ast.Term
+		add := func(id, source string) {
+			out = append(out, ast.ObjectTerm(
+				ast.Item(ast.StringTerm("id"), ast.StringTerm(id)),
+				ast.Item(ast.StringTerm("source"), ast.StringTerm(source)),
+			))
+		}
+		if id := imageOfDescription(stringField(obj, "description")); id != "" {
+			add(id, "description")
+		}
+		if t := obj.Get(ast.StringTerm("tags")); t != nil {
+			if tags, ok := t.Value.(*ast.Array); ok {
+				for i := 0; i < tags.Len(); i++ {
+					tag, ok := tags.Elem(i).Value.(ast.Object)
+					if !ok {
+						continue
+					}
+					key, value := stringField(tag, "key"), stringField(tag, "value")
+					id := ""
+					if imageTagKeys[strings.ToLower(key)] && isImageID(value) {
+						id = value
+					} else {
+						id = imageOfDescription(value)
+					}
+					if id != "" {
+						add(id, "tag "+key)
+					}
+				}
+			}
+		}
+		return arrayOf(out), nil
+	})
+}
+
+// imageOfDescription returns the AMI named by a description in one of AWS's
+// formats, or "".
+func imageOfDescription(d string) string {
+	var id string
+	switch {
+	case strings.HasPrefix(d, "Created by CreateImage("):
+		w := strings.Fields(d)
+		if len(w) >= 5 && w[3] == "for" {
+			id = w[4]
+		}
+	case strings.HasPrefix(d, "Copied for DestinationAmi "):
+		w := strings.Fields(d)
+		if len(w) >= 4 {
+			id = w[3]
+		}
+	}
+	if isImageID(id) {
+		return id
+	}
+	return ""
+}
+
+// isImageID accepts ami- followed by 8 or 17 lower-case hex digits, as AWS issues them.
+func isImageID(s string) bool {
+	hex, ok := strings.CutPrefix(s, "ami-")
+	if !ok || (len(hex) != 8 && len(hex) != 17) {
+		return false
+	}
+	for _, c := range hex {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -137,3 +137,27 @@ waivers:
 		t.Errorf("summary = %+v", s)
 	}
 }
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte("trusted_accounts: [\"444455556666\"]\nwaivers:\n  - {rule: AMI-009, resource: '*', reason: r, approved_by: me, expires: 2027-01-31}\n"))
+	f.Add([]byte("max_shared_image_age_days: 3\n"))
+	f.Add([]byte("waivers: [{rule: '*', resource: 'arn:[a-', reason: x, approved_by: y}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig("fuzz.yaml", data)
+		if err != nil {
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %T is not a *ConfigError: %v", err, err)
+			}
+			return
+		}
+		if cfg.MaxSharedImageAgeDays <= 0 {
+			t.Fatalf("accepted max_shared_image_age_days %d", cfg.MaxSharedImageAgeDays)
+		}
+		for _, w := range cfg.Waivers {
+			if w.Reason == "" || w.ApprovedBy == "" || w.match == nil {
+				t.Fatalf("accepted incomplete waiver %+v", w)
+			}
+		}
+	})
+}

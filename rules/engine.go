@@ -13,11 +13,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/amiaudit/amiaudit/finding"
 	"github.com/amiaudit/amiaudit/policies"
@@ -46,11 +49,26 @@ func (e *PolicyError) Error() string {
 type Engine struct {
 	rules    []finding.Rule
 	byID     map[string]*finding.Rule
-	packages []string // rule packages, in the order of the prepared query's bindings
-	query    rego.PreparedEvalQuery
+	regional *ruleQuery // rules with custom.scope: region, evaluated one region at a time
+	global   *ruleQuery // the others, evaluated over the whole snapshot
 	digest   string
 	compiler *ast.Compiler
 }
+
+// ruleQuery is one prepared query that evaluates a set of rules' findings.
+type ruleQuery struct {
+	rules []*finding.Rule // binding r<i> holds rules[i]'s findings
+	query rego.PreparedEvalQuery
+}
+
+// Rule scopes (custom.scope): a regional rule only ever relates resources of
+// one region, as AMIs, snapshots and KMS keys are regional; amiaudit then
+// evaluates regions in parallel. Without the annotation a rule sees the whole
+// snapshot at once.
+const (
+	ScopeRegion   = "region"
+	ScopeSnapshot = "snapshot"
+)
 
 // Load reads the built-in policies and the .rego files under each user
 // directory (recursively, _test.rego files excluded), compiles them and prepares
@@ -170,21 +188,38 @@ func compile(ctx context.Context, files []policyFile) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{rules: rules, byID: map[string]*finding.Rule{}, compiler: compiler, digest: digest(files)}
-	var query []string
+	var regional, global []*finding.Rule
 	for i := range e.rules {
 		r := &e.rules[i]
 		e.byID[r.ID] = r
-		e.packages = append(e.packages, r.Package)
-		query = append(query, fmt.Sprintf("r%d := data.%s.findings", i, r.Package))
+		if r.Scope == ScopeRegion {
+			regional = append(regional, r)
+		} else {
+			global = append(global, r)
+		}
 	}
-	e.query, err = rego.New(
-		rego.Compiler(compiler),
-		rego.Query(strings.Join(query, "; ")),
-	).PrepareForEval(ctx)
+	if e.regional, err = prepareRules(ctx, compiler, regional); err != nil {
+		return nil, err
+	}
+	if e.global, err = prepareRules(ctx, compiler, global); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func prepareRules(ctx context.Context, compiler *ast.Compiler, rules []*finding.Rule) (*ruleQuery, error) {
+	if len(rules) == 0 {
+		return nil, nil
+	}
+	query := make([]string, len(rules))
+	for i, r := range rules {
+		query[i] = fmt.Sprintf("r%d := data.%s.findings", i, r.Package)
+	}
+	pq, err := rego.New(rego.Compiler(compiler), rego.Query(strings.Join(query, "; "))).PrepareForEval(ctx)
 	if err != nil {
 		return nil, &PolicyError{Errors: astErrors(err)}
 	}
-	return e, nil
+	return &ruleQuery{rules: rules, query: pq}, nil
 }
 
 // rulesOf reads each rule package's METADATA. Every package under
@@ -267,10 +302,10 @@ func rulesOf(compiler *ast.Compiler, modules map[string]*ast.Module) ([]finding.
 }
 
 func ruleFromAnnotations(path string, a *ast.Annotations) (finding.Rule, error) {
-	r := finding.Rule{Package: path, Title: a.Title, Description: strings.TrimSpace(a.Description)}
+	r := finding.Rule{Package: path, Title: a.Title, Description: fold(a.Description)}
 	str := func(key string) string {
 		s, _ := a.Custom[key].(string)
-		return strings.TrimSpace(s)
+		return fold(s)
 	}
 	r.ID = str("id")
 	if r.ID == "" || !ruleIDRe.MatchString(r.ID) {
@@ -298,7 +333,24 @@ func ruleFromAnnotations(path string, a *ast.Annotations) (finding.Rule, error) 
 		}
 	}
 	r.Deprecated, _ = a.Custom["deprecated"].(bool)
+	switch r.Scope = str("scope"); r.Scope {
+	case "":
+		r.Scope = ScopeSnapshot
+	case ScopeRegion, ScopeSnapshot:
+	default:
+		return r, fmt.Errorf("rule %s: custom.scope must be %q or %q, found %q", r.ID, ScopeRegion, ScopeSnapshot, r.Scope)
+	}
 	return r, nil
+}
+
+// fold joins the lines of each paragraph of a YAML block into one line, so
+// that metadata written for the source reads well in reports.
+func fold(s string) string {
+	paras := strings.Split(strings.TrimSpace(s), "\n\n")
+	for i, p := range paras {
+		paras[i] = strings.Join(strings.Fields(p), " ")
+	}
+	return strings.Join(paras, "\n\n")
 }
 
 // digest is the sha256 of the policy bundle: every file's name and content, in name order.
@@ -325,15 +377,48 @@ func (e *Engine) Rule(id string) (*finding.Rule, bool) {
 // Digest is the sha256 of the evaluated policy bundle.
 func (e *Engine) Digest() string { return e.digest }
 
-// Evaluate runs every rule over the snapshot once and returns the findings,
-// sorted as the report contract requires. Waivers are not applied here.
+// Evaluate runs every rule over the snapshot and returns the findings, sorted
+// as the report contract requires. Regional rules are evaluated one region at a
+// time, regions in parallel; the others over the whole snapshot. Waivers are
+// not applied here.
 func (e *Engine) Evaluate(ctx context.Context, doc *snapshot.Document, cfg *Config) ([]finding.Finding, error) {
-	return e.EvaluateInput(ctx, Input(doc, cfg))
+	var parts [][]finding.Finding
+	var mu sync.Mutex
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	collect := func(q *ruleQuery, d *snapshot.Document) {
+		g.Go(func() error {
+			fs, err := q.eval(ctx, Input(d, cfg))
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			parts = append(parts, fs)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if e.regional != nil {
+		for _, d := range splitByRegion(doc) {
+			collect(e.regional, d)
+		}
+	}
+	if e.global != nil {
+		collect(e.global, doc)
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var out []finding.Finding
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	finding.Sort(out)
+	return out, nil
 }
 
-// EvaluateInput evaluates a prepared input (see Input).
-func (e *Engine) EvaluateInput(ctx context.Context, input ast.Value) ([]finding.Finding, error) {
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input))
+func (q *ruleQuery) eval(ctx context.Context, input ast.Value) ([]finding.Finding, error) {
+	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
@@ -341,11 +426,10 @@ func (e *Engine) EvaluateInput(ctx context.Context, input ast.Value) ([]finding.
 		return nil, fmt.Errorf("evaluate policies: the query gave %d results, expected 1", len(rs))
 	}
 	var out []finding.Finding
-	for i, pkg := range e.packages {
-		rule := &e.rules[i]
+	for i, rule := range q.rules {
 		set, ok := rs[0].Bindings[fmt.Sprintf("r%d", i)].([]any)
 		if !ok {
-			return nil, fmt.Errorf("%s: rule %s (package %s): findings is not a set", rule.Source, rule.ID, pkg)
+			return nil, fmt.Errorf("%s: rule %s (package %s): findings is not a set", rule.Source, rule.ID, rule.Package)
 		}
 		for _, raw := range set {
 			f, err := toFinding(rule, raw)
@@ -355,7 +439,6 @@ func (e *Engine) EvaluateInput(ctx context.Context, input ast.Value) ([]finding.
 			out = append(out, f)
 		}
 	}
-	finding.Sort(out)
 	return out, nil
 }
 

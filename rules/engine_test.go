@@ -333,3 +333,34 @@ func normalizeJSON(t *testing.T, v any) any {
 }
 
 var _ = time.Now
+
+// TestRegionalSplitMatchesWholeSnapshot: evaluating the regional rules region by
+// region gives exactly the findings of evaluating them over the whole snapshot.
+func TestRegionalSplitMatchesWholeSnapshot(t *testing.T) {
+	ctx := context.Background()
+	e, err := Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.global != nil || e.regional == nil || len(e.regional.rules) != len(offlineRules) {
+		t.Fatal("every built-in rule should be regional")
+	}
+	doc, cfg := loadExample(t), exampleConfig(t)
+	split, err := e.Evaluate(ctx, doc, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := e.regional.eval(ctx, Input(doc, cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	finding.Sort(whole)
+	a, _ := json.Marshal(split)
+	b, _ := json.Marshal(whole)
+	if string(a) != string(b) {
+		t.Fatalf("split evaluation differs from whole-snapshot evaluation:\n%s\n%s", a, b)
+	}
+	if n := len(splitByRegion(doc)); n != 2 {
+		t.Errorf("the example splits into %d regions, want 2", n)
+	}
+}

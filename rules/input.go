@@ -273,3 +273,54 @@ func structFields(t reflect.Type) []fieldInfo {
 	fieldCache.Store(t, out)
 	return out
 }
+
+// splitByRegion cuts a snapshot into one document per region, for the regional
+// rules. Each part keeps the organization and scope; errors without a region
+// (AssumeRole, Organizations) go with the first part so they are seen once.
+func splitByRegion(doc *snapshot.Document) []*snapshot.Document {
+	index := map[string]int{}
+	var parts []*snapshot.Document
+	part := func(region string) *snapshot.Document {
+		i, ok := index[region]
+		if !ok {
+			d := *doc
+			d.AccountRegions, d.Images, d.Snapshots, d.Keys, d.Errors = nil, nil, nil, nil, nil
+			i = len(parts)
+			index[region] = i
+			parts = append(parts, &d)
+		}
+		return parts[i]
+	}
+	for _, r := range doc.Scope.Regions {
+		part(r)
+	}
+	for _, ar := range doc.AccountRegions {
+		p := part(ar.Region)
+		p.AccountRegions = append(p.AccountRegions, ar)
+	}
+	for _, img := range doc.Images {
+		p := part(img.Region)
+		p.Images = append(p.Images, img)
+	}
+	for _, s := range doc.Snapshots {
+		p := part(s.Region)
+		p.Snapshots = append(p.Snapshots, s)
+	}
+	for _, k := range doc.Keys {
+		p := part(k.Region)
+		p.Keys = append(p.Keys, k)
+	}
+	for _, e := range doc.Errors {
+		var p *snapshot.Document
+		if e.Region == "" && len(parts) > 0 {
+			p = parts[0]
+		} else {
+			p = part(e.Region)
+		}
+		p.Errors = append(p.Errors, e)
+	}
+	if len(parts) == 0 {
+		return []*snapshot.Document{doc}
+	}
+	return parts
+}

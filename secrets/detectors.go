@@ -18,7 +18,10 @@ type detector struct {
 	// anchors are literals any match contains; "~" marks an ASCII
 	// case-insensitive one.
 	anchors []string
-	find    func(text string, emit emitFunc)
+	// find reports the secrets whose match starts in text[lo:hi], a run of
+	// whole lines; it may look outside the window for boundaries and for the
+	// end of a multi-line key.
+	find func(text string, lo, hi int, emit emitFunc)
 }
 
 const (
@@ -271,10 +274,10 @@ func glued(text string, start, end int, class func(byte) bool) bool {
 }
 
 // tokenFinder builds the finder of a fixed-prefix vendor token.
-func tokenFinder(pattern string, class func(byte) bool) func(string, emitFunc) {
+func tokenFinder(pattern string, class func(byte) bool) func(string, int, int, emitFunc) {
 	re := regexp.MustCompile(pattern)
-	return func(text string, emit emitFunc) {
-		for _, m := range re.FindAllStringIndex(text, -1) {
+	return func(text string, lo, hi int, emit emitFunc) {
+		for _, m := range matches(re, text, lo, hi) {
 			if glued(text, m[0], m[1], class) || !plausibleToken(text[m[0]:m[1]]) {
 				continue
 			}
@@ -285,8 +288,8 @@ func tokenFinder(pattern string, class func(byte) bool) func(string, emitFunc) {
 
 var reAWSKeyID = regexp.MustCompile(`(?:AKIA|ASIA)[A-Z0-9]{16}`)
 
-func findAWSKeyIDs(text string, emit emitFunc) {
-	for _, m := range reAWSKeyID.FindAllStringIndex(text, -1) {
+func findAWSKeyIDs(text string, lo, hi int, emit emitFunc) {
+	for _, m := range matches(reAWSKeyID, text, lo, hi) {
 		id := text[m[0]:m[1]]
 		if glued(text, m[0], m[1], isAlnum) || strings.Contains(id, "EXAMPLE") {
 			continue
@@ -299,20 +302,27 @@ func findAWSKeyIDs(text string, emit emitFunc) {
 	}
 }
 
-// reAWSSecretCtx finds a 40-character value after a secret-key name, in any
-// of the spellings of the CLI, SDKs, CloudFormation and env files.
-var reAWSSecretCtx = regexp.MustCompile(`(?i)(?:secret[_.\- ]?(?:access[_.\- ]?)?key|aws[_.\-]?secret)` +
+// reAWSSecretAt reads a 40-character value after a secret-key name, in any
+// of the spellings of the CLI, SDKs, CloudFormation and env files; it runs
+// at each "secret" in the text. Group 1 is the key part: "secret" alone only
+// counts as "aws_secret".
+var reAWSSecretAt = regexp.MustCompile(`^(?i)secret([_.\- ]?(?:access[_.\- ]?)?key)?` +
 	reQuote + `[ \t]*(?::=|=>|[:=])?[ \t]*` + reQuote + `([a-z0-9/+]{40})`)
 
-func findAWSSecrets(text string, emit emitFunc) {
-	for _, m := range reAWSSecretCtx.FindAllStringSubmatchIndex(text, -1) {
-		if awsSecretAt(text, m[2], m[3]) {
-			emit(m[2], m[3], "")
+func findAWSSecrets(text string, lo, hi int, emit emitFunc) {
+	atEach(text, lo, hi, "secret", func(i int) int {
+		m := matchAt(reAWSSecretAt, text, i)
+		if m == nil || m[2] < 0 && !hasSuffixWord(text[:i], "aws") {
+			return 0
 		}
-	}
+		if awsSecretAt(text, m[4], m[5]) {
+			emit(m[4], m[5], "")
+		}
+		return m[1]
+	})
 	// A secret right after its key ID (CSV exports, "ID:SECRET" pairs,
 	// credentials pasted on one line) needs no name to be recognised.
-	for _, m := range reAWSKeyID.FindAllStringIndex(text, -1) {
+	for _, m := range matches(reAWSKeyID, text, lo, hi) {
 		if glued(text, m[0], m[1], isAlnum) {
 			continue
 		}
@@ -357,19 +367,31 @@ func awsSecretAt(text string, start, end int) bool {
 
 var rePrivateKey = regexp.MustCompile(`-----BEGIN (?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP|SSH2 ENCRYPTED|ANY) )?PRIVATE KEY(?: BLOCK)?-----|PuTTY-User-Key-File-[23]: `)
 
-func findPrivateKeys(text string, emit emitFunc) {
-	for _, m := range rePrivateKey.FindAllStringIndex(text, -1) {
-		emit(m[0], privateKeyEnd(text, m[0], m[1]), "")
+func findPrivateKeys(text string, lo, hi int, emit emitFunc) {
+	// footer caches the position of the next "-----END " (-1: none, -2: not
+	// searched yet), so that many headers without footers cost one search.
+	prev, footer := 0, -2
+	for _, m := range matches(rePrivateKey, text, lo, hi) {
+		if m[0] < prev {
+			continue // a header inside the key before it
+		}
+		if footer != -1 && footer < m[1] {
+			if footer = strings.Index(text[m[1]:], "-----END "); footer >= 0 {
+				footer += m[1]
+			}
+		}
+		prev = privateKeyEnd(text, m[0], m[1], footer)
+		emit(m[0], prev, "")
 	}
 }
 
-// privateKeyEnd finds the end of the key that starts at start, so that the
-// redaction hash identifies the key rather than its (shared) header.
-func privateKeyEnd(text string, start, headerEnd int) int {
+// privateKeyEnd finds the end of the key whose header is text[start:headerEnd],
+// so that the redaction hash identifies the key rather than its (shared)
+// header. footer is the position of the next "-----END ", or -1.
+func privateKeyEnd(text string, start, headerEnd, footer int) int {
 	const maxKey = 64 << 10
-	limit := min(len(text), start+maxKey)
-	rest := text[headerEnd:limit]
 	if text[start] == 'P' { // PuTTY: the key ends with its MAC line
+		rest := text[headerEnd:min(len(text), headerEnd+maxKey/4)]
 		if i := strings.Index(rest, "Private-MAC: "); i >= 0 {
 			j := i + len("Private-MAC: ")
 			for j < len(rest) && isAlnum(rest[j]) {
@@ -379,17 +401,18 @@ func privateKeyEnd(text string, start, headerEnd int) int {
 		}
 		return headerEnd + lineEnd(rest)
 	}
-	if i := strings.Index(rest, "-----END "); i >= 0 {
-		if j := strings.Index(rest[i+len("-----END "):], "-----"); j >= 0 && j < 40 {
-			return headerEnd + i + len("-----END ") + j + len("-----")
+	if footer >= 0 && footer-start < maxKey {
+		rest := text[footer+len("-----END "):]
+		if j := strings.Index(rest[:min(len(rest), 40)], "-----"); j >= 0 {
+			return footer + len("-----END ") + j + len("-----")
 		}
 	}
 	// No footer (the text was cut short): take the base64 body that follows.
-	j := 0
-	for j < len(rest) && (isBase64(rest[j]) || strings.IndexByte("=\r\n\t \\", rest[j]) >= 0) {
+	j := headerEnd
+	for j < len(text) && j-start < maxKey && (isBase64(text[j]) || strings.IndexByte("=\r\n\t \\", text[j]) >= 0) {
 		j++
 	}
-	return headerEnd + j
+	return j
 }
 
 func lineEnd(s string) int {
@@ -399,23 +422,24 @@ func lineEnd(s string) int {
 	return len(s)
 }
 
-var reAzureKey = regexp.MustCompile(`(?i)accountkey=([a-z0-9+/]{86}==)`)
+var reAzureKey = regexp.MustCompile(`^(?i)accountkey=([a-z0-9+/]{86}==)`)
 
-func findAzureStorageKeys(text string, emit emitFunc) {
-	for _, m := range reAzureKey.FindAllStringSubmatchIndex(text, -1) {
-		if glued(text, m[2], m[3], isBase64) || !plausibleToken(text[m[2]:m[3]]) {
-			continue
+func findAzureStorageKeys(text string, lo, hi int, emit emitFunc) {
+	atEach(text, lo, hi, "accountkey=", func(i int) int {
+		m := matchAt(reAzureKey, text, i)
+		if m != nil && !glued(text, m[2], m[3], isBase64) && plausibleToken(text[m[2]:m[3]]) {
+			emit(m[2], m[3], "")
 		}
-		emit(m[2], m[3], "")
-	}
+		return matchEnd(m)
+	})
 }
 
 var reJWT = regexp.MustCompile(`eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,}`)
 
 // findJWTs reports signed JWTs only: the header must decode to JSON naming
 // an algorithm other than "none", so that base64 of arbitrary JSON does not count.
-func findJWTs(text string, emit emitFunc) {
-	for _, m := range reJWT.FindAllStringIndex(text, -1) {
+func findJWTs(text string, lo, hi int, emit emitFunc) {
+	for _, m := range matches(reJWT, text, lo, hi) {
 		if glued(text, m[0], m[1], func(c byte) bool { return isTokenChar(c) || c == '.' }) {
 			continue
 		}
@@ -429,31 +453,37 @@ func findJWTs(text string, emit emitFunc) {
 }
 
 var (
-	reDockerAuth     = regexp.MustCompile(`(?i)"auth"[ \t]*:[ \t]*"([a-z0-9+/]{6,}={0,2})"`)
-	reDockerIdentity = regexp.MustCompile(`(?i)"identitytoken"[ \t]*:[ \t]*"([a-z0-9+/=._\-]{16,})"`)
+	reDockerAuth     = regexp.MustCompile(`^(?i)"auth"[ \t]*:[ \t]*"([a-z0-9+/]{6,}={0,2})"`)
+	reDockerIdentity = regexp.MustCompile(`^(?i)"identitytoken"[ \t]*:[ \t]*"([a-z0-9+/=._\-]{16,})"`)
 )
 
-func findDockerAuth(text string, emit emitFunc) {
-	for _, m := range reDockerAuth.FindAllStringSubmatchIndex(text, -1) {
-		if userPassword(text[m[2]:m[3]]) {
+func findDockerAuth(text string, lo, hi int, emit emitFunc) {
+	atEach(text, lo, hi, `"auth"`, func(i int) int {
+		m := matchAt(reDockerAuth, text, i)
+		if m != nil && userPassword(text[m[2]:m[3]]) {
 			emit(m[2], m[3], "")
 		}
-	}
-	for _, m := range reDockerIdentity.FindAllStringSubmatchIndex(text, -1) {
-		if v := text[m[2]:m[3]]; plausibleToken(v) && !placeholder(v) {
+		return matchEnd(m)
+	})
+	atEach(text, lo, hi, `"identitytoken"`, func(i int) int {
+		m := matchAt(reDockerIdentity, text, i)
+		if m != nil && plausibleToken(text[m[2]:m[3]]) && !placeholder(text[m[2]:m[3]]) {
 			emit(m[2], m[3], "")
 		}
-	}
+		return matchEnd(m)
+	})
 }
 
-var reBasicAuth = regexp.MustCompile(`(?i)authorization` + reQuote + reSep + reQuote + `basic[ \t]+([a-z0-9+/]{6,}={0,2})`)
+var reBasicAuth = regexp.MustCompile(`^(?i)authorization` + reQuote + reSep + reQuote + `basic[ \t]+([a-z0-9+/]{6,}={0,2})`)
 
-func findBasicAuth(text string, emit emitFunc) {
-	for _, m := range reBasicAuth.FindAllStringSubmatchIndex(text, -1) {
-		if !glued(text, m[2], m[3], isBase64) && userPassword(text[m[2]:m[3]]) {
+func findBasicAuth(text string, lo, hi int, emit emitFunc) {
+	atEach(text, lo, hi, "authorization", func(i int) int {
+		m := matchAt(reBasicAuth, text, i)
+		if m != nil && !glued(text, m[2], m[3], isBase64) && userPassword(text[m[2]:m[3]]) {
 			emit(m[2], m[3], "")
 		}
-	}
+		return matchEnd(m)
+	})
 }
 
 // userPassword reports whether b64 decodes to printable "user:password" with
@@ -475,93 +505,307 @@ func userPassword(b64 string) bool {
 	return !placeholderPassword(s[i+1:])
 }
 
-var reBearer = regexp.MustCompile(`(?i)authorization` + reQuote + reSep + reQuote + `(?:bearer|token)[ \t]+([a-z0-9._~+/\-]{20,}=*)`)
+var reBearer = regexp.MustCompile(`^(?i)authorization` + reQuote + reSep + reQuote + `(?:bearer|token)[ \t]+([a-z0-9._~+/\-]{20,}=*)`)
 
-func findBearer(text string, emit emitFunc) {
-	for _, m := range reBearer.FindAllStringSubmatchIndex(text, -1) {
-		if v := text[m[2]:m[3]]; randomValue(v) {
+func findBearer(text string, lo, hi int, emit emitFunc) {
+	atEach(text, lo, hi, "authorization", func(i int) int {
+		m := matchAt(reBearer, text, i)
+		if m != nil && randomValue(text[m[2]:m[3]]) {
 			emit(m[2], m[3], "")
 		}
-	}
+		return matchEnd(m)
+	})
 }
 
-// reURLCreds matches scheme://user:password@host. The password may not hold
-// '@', '/' or blanks, so a match cannot run on into the path or the next word.
-var reURLCreds = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.\-]{1,30}://([^\s:/?#@"'<>\\]+):([^\s/?#@"'<>\\]+)@[a-z0-9\[\]_\-]`)
+// reURLCreds reads "://user:password@host" at each "://". The password may
+// not hold '@', '/' or blanks, so a match cannot run on into the path or the
+// next word.
+var reURLCreds = regexp.MustCompile(`^://([^\s:/?#@"'<>\\]+):([^\s/?#@"'<>\\]+)@[a-zA-Z0-9\[\]_\-]`)
 
-func findURLCredentials(text string, emit emitFunc) {
-	for _, m := range reURLCreds.FindAllStringSubmatchIndex(text, -1) {
-		user, pass := text[m[2]:m[3]], text[m[4]:m[5]]
-		if strings.EqualFold(user, "anonymous") || strings.EqualFold(pass, "x-oauth-basic") || placeholderPassword(pass) {
-			continue
+func findURLCredentials(text string, lo, hi int, emit emitFunc) {
+	atEach(text, lo, hi, "://", func(i int) int {
+		// The scheme: a letter, then letters, digits, '+', '.' or '-'.
+		j := i
+		for j > 0 && i-j <= 32 && (isAlnum(text[j-1]) || strings.IndexByte("+.-", text[j-1]) >= 0) {
+			j--
 		}
-		emit(m[4], m[5], "")
-	}
+		if i-j < 2 || i-j > 32 || !isLetter(text[j]) {
+			return 0
+		}
+		m := matchAt(reURLCreds, text, i)
+		if m == nil {
+			return 0
+		}
+		user, pass := text[m[2]:m[3]], text[m[4]:m[5]]
+		if !strings.EqualFold(user, "anonymous") && !strings.EqualFold(pass, "x-oauth-basic") && !placeholderPassword(pass) {
+			emit(m[4], m[5], "")
+		}
+		return m[1]
+	})
 }
 
-// Password assignments come in several syntaxes; each pattern captures the
-// value in one of groups 1..n (quoted or not).
+// Password assignments come in several syntaxes, each read at every
+// occurrence of a password word.
 var (
 	// key=value, key: value, "key": "value", 'key' => 'value', key := "value".
-	// The key must end with the password word, so password_length: 12 and
-	// password_file: /run/x do not count.
-	rePassAssign = regexp.MustCompile(`(?i)(?:[a-z0-9_.\-]*(?:password|passwd|passphrase|pwd|pswd)|[a-z0-9]+[_.\-]pass)` +
-		reQuote + reSep + reValue)
-	// --password value (the blank-separated form is only trusted after "--":
-	// elsewhere "password rotation" would read as a password).
-	rePassFlag = regexp.MustCompile(`(?i)--[a-z0-9\-]*(?:password|passwd|passphrase)[ \t]+` + reValue)
+	// The word must end the key, so password_length: 12 and
+	// password_file: /run/x do not count. Group 1 is the word.
+	rePassAssign = regexp.MustCompile(`^(?i)(password|passwd|passphrase|pass|pwd|pswd)` + reQuote + reSep + reValue)
+	// --password value. A blank separator is only trusted after "--":
+	// elsewhere "password rotation" would read as a password.
+	rePassFlag = regexp.MustCompile(`^(?i)(?:password|passwd|passphrase)[ \t]+` + reValue)
 	// <password>value</password> (Maven settings, FileZilla, .NET configs).
-	rePassXML = regexp.MustCompile(`(?i)<[a-z0-9_.:\-]*(?:password|passwd|passphrase)>([^<\r\n]+)</`)
-	// .netrc: machine host login user password secret, on one line or several.
-	rePassNetrc = regexp.MustCompile(`(?i)\b(?:machine[ \t\r\n]+\S+|default)[ \t\r\n]+login[ \t\r\n]+\S+[ \t\r\n]+password[ \t\r\n]+(\S+)`)
+	rePassXML = regexp.MustCompile(`^(?i)(?:password|passwd|passphrase)>([^<\r\n]+)</`)
 )
 
 // reValue captures a double-quoted, single-quoted, JSON-escaped,
-// backquoted or bare value.
+// backquoted or bare value, in five groups, the bare one last.
 const reValue = `(?:"([^"\r\n]*)"|'([^'\r\n]*)'|\\"([^"\\\r\n]*)\\"|` + "`([^`\\r\\n]*)`" + `|([^\s"'` + "`" + `,;&<>|\\]+))`
 
-// bareGroup is the submatch index pair of reValue's unquoted alternative
-// when reValue is the pattern's only capture.
-const bareGroup = 5
-
-func findPasswords(text string, emit emitFunc) {
-	for _, re := range []*regexp.Regexp{rePassAssign, rePassFlag} {
-		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
-			for g := 1; g <= bareGroup; g++ {
-				s, e := m[2*g], m[2*g+1]
-				if s < 0 {
-					continue
+func findPasswords(text string, lo, hi int, emit emitFunc) {
+	for _, word := range []string{"pass", "pwd", "pswd"} {
+		atEach(text, lo, hi, word, func(i int) int {
+			if m := matchAt(rePassAssign, text, i); m != nil {
+				// "pass" alone is too common a word; it counts as the end of a
+				// compound key: db_pass, smtp.pass, --pass.
+				if m[3]-m[2] == len("pass") && (i == 0 || strings.IndexByte("_.-", text[i-1]) < 0) {
+					return 0
 				}
-				v := text[s:e]
-				if placeholderPassword(v) || g == bareGroup && (codeLike(v) || prose(text, e, v)) {
-					break
-				}
-				emit(s, e, "")
-				break
+				emitValue(text, m, 2, emit)
+				return m[1]
 			}
-		}
-	}
-	for _, re := range []*regexp.Regexp{rePassXML, rePassNetrc} {
-		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
+			if m := matchAt(rePassFlag, text, i); m != nil && keyStart(text, i, "--") {
+				emitValue(text, m, 1, emit)
+				return m[1]
+			}
+			m := matchAt(rePassXML, text, i)
+			if m == nil || !keyStart(text, i, "<") {
+				return 0
+			}
 			if v := text[m[2]:m[3]]; !placeholderPassword(v) && !codeLike(v) {
 				emit(m[2], m[3], "")
 			}
+			return m[1]
+		})
+	}
+	findNetrc(text, lo, hi, emit)
+}
+
+// emitValue reports the reValue capture that starts at group first, unless
+// it is a placeholder or, when bare, code or prose.
+func emitValue(text string, m []int, first int, emit emitFunc) {
+	for g := first; g < first+5; g++ {
+		s, e := m[2*g], m[2*g+1]
+		if s < 0 {
+			continue
+		}
+		v := text[s:e]
+		bare := g == first+4
+		if placeholderPassword(v) || bare && (codeLike(v) || prose(text, e, v)) {
+			return
+		}
+		emit(s, e, "")
+		return
+	}
+}
+
+// keyStart reports whether the key that ends with the word at i begins with
+// prefix: "--db-password" for a flag, "<password" for an XML element.
+func keyStart(text string, i int, prefix string) bool {
+	j := i
+	for j > 0 && i-j < 256 && (isAlnum(text[j-1]) || strings.IndexByte("_.:-", text[j-1]) >= 0) {
+		j--
+	}
+	if prefix == "--" {
+		return strings.HasPrefix(text[j:i], "--")
+	}
+	return j > 0 && strings.HasPrefix(text[j-1:], prefix)
+}
+
+func findNetrc(text string, lo, hi int, emit emitFunc) {
+	for i := lo; i+len("password") <= hi; i++ {
+		if !hasPrefixFold(text[i:], "password") {
+			continue
+		}
+		end := i + len("password")
+		if i > 0 && !isSpace(text[i-1]) || end >= len(text) || !isSpace(text[end]) {
+			continue
+		}
+		vs, ve := nextToken(text, end)
+		if vs < 0 {
+			continue
+		}
+		// Walk back over user, "login", and host + "machine" or "default".
+		var toks [4]string
+		n, p := 0, i
+		for n < len(toks) {
+			s, e := prevToken(text, p)
+			if s < 0 {
+				break
+			}
+			toks[n], n, p = text[s:e], n+1, s
+		}
+		if n < 3 || !strings.EqualFold(toks[1], "login") ||
+			!strings.EqualFold(toks[2], "default") && (n < 4 || !strings.EqualFold(toks[3], "machine")) {
+			continue
+		}
+		if v := text[vs:ve]; !placeholderPassword(v) && !codeLike(v) {
+			emit(vs, ve, "")
 		}
 	}
 }
 
-// reGeneric finds a value assigned to a name that says it is an API key,
-// client secret or token. Only token names that mean a credential are
-// listed: next_token, client_token (AWS idempotency) and csrf_token are
-// everywhere in AWS CLI output and HTML and mean nothing.
-var reGeneric = regexp.MustCompile(`(?i)[a-z0-9_.\-]*(?:api[_.\-]?key|apikey|api[_.\-]?secret|secret[_.\-]?key|secret|` +
-	`(?:access|auth|api|bot|private|secret|refresh|session|bearer|oauth|github|gh|gitlab|npm|slack|vault|hf|discord|telegram|sentry|datadog|dd)[_.\-]?token)` +
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+// nextToken returns the blank-delimited token at or after i, or -1s.
+func nextToken(text string, i int) (int, int) {
+	for i < len(text) && isSpace(text[i]) {
+		i++
+	}
+	if i == len(text) {
+		return -1, -1
+	}
+	s := i
+	for i < len(text) && !isSpace(text[i]) {
+		i++
+	}
+	return s, i
+}
+
+// prevToken returns the blank-delimited token that ends before i, or -1s.
+func prevToken(text string, i int) (int, int) {
+	for i > 0 && isSpace(text[i-1]) {
+		i--
+	}
+	if i == 0 {
+		return -1, -1
+	}
+	e := i
+	for i > 0 && !isSpace(text[i-1]) {
+		i--
+	}
+	return i, e
+}
+
+// reGeneric reads a value assigned to a name that says it is an API key,
+// client secret or token, at each "api", "secret" and "token".
+var reGeneric = regexp.MustCompile(`^(?i)(?:api[_.\-]?(?:key|secret|token)|apikey|secret(?:[_.\-]?(?:key|token))?|token)` +
 	reQuote + reSep + reQuote + `([a-z0-9_\-+/=.~]{16,})`)
 
-func findGeneric(text string, emit emitFunc) {
-	for _, m := range reGeneric.FindAllStringSubmatchIndex(text, -1) {
-		if v := text[m[2]:m[3]]; randomValue(v) {
+// tokenKinds are the words that make "…_token" a credential. Only those:
+// next_token, client_token (AWS idempotency) and csrf_token are everywhere in
+// AWS CLI output and HTML and mean nothing.
+var tokenKinds = []string{
+	"access", "auth", "api", "bot", "private", "secret", "refresh", "session", "bearer", "oauth",
+	"github", "gh", "gitlab", "npm", "slack", "vault", "hf", "discord", "telegram", "sentry", "datadog",
+}
+
+func findGeneric(text string, lo, hi int, emit emitFunc) {
+	try := func(i int) int {
+		m := matchAt(reGeneric, text, i)
+		if m != nil && randomValue(text[m[2]:m[3]]) {
 			emit(m[2], m[3], "")
+		}
+		return matchEnd(m)
+	}
+	atEach(text, lo, hi, "api", try)
+	atEach(text, lo, hi, "secret", try)
+	atEach(text, lo, hi, "token", func(i int) int {
+		j := i
+		if j > 0 && strings.IndexByte("_.-", text[j-1]) >= 0 {
+			j--
+		}
+		for _, k := range tokenKinds {
+			if hasSuffixFold(text[:j], k) {
+				return try(i)
+			}
+		}
+		return 0
+	})
+}
+
+// matches returns the submatch indexes, relative to text, of the matches of
+// re in text[lo:hi]. No pattern here matches across a line break, so running
+// on the lines that hold an anchor finds what a run on the whole text would.
+// It serves the patterns with a literal prefix, which regexp finds with a
+// fast substring search; the keyword patterns use atEach and matchAt.
+func matches(re *regexp.Regexp, text string, lo, hi int) [][]int {
+	ms := re.FindAllStringSubmatchIndex(text[lo:hi], -1)
+	if lo != 0 {
+		for _, m := range ms {
+			for i := range m {
+				if m[i] >= 0 {
+					m[i] += lo
+				}
+			}
+		}
+	}
+	return ms
+}
+
+// atEach calls fn with each i in [lo, hi) where text[i:] starts with lower,
+// ignoring ASCII case. Running an anchored pattern there is far cheaper than
+// an unanchored, case-insensitive search, for which Go's regexp has no
+// literal prefix to skip ahead with. fn returns where its match ended, or 0;
+// like regexp's FindAll, the search resumes after a match, so that
+// "pwd=pwd=pwd=…" costs linear time rather than quadratic.
+func atEach(text string, lo, hi int, lower string, fn func(i int) int) {
+	c0 := lower[0]
+	for i := lo; i+len(lower) <= hi; i++ {
+		if c := text[i]; (c == c0 || c|0x20 == c0) && hasPrefixFold(text[i:], lower) {
+			if next := fn(i); next > i {
+				i = next - 1
+			}
 		}
 	}
 }
+
+// maxMatch bounds what an anchored pattern may read after its keyword, so
+// that a megabyte-long line with many keywords stays cheap; no credential
+// value worth reporting is longer.
+const maxMatch = 16 << 10
+
+// matchAt matches re, which starts with ^, at text[i:], up to the end of the
+// line, and returns the submatch indexes relative to text, or nil.
+func matchAt(re *regexp.Regexp, text string, i int) []int {
+	limit := min(len(text), i+maxMatch)
+	end := strings.IndexByte(text[i:limit], '\n')
+	if end < 0 {
+		end = limit
+	} else {
+		end += i
+	}
+	m := re.FindStringSubmatchIndex(text[i:end])
+	for k := range m {
+		if m[k] >= 0 {
+			m[k] += i
+		}
+	}
+	return m
+}
+
+// matchEnd is the end of match m, or 0 when there is none, for atEach.
+func matchEnd(m []int) int {
+	if m == nil {
+		return 0
+	}
+	return m[1]
+}
+
+// hasSuffixFold reports whether s ends with lower, ignoring ASCII case.
+func hasSuffixFold(s, lower string) bool {
+	return len(s) >= len(lower) && hasPrefixFold(s[len(s)-len(lower):], lower)
+}
+
+// hasSuffixWord reports whether s ends with word, optionally followed by one
+// of _ . -: "aws_" before "secret".
+func hasSuffixWord(s, word string) bool {
+	if n := len(s); n > 0 && strings.IndexByte("_.-", s[n-1]) >= 0 {
+		s = s[:n-1]
+	}
+	return hasSuffixFold(s, word)
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

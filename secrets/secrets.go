@@ -169,28 +169,28 @@ type span struct {
 	desc       string // overrides the detector's description when set
 }
 
-// detect runs the prefilter and then only the detectors whose anchors it saw,
-// and resolves overlaps. The result is sorted by start.
+// detect runs the prefilter and then only the detectors whose anchors it
+// saw, and resolves overlaps. The result is sorted by start.
 func detect(text string) []span {
-	return detectMask(text, triggered(text))
+	if len(text) < windowMin {
+		mask, _ := scan(text, false)
+		return detectWith(text, mask, nil)
+	}
+	mask, occ := scan(text, true)
+	return detectWith(text, mask, occ)
 }
 
-// detectMask runs the detectors of mask; tests pass all of them to check
-// that the prefilter never hides a hit.
-func detectMask(text string, mask uint64) []span {
+// detectWith runs the detectors of mask (see run); tests run every detector
+// on the whole text to check that neither the prefilter nor the windows hide
+// a hit.
+func detectWith(text string, mask uint64, occ []occurrence) []span {
 	if mask == 0 {
 		return nil
 	}
 	var found []span
-	for i := range detectors {
-		if mask&(1<<uint(i)) == 0 {
-			continue
-		}
-		det := i
-		detectors[i].find(text, func(start, end int, desc string) {
-			found = append(found, span{det: det, start: start, end: end, desc: desc})
-		})
-	}
+	run(text, mask, occ, func(det, start, end int, desc string) {
+		found = append(found, span{det: det, start: start, end: end, desc: desc})
+	})
 	if len(found) == 0 {
 		return nil
 	}
@@ -198,32 +198,50 @@ func detectMask(text string, mask uint64) []span {
 }
 
 // resolve keeps, of overlapping spans, the one of the highest-priority
-// detector (first found on a tie), so that each secret is reported once and
+// detector (the earliest on a tie), so that each secret is reported once and
 // by its most specific name.
 func resolve(found []span) []span {
-	sort.SliceStable(found, func(i, j int) bool {
-		pi, pj := detectors[found[i].det].prio, detectors[found[j].det].prio
-		if pi != pj {
-			return pi > pj
+	sort.Slice(found, func(i, j int) bool {
+		if found[i].start != found[j].start {
+			return found[i].start < found[j].start
 		}
-		return found[i].start < found[j].start
+		return found[i].det < found[j].det
 	})
-	// kept stays sorted by start and pairwise disjoint, so a candidate can
-	// only overlap its two neighbours.
-	var kept []span
-	for _, s := range found {
-		i := sort.Search(len(kept), func(k int) bool { return kept[k].start >= s.start })
-		if i > 0 && kept[i-1].end > s.start {
-			continue
+	// Overlaps only matter within a cluster of transitively overlapping
+	// spans, nearly always a single span; solving each cluster on its own
+	// keeps a file with thousands of hits linear.
+	kept := make([]span, 0, len(found))
+	for lo := 0; lo < len(found); {
+		hi, end := lo+1, found[lo].end
+		for hi < len(found) && found[hi].start < end {
+			end = max(end, found[hi].end)
+			hi++
 		}
-		if i < len(kept) && kept[i].start < s.end {
+		if hi-lo == 1 {
+			kept = append(kept, found[lo])
+		} else {
+			kept = append(kept, resolveCluster(found[lo:hi])...)
+		}
+		lo = hi
+	}
+	pairAWSKeys(kept)
+	return kept
+}
+
+// resolveCluster takes the spans by priority and keeps those that overlap
+// no span kept before; the result is sorted by start.
+func resolveCluster(c []span) []span {
+	sort.SliceStable(c, func(i, j int) bool { return detectors[c[i].det].prio > detectors[c[j].det].prio })
+	var kept []span
+	for _, s := range c {
+		i := sort.Search(len(kept), func(k int) bool { return kept[k].start >= s.start })
+		if i > 0 && kept[i-1].end > s.start || i < len(kept) && kept[i].start < s.end {
 			continue
 		}
 		kept = append(kept, span{})
 		copy(kept[i+1:], kept[i:])
 		kept[i] = s
 	}
-	pairAWSKeys(kept)
 	return kept
 }
 
@@ -232,18 +250,20 @@ func resolve(found []span) []span {
 // which account to target.
 func pairAWSKeys(kept []span) {
 	const near = 512
+	isSecret := func(j int) bool { return detectors[kept[j].det].id == idAWSSecret }
 	for i := range kept {
 		if detectors[kept[i].det].id != idAWSKeyID {
 			continue
 		}
-		for j := range kept {
-			if detectors[kept[j].det].id != idAWSSecret {
-				continue
-			}
-			if d := kept[j].start - kept[i].start; d <= near && d >= -near {
-				kept[i].desc = kept[i].desc + " with secret access key"
-				break
-			}
+		paired := false
+		for j := i + 1; j < len(kept) && kept[j].start-kept[i].start <= near && !paired; j++ {
+			paired = isSecret(j)
+		}
+		for j := i - 1; j >= 0 && kept[i].start-kept[j].start <= near && !paired; j-- {
+			paired = isSecret(j)
+		}
+		if paired {
+			kept[i].desc += " with secret access key"
 		}
 	}
 }

@@ -548,9 +548,13 @@ func TestDetectors(t *testing.T) {
 // the prefilter: a detector whose anchors miss its own matches would go
 // silently blind.
 func TestPrefilterComplete(t *testing.T) {
+	var all []string
 	for _, tc := range truePositives() {
 		checkPrefilter(t, tc.text)
+		all = append(all, tc.text)
 	}
+	// The same secrets inside one long file, as the deep scan sees them.
+	checkPrefilter(t, strings.Join(all, "\n"))
 }
 
 func checkPrefilter(t *testing.T, text string) {
@@ -560,9 +564,14 @@ func checkPrefilter(t *testing.T, text string) {
 	if strings.ContainsAny(text, "\u212a\u017f") {
 		return
 	}
-	got, all := detect(text), detectMask(text, ^uint64(0))
-	if !reflect.DeepEqual(got, all) {
-		t.Fatalf("prefilter changed the result for %q:\n got %+v\nwant %+v", text, got, all)
+	want := detectWith(text, allDetectors, nil)
+	mask, _ := scan(text, false)
+	if got := detectWith(text, mask, nil); !reflect.DeepEqual(got, want) {
+		t.Fatalf("prefilter changed the result for %q:\n got %+v\nwant %+v", text, got, want)
+	}
+	mask, occ := scan(text, true)
+	if got := detectWith(text, mask, occ); !reflect.DeepEqual(got, want) {
+		t.Fatalf("line windows changed the result for %q:\n got %+v\nwant %+v", text, got, want)
 	}
 }
 

@@ -7,6 +7,7 @@
 # custom:
 #   id: ACCT-003
 #   severity: low
+#   scope: region
 #   remediation: |
 #     Define the image providers you trust and enable the setting
 #     (aws ec2 replace-image-criteria-in-allowed-images-settings, then

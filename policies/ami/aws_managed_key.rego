@@ -8,6 +8,7 @@
 # custom:
 #   id: AMI-005
 #   severity: high
+#   scope: region
 #   remediation: |
 #     Copy the AMI re-encrypting its snapshots with a customer managed key
 #     (aws ec2 copy-image --encrypted --kms-key-id KEY), share that key with the

@@ -13,6 +13,7 @@
 # custom:
 #   id: AMI-004
 #   severity: high
+#   scope: region
 #   remediation: |
 #     Add a key policy statement (or a grant) that lets each grantee account use
 #     the key: kms:CreateGrant, kms:Decrypt, kms:DescribeKey,

@@ -9,6 +9,7 @@
 # custom:
 #   id: AMI-007
 #   severity: critical
+#   scope: region
 #   remediation: |
 #     Revoke and rotate the credential first: it must be treated as leaked. Then
 #     remove it from the AMI's metadata (tags can be changed; a name or
@@ -22,11 +23,10 @@ import data.amiaudit.lib.resources
 
 findings contains f if {
 	some img in input.images
-	some t in resources.image_texts(img)
-	some hit in amiaudit.detect_secrets(t.text)
+	some hit in amiaudit.metadata_secrets(img)
 	f := {
 		"resource": resources.image(img),
-		"message": sprintf("AMI %s in %s has a credential (%s) in its %s: %s.", [img.id, img.region, hit.description, t.field, hit.redacted]),
-		"evidence": {"field": t.field, "detector": hit.detector, "redacted": hit.redacted, "line": hit.line},
+		"message": sprintf("AMI %s in %s has a credential (%s) in its %s: %s.", [img.id, img.region, hit.description, hit.field, hit.redacted]),
+		"evidence": {"field": hit.field, "detector": hit.detector, "redacted": hit.redacted, "line": hit.line},
 	}
 }

@@ -7,6 +7,7 @@
 # custom:
 #   id: AMI-001
 #   severity: critical
+#   scope: region
 #   remediation: |
 #     Remove the public launch permission
 #     (aws ec2 modify-image-attribute --image-id AMI --launch-permission "Remove=[{Group=all}]"),

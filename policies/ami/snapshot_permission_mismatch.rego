@@ -8,6 +8,7 @@
 # custom:
 #   id: AMI-010
 #   severity: medium
+#   scope: region
 #   remediation: |
 #     Remove the createVolumePermission
 #     (aws ec2 modify-snapshot-attribute --snapshot-id SNAP --attribute createVolumePermission --operation-type remove --user-ids ACCOUNT).

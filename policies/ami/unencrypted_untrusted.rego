@@ -8,6 +8,7 @@
 # custom:
 #   id: AMI-006
 #   severity: medium
+#   scope: region
 #   remediation: |
 #     Stop sharing with the untrusted principal, or copy the AMI encrypted with a
 #     customer managed key (aws ec2 copy-image --encrypted --kms-key-id KEY) so

@@ -7,6 +7,7 @@
 # custom:
 #   id: AMI-002
 #   severity: high
+#   scope: region
 #   remediation: |
 #     Remove the launch permission
 #     (aws ec2 modify-image-attribute --image-id AMI --launch-permission "Remove=[{UserId=ACCOUNT}]"),

@@ -8,6 +8,7 @@
 # custom:
 #   id: AMI-003
 #   severity: high
+#   scope: region
 #   remediation: |
 #     Remove the launch permission
 #     (aws ec2 modify-image-attribute --image-id AMI --launch-permission "Remove=[{OrganizationArn=ARN}]"

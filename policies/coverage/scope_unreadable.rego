@@ -8,6 +8,7 @@
 # custom:
 #   id: SCAN-001
 #   severity: high
+#   scope: region
 #   remediation: |
 #     Give the scanning role the permission named in the finding (docs/iam-policy.json
 #     lists them all), enable the region, or re-run when AWS no longer throttles;

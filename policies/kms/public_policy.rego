@@ -9,6 +9,7 @@
 # custom:
 #   id: KMS-001
 #   severity: critical
+#   scope: region
 #   remediation: |
 #     Replace the wildcard principal with the accounts that need the key, or add
 #     a condition on aws:PrincipalOrgID (or kms:CallerAccount) to the statement

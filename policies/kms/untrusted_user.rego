@@ -7,6 +7,7 @@
 # custom:
 #   id: KMS-002
 #   severity: high
+#   scope: region
 #   remediation: |
 #     Remove the account from the key policy
 #     (aws kms put-key-policy --key-id KEY --policy-name default --policy file://policy.json)

@@ -7,6 +7,7 @@
 # custom:
 #   id: KMS-003
 #   severity: medium
+#   scope: region
 #   remediation: |
 #     If the data is still needed, cancel the deletion (aws kms cancel-key-deletion)
 #     or enable the key (aws kms enable-key); otherwise deregister the AMIs and

@@ -37,22 +37,6 @@ images_unreadable(account, region) if "DescribeImages" in input.index.failed_act
 
 image_exists(region, id) if input.index.images[sprintf("%s/%s", [region, id])]
 
-# texts lists the metadata strings of a resource that may hold a credential.
-image_texts(img) := array.concat(
-	[{"field": "name", "text": object.get(img, "name", "")}, {"field": "description", "text": object.get(img, "description", "")}],
-	tag_texts(img),
-)
-
-snapshot_texts(s) := array.concat([{"field": "description", "text": object.get(s, "description", "")}], tag_texts(s))
-
-tag_texts(r) := [t |
-	some i, tag in object.get(r, "tags", [])
-	some t in [
-		{"field": sprintf("tags[%d].key", [i]), "text": tag.key},
-		{"field": sprintf("tags[%d].value", [i]), "text": tag.value},
-	]
-]
-
 # volumes lists an AMI's EBS volumes with their encryption, taken from the
 # snapshot when it was collected and from the block device mapping otherwise.
 volumes(img) := [v |

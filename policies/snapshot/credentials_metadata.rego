@@ -6,6 +6,7 @@
 # custom:
 #   id: SNAP-004
 #   severity: critical
+#   scope: region
 #   remediation: |
 #     Revoke and rotate the credential first: it must be treated as leaked. Then
 #     remove it from the snapshot's tags; a description cannot be changed, so copy
@@ -18,11 +19,10 @@ import data.amiaudit.lib.resources
 
 findings contains f if {
 	some s in input.snapshots
-	some t in resources.snapshot_texts(s)
-	some hit in amiaudit.detect_secrets(t.text)
+	some hit in amiaudit.metadata_secrets(s)
 	f := {
 		"resource": resources.snapshot(s),
-		"message": sprintf("Snapshot %s in %s has a credential (%s) in its %s: %s.", [s.id, s.region, hit.description, t.field, hit.redacted]),
-		"evidence": {"field": t.field, "detector": hit.detector, "redacted": hit.redacted, "line": hit.line},
+		"message": sprintf("Snapshot %s in %s has a credential (%s) in its %s: %s.", [s.id, s.region, hit.description, hit.field, hit.redacted]),
+		"evidence": {"field": hit.field, "detector": hit.detector, "redacted": hit.redacted, "line": hit.line},
 	}
 }

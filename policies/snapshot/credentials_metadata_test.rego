@@ -16,3 +16,11 @@ test_clean_description_does_not_fire if {
 	doc := {"snapshots": [t.snapshot("snap-0a", {"description": "Created by CreateImage(i-0123456789abcdef0) for ami-0123456789abcdef0 from vol-0123"})]}
 	count(rule.findings) == 0 with input as t.prepare(doc)
 }
+
+test_password_split_across_tag_key_and_value if {
+	doc := {"snapshots": [t.snapshot("snap-0a", {"tags": [{"key": "Name", "value": "db"}, {"key": "DB_PASSWORD", "value": concat("", ["s3cr3t-", "Pa55w0rd!"])}]})]}
+	fs := rule.findings with input as t.prepare(doc)
+	count(fs) == 1
+	some f in fs
+	f.evidence.field == "tags[1].value"
+}

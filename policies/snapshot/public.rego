@@ -9,6 +9,7 @@
 # custom:
 #   id: SNAP-001
 #   severity: critical
+#   scope: region
 #   remediation: |
 #     Remove the public permission
 #     (aws ec2 modify-snapshot-attribute --snapshot-id SNAP --attribute createVolumePermission --operation-type remove --group-names all)

@@ -7,6 +7,7 @@
 # custom:
 #   id: SNAP-002
 #   severity: high
+#   scope: region
 #   remediation: |
 #     Remove the permission
 #     (aws ec2 modify-snapshot-attribute --snapshot-id SNAP --attribute createVolumePermission --operation-type remove --user-ids ACCOUNT),

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+const (
+	exampleSnapshot = "../../examples/snapshot.json"
+	exampleConfig   = "../../examples/amiaudit.yaml"
+	// 2026-11-25T00:00:00Z: after the example's expired waiver, before its active one.
+	fixedEpoch = "1795564800"
+)
+
+// amiaudit runs the command in-process and returns its exit code, stdout and stderr.
+func amiaudit(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	t.Setenv("SOURCE_DATE_EPOCH", fixedEpoch)
+	var out, errOut bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/amiaudit -update to create it)", err)
+	}
+	if string(want) != got {
+		wl, gl := strings.Split(string(want), "\n"), strings.Split(got, "\n")
+		for i := 0; i < max(len(wl), len(gl)); i++ {
+			var w, g string
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if w != g {
+				t.Errorf("%s differs from the output at line %d (review, then go test ./cmd/amiaudit -update):\nwant: %q\ngot:  %q", path, i+1, w, g)
+				return
+			}
+		}
+	}
+}
+
+func TestEvaluateExampleGolden(t *testing.T) {
+	for _, format := range []string{"table", "json", "sarif"} {
+		t.Run(format, func(t *testing.T) {
+			code, out, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--config", exampleConfig, "--format", format)
+			if code != exitFindings {
+				t.Fatalf("exit %d, want 1 (the example has high findings); stderr: %s", code, stderr)
+			}
+			if !strings.Contains(stderr, "waiver has expired") {
+				t.Errorf("stderr does not warn about the expired waiver: %q", stderr)
+			}
+			golden(t, "example."+format+".golden", out)
+		})
+	}
+}
+
+func TestEvaluateIsByteIdentical(t *testing.T) {
+	_, first, _ := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "json", "--fail-on", "none")
+	_, second, _ := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "json", "--fail-on", "none")
+	if first != second || first == "" {
+		t.Fatal("two runs over the same snapshot differ")
+	}
+	var r struct {
+		Findings []json.RawMessage `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(first), &r); err != nil || len(r.Findings) == 0 {
+		t.Fatalf("report has no findings: %v", err)
+	}
+}
+
+func TestFailOn(t *testing.T) {
+	cases := map[string]int{"none": 0, "critical": 1, "high": 1, "info": 1}
+	for failOn, want := range cases {
+		code, _, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "json", "--fail-on", failOn)
+		if code != want {
+			t.Errorf("--fail-on %s: exit %d, want %d (%s)", failOn, code, want, stderr)
+		}
+	}
+	// A snapshot whose only findings are waived passes.
+	clean := filepath.Join(t.TempDir(), "clean.json")
+	writeFile(t, clean, `{"schema_version":"1","collected_at":"2026-11-20T00:00:00Z","scope":{"accounts":["123456789012"],"regions":["us-east-1"]},"organization":null,
+	 "account_regions":[{"account":"123456789012","region":"us-east-1","image_block_public_access":"unblocked","snapshot_block_public_access":"block-all-sharing","allowed_images":"enabled","ebs_encryption_by_default":true}]}`)
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	writeFile(t, cfg, "waivers:\n  - {rule: ACCT-001, resource: 'arn:aws:ec2:us-east-1:123456789012:*', reason: migration, approved_by: me}\n")
+	code, out, stderr := amiaudit(t, "", "evaluate", clean, "--config", cfg, "--format", "json")
+	if code != 0 || !strings.Contains(out, `"waived": 1`) {
+		t.Errorf("waived-only run: exit %d, out %s, stderr %s", code, out, stderr)
+	}
+	if code, _, _ := amiaudit(t, "", "evaluate", clean, "--format", "json"); code != 1 {
+		t.Errorf("without the waiver: exit %d, want 1", code)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBadInputs: each gives exit 2 and a one-line error naming the place, and
+// nothing is written in place of the report.
+func TestBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	good, err := os.ReadFile(exampleSnapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated.json")
+	writeFile(t, truncated, string(good[:len(good)/2]))
+	wrongVersion := filepath.Join(dir, "v9.json")
+	writeFile(t, wrongVersion, strings.Replace(string(good), `"schema_version": "1"`, `"schema_version": "9"`, 1))
+	unknownField := filepath.Join(dir, "unknown.json")
+	writeFile(t, unknownField, strings.Replace(string(good), `"state": "available",`, `"state": "available", "sate": "x",`, 1))
+	brokenPolicy := filepath.Join(dir, "policies")
+	if err := os.MkdirAll(brokenPolicy, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(brokenPolicy, "bad.rego"), "package amiaudit.rules.x\n\nfindings contains f if {\n\tf := \n}\n")
+	badConfig := filepath.Join(dir, "bad.yaml")
+	writeFile(t, badConfig, "trusted_accounts:\n  - \"42\"\n")
+	unreadable := filepath.Join(dir, "missing.json")
+
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"truncated JSON", []string{"evaluate", truncated}, []string{"truncated.json", "truncated"}},
+		{"wrong schema_version", []string{"evaluate", wrongVersion}, []string{"v9.json:2:", `schema_version "9" is not supported`}},
+		{"unknown field", []string{"evaluate", unknownField}, []string{"unknown.json:", "/images/0/sate", "unknown field"}},
+		{"broken user Rego", []string{"evaluate", exampleSnapshot, "--policy", brokenPolicy}, []string{"bad.rego:5:1:", "unexpected"}},
+		{"invalid config", []string{"evaluate", exampleSnapshot, "--config", badConfig}, []string{"bad.yaml", "trusted_accounts[0]", "12-digit"}},
+		{"unreadable file", []string{"evaluate", unreadable}, []string{"missing.json", "no such file"}},
+		{"missing config file", []string{"evaluate", exampleSnapshot, "--config", filepath.Join(dir, "nope.yaml")}, []string{"nope.yaml"}},
+		{"bad format", []string{"evaluate", exampleSnapshot, "--format", "xml"}, []string{"--format", "table, json, sarif"}},
+		{"bad fail-on", []string{"evaluate", exampleSnapshot, "--fail-on", "severe"}, []string{"--fail-on", "critical, high"}},
+		{"no snapshot", []string{"evaluate"}, []string{"expects a snapshot file"}},
+		{"unknown flag", []string{"evaluate", exampleSnapshot, "--formt", "json"}, []string{"unknown flag: --formt"}},
+		{"unknown command", []string{"evalute"}, []string{"unknown command"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "report.json")
+			writeFile(t, out, "previous report\n")
+			code, stdout, stderr := amiaudit(t, "", append(c.args, "--output", out)...)
+			if c.name == "no snapshot" || c.name == "unknown command" {
+				code, stdout, stderr = amiaudit(t, "", c.args...)
+			}
+			if code != exitUsage {
+				t.Fatalf("exit %d, want 2; stderr %q", code, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout is not empty: %q", stdout)
+			}
+			firstLine := strings.SplitN(strings.TrimSpace(stderr), "\n", 2)[0]
+			for _, w := range c.want {
+				if !strings.Contains(firstLine, w) {
+					t.Errorf("error %q does not contain %q", firstLine, w)
+				}
+			}
+			if got, _ := os.ReadFile(out); string(got) != "previous report\n" {
+				t.Errorf("the previous report was overwritten: %q", got)
+			}
+		})
+	}
+}
+
+func TestOutputFileFormatFromExtension(t *testing.T) {
+	dir := t.TempDir()
+	sarifPath := filepath.Join(dir, "amiaudit.sarif")
+	code, stdout, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--output", sarifPath, "--fail-on", "none")
+	if code != 0 || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(sarifPath)
+	if err != nil || !strings.Contains(string(b), `"version": "2.1.0"`) {
+		t.Fatalf("%s is not SARIF: %v", sarifPath, err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
+
+func TestStdinSnapshot(t *testing.T) {
+	good, _ := os.ReadFile(exampleSnapshot)
+	code, out, stderr := amiaudit(t, string(good), "evaluate", "-", "--format", "json", "--fail-on", "none")
+	if code != 0 || !strings.Contains(out, `"rule_id": "AMI-001"`) {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	code, out, stderr := amiaudit(t, "", "demo")
+	if code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"AMI-001", "SNAP-003", "KMS-002", "SCAN-001", "29 findings"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if code, _, _ := amiaudit(t, "", "demo", "--fail-on", "high"); code != 1 {
+		t.Errorf("demo --fail-on high: exit %d, want 1", code)
+	}
+}
+
+func TestRulesCommand(t *testing.T) {
+	code, out, _ := amiaudit(t, "", "rules", "--format", "json")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	var rules []struct{ ID, Severity, Title string }
+	if err := json.Unmarshal([]byte(out), &rules); err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 20 || rules[0].ID != "ACCT-001" || rules[0].Title == "" {
+		t.Errorf("rules = %+v", rules)
+	}
+	code, out, _ = amiaudit(t, "", "rules")
+	if code != 0 || !strings.Contains(out, "AMI-004") || !strings.Contains(out, "SEVERITY") {
+		t.Errorf("rules table: exit %d\n%s", code, out)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	code, out, _ := amiaudit(t, "", "--help")
+	if code != 0 || !strings.Contains(out, "evaluate") || !strings.Contains(out, "Examples:") {
+		t.Errorf("--help: exit %d\n%s", code, out)
+	}
+	code, out, _ = amiaudit(t, "", "--version")
+	if code != 0 || !strings.HasPrefix(out, "amiaudit ") {
+		t.Errorf("--version: exit %d %q", code, out)
+	}
+	code, out, _ = amiaudit(t, "", "evaluate", "--help")
+	if code != 0 || !strings.Contains(out, "Exit codes") || !strings.Contains(out, "--fail-on") {
+		t.Errorf("evaluate --help: exit %d\n%s", code, out)
+	}
+}
