@@ -44,9 +44,9 @@ type Waiver struct {
 	// ApprovedBy names who accepted the risk.
 	ApprovedBy string `yaml:"approved_by" json:"approved_by"`
 
-	expires time.Time // parsed Expires; zero when none
+	expires time.Time     // parsed Expires; zero when none
 	match   *glob.Pattern // compiled Resource
-	line    int       // where the waiver starts in the file
+	line    int           // where the waiver starts in the file
 }
 
 // DefaultMaxSharedImageAgeDays is AMI-009's default.

@@ -101,20 +101,20 @@ func parseStatement(raw json.RawMessage) (Statement, error) {
 	case "deny":
 		st.Effect = "Deny"
 	default:
-		return Statement{}, fmt.Errorf("Effect %q is neither Allow nor Deny", rs.Effect)
+		return Statement{}, fmt.Errorf("the Effect %q is neither Allow nor Deny", rs.Effect)
 	}
 	var err error
 	if st.Principals, err = parsePrincipals(rs.Principal); err != nil {
-		return Statement{}, fmt.Errorf("Principal: %w", err)
+		return Statement{}, fmt.Errorf("in Principal: %w", err)
 	}
 	if st.NotPrincipals, err = parsePrincipals(rs.NotPrincipal); err != nil {
-		return Statement{}, fmt.Errorf("NotPrincipal: %w", err)
+		return Statement{}, fmt.Errorf("in NotPrincipal: %w", err)
 	}
 	if st.Actions, err = stringOrList(rs.Action); err != nil {
-		return Statement{}, fmt.Errorf("Action: %w", err)
+		return Statement{}, fmt.Errorf("in Action: %w", err)
 	}
 	if st.NotActions, err = stringOrList(rs.NotAction); err != nil {
-		return Statement{}, fmt.Errorf("NotAction: %w", err)
+		return Statement{}, fmt.Errorf("in NotAction: %w", err)
 	}
 	for i := range st.Actions {
 		st.Actions[i] = strings.ToLower(st.Actions[i])
@@ -136,7 +136,7 @@ func parseStatement(raw json.RawMessage) (Statement, error) {
 		for _, k := range keys {
 			vals, err := scalarOrList(rs.Condition[op][k])
 			if err != nil {
-				return Statement{}, fmt.Errorf("Condition %s %s: %w", op, k, err)
+				return Statement{}, fmt.Errorf("in Condition %s %s: %w", op, k, err)
 			}
 			st.Conditions = append(st.Conditions, Condition{Operator: op, Key: strings.ToLower(k), Values: vals})
 		}

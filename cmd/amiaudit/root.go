@@ -44,8 +44,7 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
-func usageError(err error) error      { return &exitError{code: exitUsage, err: err} }
-func incompleteError(err error) error { return &exitError{code: exitIncomplete, err: err} }
+func usageError(err error) error { return &exitError{code: exitUsage, err: err} }
 
 // env is what a command needs from the outside world, injectable for tests.
 type env struct {
