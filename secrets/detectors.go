@@ -3,6 +3,8 @@ package secrets
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // emitFunc records a secret at text[start:end]; desc overrides the
@@ -375,6 +377,9 @@ func findPrivateKeys(text string, lo, hi int, emit emitFunc) {
 		if m[0] < prev {
 			continue // a header inside the key before it
 		}
+		if headerIsCode(text, m[0], m[1]) {
+			continue
+		}
 		if footer != -1 && footer < m[1] {
 			if footer = strings.Index(text[m[1]:], "-----END "); footer >= 0 {
 				footer += m[1]
@@ -383,6 +388,23 @@ func findPrivateKeys(text string, lo, hi int, emit emitFunc) {
 		prev = privateKeyEnd(text, m[0], m[1], footer)
 		emit(m[0], prev, "")
 	}
+}
+
+// headerIsCode reports whether a private key header is a constant in a
+// program rather than the start of a key: a quoted string holding the header
+// alone ("-----BEGIN RSA PRIVATE KEY-----" in a parser), or a header glued to
+// binary bytes (the same constant in compiled code).
+func headerIsCode(text string, start, end int) bool {
+	binary := func(c byte) bool { return c >= 0x80 || c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c == 0x7f }
+	if start > 0 && binary(text[start-1]) || end < len(text) && binary(text[end]) {
+		return true
+	}
+	if start > 0 && end < len(text) {
+		if q := text[start-1]; (q == '"' || q == '\'' || q == '`') && text[end] == q {
+			return true
+		}
+	}
+	return false
 }
 
 // privateKeyEnd finds the end of the key whose header is text[start:headerEnd],
@@ -571,18 +593,20 @@ func findPasswords(text string, lo, hi int, emit emitFunc) {
 				if m[3]-m[2] == len("pass") && (i == 0 || strings.IndexByte("_.-", text[i-1]) < 0) {
 					return 0
 				}
-				emitValue(text, m, 2, emit)
+				emitValue(text, i, m[3], m, 2, false, emit)
 				return m[1]
 			}
 			if m := matchAt(rePassFlag, text, i); m != nil && keyStart(text, i, "--") {
-				emitValue(text, m, 1, emit)
+				emitValue(text, i, i, m, 1, true, emit)
 				return m[1]
 			}
 			m := matchAt(rePassXML, text, i)
 			if m == nil || !keyStart(text, i, "<") {
 				return 0
 			}
-			if v := text[m[2]:m[3]]; !placeholderPassword(v) && !codeLike(v) {
+			// Values with blanks are comments and descriptions in the
+			// templates that ship with packages (Maven's settings.xml).
+			if v := text[m[2]:m[3]]; !placeholderPassword(v) && !codeLike(v) && !strings.ContainsAny(v, " \t") {
 				emit(m[2], m[3], "")
 			}
 			return m[1]
@@ -592,21 +616,117 @@ func findPasswords(text string, lo, hi int, emit emitFunc) {
 }
 
 // emitValue reports the reValue capture that starts at group first, unless
-// it is a placeholder or, when bare, code or prose.
-func emitValue(text string, m []int, first int, emit emitFunc) {
+// it is a placeholder or, when bare, code or prose. The password word spans
+// text[key:kwEnd]; flag marks the "--password value" form.
+func emitValue(text string, key, kwEnd int, m []int, first int, flag bool, emit emitFunc) {
 	for g := first; g < first+5; g++ {
 		s, e := m[2*g], m[2*g+1]
 		if s < 0 {
 			continue
 		}
 		v := text[s:e]
-		bare := g == first+4
-		if placeholderPassword(v) || bare && (codeLike(v) || prose(text, e, v)) {
+		if placeholderPassword(v) || g == first+4 && bareNotPassword(text, key, kwEnd, s, e, flag) {
 			return
 		}
 		emit(s, e, "")
 		return
 	}
+}
+
+// bareNotPassword applies to unquoted values the doubts that quotes would
+// have settled: source code (self.password = password_ptr, a = passwd = b,
+// MAX_PASS = 0x4f), prose and help texts ("password: stored in vault",
+// "--password options", "passwd: elevated-privileges 2755"), and words too
+// short to be worth a finding (passwd:gecos).
+func bareNotPassword(text string, key, kwEnd, s, e int, flag bool) bool {
+	v := text[s:e]
+	if codeLike(v) || v[0] == ':' || v[0] == '=' || v[len(v)-1] == ':' {
+		return true
+	}
+	if flag && v[0] == '-' {
+		return true // the next option, not a value
+	}
+	if hasSuffixFold(text[:key], "self.") || hasSuffixFold(text[:key], "this.") {
+		return true
+	}
+	if namesSecret(v) && reName.MatchString(v) {
+		return true // a variable: ExpectedPassword, dbPass
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 0x80 {
+			// Help texts and messages in other scripts ("passwd: パスワードは…");
+			// unquoted non-ASCII passwords are too rare to pay for them.
+			return true
+		}
+	}
+	j := e
+	for j < len(text) && (text[j] == ' ' || text[j] == '\t') {
+		j++
+	}
+	blank := j > e
+	var next byte
+	if j < len(text) && text[j] != '\n' && text[j] != '\r' {
+		next = text[j]
+	}
+	if next == '=' && (j+1 == len(text) || text[j+1] != '=') {
+		return true // chained assignment
+	}
+	if blank && next != 0 && strings.IndexByte("?+*%:!", next) >= 0 {
+		return true // an operator follows: an expression
+	}
+	words := wordy(v)
+	if words && blank && next != 0 && next != '#' {
+		// A word followed by more words on its line is prose ("password:
+		// stored in vault"); after ':' any text but a comment counts
+		// ("passwd: elevated-privileges 2755"). "PASSWORD=word cmd" is lost
+		// with it: the price of precision.
+		if colon(text[kwEnd:s]) || flag || isLetterAt(text, j) {
+			return true
+		}
+	}
+	if words && colon(text[kwEnd:s]) && strings.Contains(v, "-") {
+		return true // "base-passwd: no-debconf-config": a phrase, not a password
+	}
+	if flag && wordy(strings.TrimRight(v, ".,;:!?")) {
+		return true
+	}
+	return lettersOnly(v) && utf8.RuneCountInString(v) < 6
+}
+
+// colon reports whether a separator is YAML's or prose's ':' rather than '='.
+func colon(sep string) bool { return strings.Contains(sep, ":") && !strings.Contains(sep, "=") }
+
+// reName matches a bare identifier, which after a password word is a variable.
+var reName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// wordy reports whether v is made of letters, hyphens and apostrophes only:
+// a word or a hyphenated phrase, in any script.
+func wordy(v string) bool {
+	letter := false
+	for _, r := range v {
+		switch {
+		case unicode.IsLetter(r):
+			letter = true
+		case r == '-' || r == '\'':
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
+func lettersOnly(v string) bool {
+	for _, r := range v {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return v != ""
+}
+
+func isLetterAt(text string, i int) bool {
+	r, _ := utf8.DecodeRuneInString(text[i:])
+	return unicode.IsLetter(r)
 }
 
 // keyStart reports whether the key that ends with the word at i begins with
@@ -645,7 +765,7 @@ func findNetrc(text string, lo, hi int, emit emitFunc) {
 			}
 			toks[n], n, p = text[s:e], n+1, s
 		}
-		if n < 3 || !strings.EqualFold(toks[1], "login") ||
+		if n < 3 || !strings.EqualFold(toks[1], "login") || strings.EqualFold(toks[0], "anonymous") ||
 			!strings.EqualFold(toks[2], "default") && (n < 4 || !strings.EqualFold(toks[3], "machine")) {
 			continue
 		}
@@ -704,8 +824,11 @@ var tokenKinds = []string{
 
 func findGeneric(text string, lo, hi int, emit emitFunc) {
 	try := func(i int) int {
+		if i > 0 && text[i-1] == ':' {
+			return 0 // a resource type in an ARN (…:secret:name)
+		}
 		m := matchAt(reGeneric, text, i)
-		if m != nil && randomValue(text[m[2]:m[3]]) {
+		if m != nil && randomValue(text[m[2]:m[3]]) && (m[3] == len(text) || text[m[3]] != '(') {
 			emit(m[2], m[3], "")
 		}
 		return matchEnd(m)

@@ -37,12 +37,29 @@
 //     templates, and an image that really uses one is better caught by a
 //     login check than by a text match. Crypt hashes ($6$...) in a password
 //     field are not plaintext and are left to ShadowUnlocked.
-//   - Unquoted single-word password values followed by more words are read as
-//     prose ("password: stored in vault"), not as a credential.
-//   - Values that look like AWS resource IDs (ami-, snap-, vol-, ...) or UUIDs
-//     are not reported as generic API keys or bearer tokens, although some
-//     vendors do issue UUID-shaped keys: in AWS metadata a UUID is far more
-//     often a KMS key ID or a correlation ID.
+//   - Published example credentials are dropped like AWS's: the RFC 6749 and
+//     RFC 6750 examples, oauthlib's docstring values, "hunter2", "xyzzy".
+//   - Unquoted password values get doubts that quotes settle. They are read
+//     as prose when a word is followed by more words ("password: stored in
+//     vault", "--password options"); as code when they are variables,
+//     attribute accesses, calls, chained assignments or hex constants
+//     (self.password = key_password, MAX_PASS = 0x4f); as help texts when
+//     they are upper-case metavariables (--password=PASSWORD) or non-ASCII.
+//     Letters-only unquoted values shorter than 6 characters and any value
+//     shorter than 4 are dropped. The price: "PGPASSWORD=word psql" and
+//     "password: a-b-c" go unreported, while "PGPASSWORD=w0rd psql" and
+//     quoted values are.
+//   - A private key header in a quoted string of its own, or glued to binary
+//     bytes, is a constant in a program (a PEM parser), not a key.
+//   - Values that look like AWS resource IDs (ami-, snap-, vol-, ...), UUIDs,
+//     version numbers or base64 of readable text are not reported as generic
+//     API keys or bearer tokens, although some vendors do issue UUID-shaped
+//     keys: in AWS metadata a UUID is far more often a KMS key ID or a
+//     correlation ID. A hex value named secret_key is reported as a generic
+//     API key: the name decides.
+//   - /etc/shadow entries with an empty password field are not reported by
+//     ShadowUnlocked: they allow no password login through sshd by default and
+//     belong to a configuration check, not to a leaked-secret finding.
 //
 // No function of this package returns or logs a whole secret: a Hit carries
 // only Redact(secret).
@@ -126,12 +143,13 @@ func DetectKeyValue(key, value string) []Hit {
 	return toHits(value, kept)
 }
 
-// Detectors lists the detectors, sorted by ID.
+// Detectors lists the detectors, sorted by ID, ShadowUnlocked's included.
 func Detectors() []DetectorInfo {
-	out := make([]DetectorInfo, len(detectors))
+	out := make([]DetectorInfo, len(detectors), len(detectors)+1)
 	for i, d := range detectors {
 		out[i] = DetectorInfo{ID: d.id, Description: d.desc}
 	}
+	out = append(out, DetectorInfo{ID: idShadow, Description: "Unlocked password hash in a shadow file (ShadowUnlocked only)"})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

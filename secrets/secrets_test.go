@@ -126,6 +126,9 @@ func truePositives() []tpCase {
 		{"XML element", "<server><id>nexus</id><password>" + pw + "</password></server>", []want{{"password-assignment", pw}}},
 		{"netrc", "machine api.example.com\n  login deploy\n  password " + pw + "\n", []want{{"password-assignment", pw}}},
 		{"passphrase", "ssh_key_passphrase: '" + pw + "'", []want{{"password-assignment", pw}}},
+		{"weak password", "DB_PASS=Passw0rd", []want{{"password-assignment", "Passw0rd"}}},
+		{"letters-only password", "password: correcthorsebattery\n", []want{{"password-assignment", "correcthorsebattery"}}},
+		{"quoted passphrase with blanks", `"passphrase": "correct horse battery staple"`, []want{{"password-assignment", "correct horse battery staple"}}},
 		{"URL credentials", "DATABASE_URL postgres://app:" + pw + "@db.internal:5432/app", []want{{"url-credentials", pw}}},
 		{".git-credentials token", "https://ci:" + ghp + "@github.com\n", []want{{"github-token", ghp}}},
 		{"password holding a token", "GITHUB_PASSWORD=" + ghp, []want{{"github-token", ghp}}},
@@ -319,6 +322,50 @@ func TestFalsePositives(t *testing.T) {
 		"password=getpass.getpass()",
 		"Password: cfg.Password,",
 
+		// Code, help texts and templates that ship in every image.
+		"self.key_password = key_password",
+		"index_url, _, index_url_user_password = index_info",
+		"userid = passwd = acct = ''",
+		"Password: ExpectedPassword,",
+		"let pwd = a:dict.istemp ? a:dict.tmpdir : ''",
+		"SMART_LCYL_PASS = 0x4f",
+		":type passphrase: :py:data:`bytes`",
+		`AttributeOID.CHALLENGE_PASSWORD: "challengePassword",`,
+		`"internalDiskPassword":"internal-disk-admin_password"`,
+		"const password = 'Password used to generate key';",
+		"<password>proxypass</password>",
+		"<passphrase>optional; leave empty if not used.</passphrase>",
+		"  --errors --encrypt-master-password --encrypt-password --fail-at-end",
+		"information can be provided via the --username and --password options",
+		"  -p, --password PASSWORD       encrypted password of the new account",
+		"       --http-password=JELSZÓ       az ftp jelszó beállítása",
+		"passwd: パスワードは正しく更新されました",
+		"passwd: elevated-privileges 2755 root/shadow [usr/bin/chage]",
+		"base-passwd: no-debconf-config",
+		"Changed the prompt from `Instance Password:` to `New Password:`",
+		`"parse-passwd": "^1.0.0"`,
+		"default login anonymous password user@site",
+		`_SK_START = b"-----BEGIN OPENSSH ` + pk + `-----"`,
+		"\x05modes\xda-----BEGIN OPENSSH " + pk + "-----\xfa\x02",
+		`"accessToken": "` + b64("this is not a real value") + `"`,
+		"Location: http://example.com/cb#access_token=2YotnFZFEjr1zCsicMWpAA",
+		"Authorization: Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+		`"Resource": "arn:aws:secretsmanager:eu-north-1:123456789012:secret:opa-cfn-token-l26bHK"`,
+		"CreateOAuth2TokenRequestBody_refreshToken = CreateOAuth2TokenRequestBody.AddMember(",
+
+		// AMI names, descriptions and tags seen in the wild.
+		"Canonical, Ubuntu, 22.04 LTS, amd64 jammy image build on 2024-02-07",
+		"Microsoft Windows Server 2022 Full Locale English AMI provided by Amazon",
+		"EKS Kubernetes Worker AMI with AmazonLinux2 image, (k8s: 1.29.0, containerd: 1.7.11-1.amzn2.0.1)",
+		"Deep Learning AMI GPU PyTorch 2.1.0 (Ubuntu 20.04) 20240116",
+		"bottlerocket-aws-k8s-1.29-x86_64-v1.19.0-c8de5d2a",
+		"RHEL-9.3.0_HVM-20240117-x86_64-49-Hourly2-GP3",
+		"CIS Hardened Image Level 1 on Amazon Linux 2 - password policy enforced",
+		"Jenkins server; admin password in SSM parameter /jenkins/admin",
+		"Password authentication disabled; use SSM Session Manager",
+		"BuildUrl: https://jenkins.example.com/job/ami/123/",
+		"aws:cloudformation:stack-id arn:aws:cloudformation:us-east-1:123456789012:stack/ami/6f1ed002-ab5d-42e8-9b07-0c1f4d1a8e2e",
+
 		// Names and paths.
 		"password_file: /run/secrets/db",
 		"password_length: 16",
@@ -466,10 +513,10 @@ func TestRedact(t *testing.T) {
 			t.Errorf("Redact(%q) = %q, want the hash alone", s, r)
 		}
 	}
-	if Redact("\x00\x01secret-value") != Redact("\x00\x01secret-value") || strings.Contains(Redact("\x00\x01secret-value"), "…") {
-		t.Errorf("unprintable prefixes must not be shown")
+	if r := Redact("\x00\x01secret-value"); strings.Contains(r, "…") || strings.Contains(r, "\x00") {
+		t.Errorf("unprintable prefixes must not be shown: %q", r)
 	}
-	if Redact(fakePassword()) == Redact(fakePassword()) {
+	if a, b := fakePassword(), fakePassword(); a != b && Redact(a) == Redact(b) {
 		t.Errorf("different secrets redact alike")
 	}
 }
@@ -524,8 +571,8 @@ func TestShadowUnlocked(t *testing.T) {
 
 func TestDetectors(t *testing.T) {
 	ds := Detectors()
-	if len(ds) != len(detectors) {
-		t.Fatalf("Detectors() has %d entries, want %d", len(ds), len(detectors))
+	if len(ds) != len(detectors)+1 {
+		t.Fatalf("Detectors() has %d entries, want %d", len(ds), len(detectors)+1)
 	}
 	if !sort.SliceIsSorted(ds, func(i, j int) bool { return ds[i].ID < ds[j].ID }) {
 		t.Errorf("Detectors() is not sorted")
@@ -537,7 +584,7 @@ func TestDetectors(t *testing.T) {
 		}
 		seen[d.ID] = true
 	}
-	for _, id := range []string{idAWSKeyID, idAWSSecret, "private-key", "password-assignment", "github-token", "gitlab-token", "slack-token", "stripe-key", "google-api-key", "jwt"} {
+	for _, id := range []string{idAWSKeyID, idAWSSecret, idShadow, "private-key", "password-assignment", "github-token", "gitlab-token", "slack-token", "stripe-key", "google-api-key", "jwt"} {
 		if !seen[id] {
 			t.Errorf("missing detector %s", id)
 		}
@@ -583,6 +630,7 @@ func FuzzDetect(f *testing.F) {
 	f.Add("password: stored in vault")
 	f.Add("root:$6$abc$" + gen(alnum, 40) + ":1::::::\nbin:*:1::::::")
 	f.Add("")
+	f.Add("password: \u0130\u0130pass") // İ grows when lower-cased by strings.ToLower
 	f.Fuzz(func(t *testing.T, text string) {
 		checkPrefilter(t, text)
 		spans := detect(text)

@@ -5,6 +5,8 @@ import (
 	"strings"
 )
 
+const idShadow = "unlocked-password-hash"
+
 // cryptSchemes names the modular crypt formats by their $id$, for the
 // description of a hit.
 var cryptSchemes = map[string]string{
@@ -47,7 +49,7 @@ func ShadowUnlocked(content []byte) []Hit {
 		if user, hash, off, ok := shadowEntry(l); ok {
 			if scheme, ok := cryptScheme(hash); ok {
 				hits = append(hits, Hit{
-					Detector:    "unlocked-password-hash",
+					Detector:    idShadow,
 					Description: "Unlocked " + scheme + " password hash in a shadow file",
 					Redacted:    user + ":" + Redact(hash),
 					Offset:      pos + off,

@@ -41,8 +41,13 @@ func (e *DecodeError) Error() string {
 
 // Decode reads a snapshot document strictly: the JSON must be well formed, of
 // schema version SchemaVersion, and hold no field this version does not define.
-// name is used in error messages. The returned document is normalised (see Normalize).
+// name is used in error messages. Gzip-compressed data is inflated first. The
+// returned document is normalised (see Normalize).
 func Decode(name string, data []byte) (*Document, error) {
+	data, err := gunzipIfNeeded(name, data)
+	if err != nil {
+		return nil, err
+	}
 	if v, off, err := probeVersion(data); err != nil {
 		return nil, positioned(name, data, off, "", err.Error())
 	} else if v != SchemaVersion {

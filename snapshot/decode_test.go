@@ -130,3 +130,28 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestEncodeDecodeRoundTrip(t *testing.T) {
+	doc, err := Decode("min.json", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"out.json", "out.json.gz"} {
+		var buf strings.Builder
+		if err := doc.Encode(&buf, name); err != nil {
+			t.Fatal(err)
+		}
+		back, err := Decode(name, []byte(buf.String()))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if back.Images[0].ARN != doc.Images[0].ARN || len(back.Keys[0].PolicyStatements) != 1 {
+			t.Errorf("%s: round trip lost data", name)
+		}
+	}
+	var buf strings.Builder
+	_ = doc.Encode(&buf, "x.gz")
+	if _, err := Decode("x.gz", []byte(buf.String()[:buf.Len()/2])); err == nil || !strings.Contains(err.Error(), "gzip") {
+		t.Errorf("truncated gzip: %v", err)
+	}
+}

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,7 +47,8 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
-func usageError(err error) error { return &exitError{code: exitUsage, err: err} }
+func usageError(err error) error      { return &exitError{code: exitUsage, err: err} }
+func incompleteError(err error) error { return &exitError{code: exitIncomplete, err: err} }
 
 // env is what a command needs from the outside world, injectable for tests.
 type env struct {
@@ -62,12 +66,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: clock()}
 	e.stdoutTerminal = isTerminal(stdout)
 	e.stderrTerminal = isTerminal(stderr)
+	// Ctrl-C or SIGTERM cancels the work in progress; commands then write
+	// nothing rather than something partial.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	root := newRootCommand(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -137,6 +145,8 @@ with the same result.`,
 	root.SetVersionTemplate("amiaudit {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	root.AddCommand(
+		newScanCommand(e),
+		newCollectCommand(e),
 		newEvaluateCommand(e),
 		newDemoCommand(e),
 		newRulesCommand(e),

@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/amiaudit/amiaudit/collector"
+	"github.com/amiaudit/amiaudit/report"
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// scopeFlags are the flags of every command that reads AWS.
+type scopeFlags struct {
+	accounts    []string
+	org         bool
+	regions     []string
+	role        string
+	externalID  string
+	profile     string
+	concurrency int
+	rate        float64
+	burst       int
+	shard       string
+}
+
+func (f *scopeFlags) register(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&f.accounts, "accounts", nil, "account IDs to scan, comma-separated (default: the caller's own account)")
+	fs.BoolVar(&f.org, "org", false, "scan every active account of the organization (from the management or a delegated administrator account)")
+	fs.StringSliceVar(&f.regions, "regions", nil, "regions to scan, comma-separated (default: every region enabled for the caller's account)")
+	fs.StringVar(&f.role, "role", "", "role name to assume in each account other than the caller's own, e.g. amiaudit-reader")
+	fs.StringVar(&f.externalID, "external-id", "", "external ID for --role")
+	fs.StringVar(&f.profile, "profile", "", "AWS shared config profile (default: the SDK's chain: AWS_PROFILE, env, SSO, IMDS)")
+	fs.IntVar(&f.concurrency, "concurrency", 8, "account-regions read at once")
+	fs.Float64Var(&f.rate, "api-rate", 20, "API calls per second per account-region (AWS's refill rate for EC2 describe calls)")
+	fs.IntVar(&f.burst, "api-burst", 100, "API call burst per account-region (AWS's EC2 describe bucket size)")
+	fs.StringVar(&f.shard, "shard", "", "scan only shard K of N of the accounts (K/N), for runs split across machines")
+}
+
+var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
+
+func (f *scopeFlags) validate() error {
+	for _, a := range f.accounts {
+		if !accountIDRe.MatchString(a) {
+			return usageError(fmt.Errorf("--accounts: %q is not a 12-digit account ID", a))
+		}
+	}
+	if len(f.accounts) > 0 && f.org {
+		return usageError(errors.New("--accounts and --org exclude each other: name the accounts, or take them all from the organization"))
+	}
+	if f.externalID != "" && f.role == "" {
+		return usageError(errors.New("--external-id goes with --role"))
+	}
+	if f.concurrency < 1 || f.rate <= 0 || f.burst < 1 {
+		return usageError(errors.New("--concurrency, --api-rate and --api-burst must be positive"))
+	}
+	if f.shard != "" {
+		if _, _, err := collector.ParseShard(f.shard); err != nil {
+			return usageError(err)
+		}
+	}
+	return nil
+}
+
+// collect reads AWS as the flags say. Nothing it reads is written anywhere yet.
+func (f *scopeFlags) collect(ctx context.Context, e *env) (*snapshot.Document, error) {
+	var loadOpts []func(*config.LoadOptions) error
+	if f.profile != "" {
+		loadOpts = append(loadOpts, config.WithSharedConfigProfile(f.profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	if err != nil {
+		return nil, incompleteError(fmt.Errorf("load AWS configuration: %w", err))
+	}
+	opts := collector.Options{
+		Accounts: f.accounts, Org: f.org, Regions: f.regions,
+		Role: f.role, ExternalID: f.externalID,
+		Concurrency: f.concurrency, RatePerSecond: f.rate, Burst: f.burst,
+		Shard: f.shard, Log: e.log, Now: e.now, ToolVersion: toolVersion(),
+	}
+	if e.stderrTerminal && os.Getenv("CI") == "" {
+		opts.Progress = newProgressBar(e.stderr)
+	}
+	doc, err := collector.Collect(ctx, cfg, opts)
+	if opts.Progress != nil {
+		opts.Progress.(*progressBar).finish()
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, incompleteError(errors.New("interrupted: nothing was written"))
+		}
+		return nil, incompleteError(fmt.Errorf("collect: %w", err))
+	}
+	e.log.Info("collected", "accounts", len(doc.Scope.Accounts), "regions", len(doc.Scope.Regions),
+		"images", len(doc.Images), "snapshots", len(doc.Snapshots), "keys", len(doc.Keys), "errors", len(doc.Errors))
+	return doc, nil
+}
+
+// nothingRead is true when every account-region failed: the run could not
+// complete, whatever it reports.
+func nothingRead(doc *snapshot.Document) bool {
+	if len(doc.Images) > 0 || len(doc.Snapshots) > 0 {
+		return false
+	}
+	for _, ar := range doc.AccountRegions {
+		if ar.ImageBlockPublicAccess != nil || ar.SnapshotBlockPublicAccess != nil || ar.AllowedImages != nil || ar.EBSEncryptionByDefault != nil {
+			return false
+		}
+	}
+	return len(doc.Errors) > 0
+}
+
+// writeSnapshot writes the document atomically (gzip for .gz) and returns the
+// sha256 of the bytes written.
+func writeSnapshot(path string, doc *snapshot.Document, stdout io.Writer) (string, error) {
+	h := sha256.New()
+	write := func(w io.Writer) error { return doc.Encode(io.MultiWriter(w, h), path) }
+	if path == "-" {
+		return hex.EncodeToString(h.Sum(nil)), write(stdout)
+	}
+	if err := report.WriteFileAtomic(path, write); err != nil {
+		return "", fmt.Errorf("write snapshot: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func newCollectCommand(e *env) *cobra.Command {
+	var f scopeFlags
+	var out string
+	cmd := &cobra.Command{
+		Use:   "collect --out FILE",
+		Short: "Read AWS (read-only) and write a snapshot document",
+		Long: `Read the AMIs, snapshots, KMS keys, account-region settings and the
+organization of the scope, read-only, and write them as a snapshot document
+that 'amiaudit evaluate' audits offline. A FILE ending in .gz is compressed.
+
+Credentials, region and profile come from the AWS SDK's standard chain
+(environment, shared config and SSO, IMDS); AWS_ENDPOINT_URL and
+AWS_ENDPOINT_URL_<SERVICE> are honoured. The permissions needed are in
+docs/iam-policy.json.
+
+Whatever cannot be read (access denied, region not enabled, throttled past
+retries) is recorded in the snapshot and reported as SCAN-001; the file is
+written atomically, and an interrupted run (Ctrl-C) writes nothing.
+
+Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interrupted.`,
+		Example: `  amiaudit collect --out snapshot.json.gz
+  amiaudit collect --org --role amiaudit-reader --regions us-east-1,eu-west-1 --out org.json.gz
+  amiaudit collect --accounts 111122223333,444455556666 --role amiaudit-reader --external-id s3cret --out two.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usageError(errors.New("collect needs --out FILE (or --out - for stdout)"))
+			}
+			if err := f.validate(); err != nil {
+				return err
+			}
+			doc, err := f.collect(cmd.Context(), e)
+			if err != nil {
+				return err
+			}
+			if _, err := writeSnapshot(out, doc, e.stdout); err != nil {
+				return err
+			}
+			if nothingRead(doc) {
+				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors recorded in %s)", len(doc.Errors), out))
+			}
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().StringVar(&out, "out", "", "snapshot file to write (.json, or .json.gz to compress; - for stdout)")
+	return cmd
+}
+
+func newScanCommand(e *env) *cobra.Command {
+	var f scopeFlags
+	var rf reportFlags
+	var snapshotOut string
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Collect, evaluate and report in one go (the nightly job)",
+		Long: `Read the scope from AWS (read-only), evaluate every rule over it and report,
+as 'amiaudit collect' followed by 'amiaudit evaluate' would.
+
+Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
+2 usage, configuration or policy error; 3 nothing could be read, or interrupted.`,
+		Example: `  amiaudit scan
+  amiaudit scan --org --role amiaudit-reader --format sarif --output amiaudit.sarif
+  amiaudit scan --regions us-east-1 --config amiaudit.yaml --snapshot-out evidence/snapshot.json.gz`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if err := f.validate(); err != nil {
+				return err
+			}
+			p, err := rf.prepare(ctx)
+			if err != nil {
+				return err
+			}
+			doc, err := f.collect(ctx, e)
+			if err != nil {
+				return err
+			}
+			var sum string
+			if snapshotOut != "" {
+				sum, err = writeSnapshot(snapshotOut, doc, e.stdout)
+			} else {
+				sum, err = documentDigest(doc)
+			}
+			if err != nil {
+				return err
+			}
+			auditErr := p.audit(ctx, e, doc, sum)
+			if nothingRead(doc) {
+				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors, reported as SCAN-001)", len(doc.Errors)))
+			}
+			return auditErr
+		},
+	}
+	f.register(cmd.Flags())
+	rf.register(cmd.Flags())
+	cmd.Flags().StringVar(&snapshotOut, "snapshot-out", "", "also keep the snapshot document in this file (.gz to compress)")
+	return cmd
+}
+
+// documentDigest is the sha256 of the snapshot as it would be written.
+func documentDigest(doc *snapshot.Document) (string, error) {
+	h := sha256.New()
+	if err := doc.Encode(h, ""); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// progressBar shows account-regions done on stderr.
+type progressBar struct {
+	mu  sync.Mutex
+	bar *progressbar.ProgressBar
+	w   io.Writer
+}
+
+func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w} }
+
+func (p *progressBar) Planned(total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.bar = progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetDescription("collecting"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetItsString("account-regions"),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+func (p *progressBar) Done(account, region string, images, snapshots int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Describe(fmt.Sprintf("collecting %s/%s", account, strings.TrimSpace(region)))
+		_ = p.bar.Add(1)
+	}
+}
+
+func (p *progressBar) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

@@ -1,0 +1,211 @@
+// Package collector reads, read-only, the AWS state amiaudit audits — AMIs and
+// their launch permissions, EBS snapshots and their createVolumePermission, the
+// KMS keys behind them, the account-region settings and the organization — and
+// returns it as a snapshot document. It owns every AWS call of the product, and
+// it only ever calls the read-only actions listed in docs/iam-policy.json.
+//
+// Every part of the scope that cannot be read becomes a CollectionError in the
+// document (SCAN-001 reports it); only what makes collection meaningless (no
+// credentials, cancellation) is returned as an error.
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// Options says what to collect and how fast.
+type Options struct {
+	// Accounts in scope. Empty with Org false: the caller's own account.
+	Accounts []string
+	// Org takes the account list from AWS Organizations (the caller must be the
+	// management account or a delegated administrator).
+	Org bool
+	// Regions in scope. Empty: every region enabled for the caller's account.
+	Regions []string
+	// Role is the name of the role assumed in each account other than the
+	// caller's own (arn:PARTITION:iam::ACCOUNT:role/ROLE); ExternalID goes with it.
+	Role       string
+	ExternalID string
+	// Concurrency bounds the account-regions read at once (default 8).
+	Concurrency int
+	// RatePerSecond and Burst shape the client-side limiter of each
+	// account-region (defaults 20 and 100: AWS's documented refill rate and
+	// bucket size for EC2 non-mutating actions), so that collection runs near the
+	// throttle limit without being throttled.
+	RatePerSecond float64
+	Burst         int
+	// MaxAttempts is the SDK retryer's attempt limit per call (default 8, with
+	// backoff up to 5 s: enough to ride out throttling, short enough that a
+	// persistently failing call is recorded within half a minute).
+	MaxAttempts int
+	// Shard, when set ("K/N"), keeps only the accounts of shard K of N.
+	Shard string
+	// Progress, when set, is told about each account-region as it starts and ends.
+	Progress Progress
+	// Log receives debug and warning messages (default: discard).
+	Log *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// ToolVersion goes into the document.
+	ToolVersion string
+}
+
+// Progress hears about collection as it goes. Implementations must be safe
+// for concurrent use.
+type Progress interface {
+	// Planned is called once the account-regions are known.
+	Planned(total int)
+	// Done is called as each account-region ends.
+	Done(account, region string, images, snapshots int)
+}
+
+func (o *Options) defaults() {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	if o.RatePerSecond <= 0 {
+		o.RatePerSecond = 20
+	}
+	if o.Burst <= 0 {
+		o.Burst = 100
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// ErrNoAccess is returned when the caller's own identity cannot be read:
+// nothing can be collected.
+var ErrNoAccess = errors.New("cannot read the caller's identity")
+
+// Collect reads the scope and returns the snapshot document.
+func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Document, error) {
+	opts.defaults()
+	started := opts.Now().UTC()
+	c := newCollector(cfg, &opts)
+
+	caller, partition, err := c.callerIdentity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.partition = partition
+	doc := &snapshot.Document{
+		SchemaVersion: snapshot.SchemaVersion,
+		Tool:          snapshot.Tool{Name: "amiaudit", Version: opts.ToolVersion},
+		StartedAt:     &started,
+		Partition:     partition,
+	}
+
+	doc.Organization = c.organization(ctx, caller, opts.Org)
+	accounts, err := c.accounts(caller, doc.Organization)
+	if err != nil {
+		return nil, err
+	}
+	regions, err := c.regions(ctx, caller)
+	if err != nil {
+		return nil, err
+	}
+	doc.Scope = snapshot.Scope{Accounts: accounts, Regions: regions, Organization: opts.Org, Shard: opts.Shard}
+
+	if opts.Progress != nil {
+		opts.Progress.Planned(len(accounts) * len(regions))
+	}
+	results := make([]*regionResult, 0, len(accounts)*len(regions))
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Concurrency)
+	for _, account := range accounts {
+		creds, err := c.credentials(gctx, caller, account)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			c.record(snapshot.CollectionError{Account: account, Service: "sts", Action: "AssumeRole", Code: errorCode(err), Message: errorMessage(err)})
+			if opts.Progress != nil {
+				for _, region := range regions {
+					opts.Progress.Done(account, region, 0, 0)
+				}
+			}
+			continue
+		}
+		for _, region := range regions {
+			g.Go(func() error {
+				r := c.collectRegion(gctx, creds, account, region)
+				if gctx.Err() != nil {
+					return gctx.Err()
+				}
+				mu.Lock()
+				results = append(results, r)
+				mu.Unlock()
+				if opts.Progress != nil {
+					opts.Progress.Done(account, region, len(r.images), len(r.snapshots))
+				}
+				return nil
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	for _, r := range results {
+		doc.AccountRegions = append(doc.AccountRegions, r.settings)
+		doc.Images = append(doc.Images, r.images...)
+		doc.Snapshots = append(doc.Snapshots, r.snapshots...)
+	}
+	doc.Keys = c.keys(ctx, results)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	doc.Errors = c.errors()
+	doc.CollectedAt = opts.Now().UTC()
+	sortDocument(doc)
+	if err := doc.Normalize(); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// sortDocument orders everything by account, region and ID so that two
+// collections of the same state give the same document.
+func sortDocument(doc *snapshot.Document) {
+	sort.Slice(doc.AccountRegions, func(i, j int) bool {
+		a, b := doc.AccountRegions[i], doc.AccountRegions[j]
+		return a.Account+"/"+a.Region < b.Account+"/"+b.Region
+	})
+	sort.Slice(doc.Images, func(i, j int) bool {
+		a, b := doc.Images[i], doc.Images[j]
+		return a.Account+"/"+a.Region+"/"+a.ID < b.Account+"/"+b.Region+"/"+b.ID
+	})
+	sort.Slice(doc.Snapshots, func(i, j int) bool {
+		a, b := doc.Snapshots[i], doc.Snapshots[j]
+		return a.Account+"/"+a.Region+"/"+a.ID < b.Account+"/"+b.Region+"/"+b.ID
+	})
+	sort.Slice(doc.Keys, func(i, j int) bool { return doc.Keys[i].ARN < doc.Keys[j].ARN })
+	sort.SliceStable(doc.Errors, func(i, j int) bool {
+		a, b := doc.Errors[i], doc.Errors[j]
+		ka := fmt.Sprint(a.Account, "/", a.Region, "/", a.Service, "/", a.Action, "/", a.Resource)
+		kb := fmt.Sprint(b.Account, "/", b.Region, "/", b.Service, "/", b.Action, "/", b.Resource)
+		return ka < kb
+	})
+}

@@ -1,0 +1,191 @@
+package collector
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// keyGroup is the keys of one account-region and the clients to read them with.
+type keyGroup struct {
+	account, region string
+	arns            []string
+	client          *kms.Client
+	// owned is true when the client acts in the keys' own account: only then
+	// can key policies, grants and aliases be read (AWS allows no cross-account
+	// GetKeyPolicy); otherwise only DescribeKey is attempted.
+	owned bool
+}
+
+// keys reads every KMS key that encrypts a collected snapshot or image.
+func (c *collector) keys(ctx context.Context, results []*regionResult) []snapshot.Key {
+	byAR := map[string]*regionResult{}
+	for _, r := range results {
+		byAR[r.account+"/"+r.region] = r
+	}
+	groups := map[string]*keyGroup{}
+	seen := map[string]bool{}
+	use := func(arn string, from *regionResult) {
+		if arn == "" || seen[arn] {
+			return
+		}
+		seen[arn] = true
+		account, region, ok := keyOwner(arn)
+		if !ok {
+			return
+		}
+		k := account + "/" + region
+		g, ok := groups[k]
+		if !ok {
+			g = &keyGroup{account: account, region: region}
+			if owner, found := byAR[k]; found && !owner.failed {
+				g.client, g.owned = owner.clients.kms, true
+			} else {
+				// The owner is out of scope (or unreadable): describe the key as
+				// the account that uses it, in the key's region.
+				g.client = c.clientsFor(from.creds, from.account, region).kms
+			}
+			groups[k] = g
+		}
+		g.arns = append(g.arns, arn)
+	}
+	for _, r := range results {
+		for _, s := range r.snapshots {
+			if s.Encrypted {
+				use(s.KMSKeyID, r)
+			}
+		}
+		for _, img := range r.images {
+			for _, b := range img.BlockDeviceMappings {
+				use(b.KMSKeyID, r)
+			}
+		}
+	}
+
+	var mu sync.Mutex
+	var out []snapshot.Key
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.opts.Concurrency)
+	for _, grp := range groups {
+		g.Go(func() error {
+			keys := c.readKeys(gctx, grp)
+			mu.Lock()
+			out = append(out, keys...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out
+}
+
+// keyOwner reads the account and region of a key ARN.
+func keyOwner(arn string) (account, region string, ok bool) {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 6 || parts[2] != "kms" {
+		return "", "", false
+	}
+	return parts[4], parts[3], true
+}
+
+func (c *collector) readKeys(ctx context.Context, g *keyGroup) []snapshot.Key {
+	fail := func(action, resource string, err error) {
+		if ctx.Err() == nil {
+			c.record(snapshot.CollectionError{Account: g.account, Region: g.region, Service: "kms", Action: action, Resource: resource, Code: errorCode(err), Message: errorMessage(err)})
+		}
+	}
+	aliases := map[string][]string{}
+	if g.owned {
+		p := kms.NewListAliasesPaginator(g.client, &kms.ListAliasesInput{})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				fail("ListAliases", "", err)
+				break
+			}
+			for _, a := range page.Aliases {
+				if id := aws.ToString(a.TargetKeyId); id != "" {
+					aliases[id] = append(aliases[id], aws.ToString(a.AliasName))
+				}
+			}
+		}
+	}
+	sort.Strings(g.arns)
+	var out []snapshot.Key
+	for _, arn := range g.arns {
+		if ctx.Err() != nil {
+			return out
+		}
+		desc, err := g.client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(arn)})
+		if err != nil {
+			if g.owned {
+				fail("DescribeKey", keyID(arn), err)
+			} else {
+				c.opts.Log.Debug("key outside the scope not described", "key", arn, "error", err)
+			}
+			continue
+		}
+		m := desc.KeyMetadata
+		key := snapshot.Key{
+			ARN:         aws.ToString(m.Arn),
+			ID:          aws.ToString(m.KeyId),
+			Account:     aws.ToString(m.AWSAccountId),
+			Region:      g.region,
+			KeyManager:  string(m.KeyManager),
+			KeyState:    string(m.KeyState),
+			Description: aws.ToString(m.Description),
+			Aliases:     aliases[aws.ToString(m.KeyId)],
+			Grants:      []snapshot.Grant{},
+		}
+		if g.owned {
+			pol, err := g.client.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(key.ARN), PolicyName: aws.String("default")})
+			if err != nil {
+				fail("GetKeyPolicy", key.ID, err)
+			} else {
+				key.Policy = aws.ToString(pol.Policy)
+				if st, err := snapshot.ParsePolicy(key.Policy); err == nil {
+					key.PolicyStatements = st
+				} else {
+					c.opts.Log.Warn("key policy not understood", "key", key.ARN, "error", err)
+				}
+			}
+			grants := kms.NewListGrantsPaginator(g.client, &kms.ListGrantsInput{KeyId: aws.String(key.ARN)})
+			for grants.HasMorePages() {
+				page, err := grants.NextPage(ctx)
+				if err != nil {
+					fail("ListGrants", key.ID, err)
+					break
+				}
+				for _, gr := range page.Grants {
+					grant := snapshot.Grant{
+						GrantID:           aws.ToString(gr.GrantId),
+						Name:              aws.ToString(gr.Name),
+						GranteePrincipal:  aws.ToString(gr.GranteePrincipal),
+						RetiringPrincipal: aws.ToString(gr.RetiringPrincipal),
+						IssuingAccount:    aws.ToString(gr.IssuingAccount),
+					}
+					for _, op := range gr.Operations {
+						grant.Operations = append(grant.Operations, string(op))
+					}
+					key.Grants = append(key.Grants, grant)
+				}
+			}
+		}
+		out = append(out, key)
+	}
+	return out
+}
+
+func keyID(arn string) string {
+	if i := strings.LastIndex(arn, "/"); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
+}

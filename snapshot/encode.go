@@ -1,0 +1,42 @@
+package snapshot
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Encode writes the document as indented JSON; a name ending in .gz is
+// gzip-compressed (snapshots of large organizations shrink about tenfold).
+func (d *Document) Encode(w io.Writer, name string) error {
+	if strings.HasSuffix(name, ".gz") {
+		zw := gzip.NewWriter(w)
+		if err := d.Encode(zw, ""); err != nil {
+			return err
+		}
+		return zw.Close()
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(d)
+}
+
+// gunzipIfNeeded inflates gzip data (recognised by its magic number).
+func gunzipIfNeeded(name string, data []byte) ([]byte, error) {
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		return data, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, &DecodeError{File: name, Msg: fmt.Sprintf("gzip: %v", err)}
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, &DecodeError{File: name, Msg: fmt.Sprintf("gzip: %v: the file is truncated or corrupt", err)}
+	}
+	return out, nil
+}
