@@ -151,10 +151,11 @@ func (c *collector) callerIdentity(ctx context.Context) (string, string, error) 
 }
 
 // credentials returns the credentials to read an account: the caller's own for
-// its own account, the assumed role elsewhere. The role is assumed once, up
-// front, so that a denial is recorded once for the account.
+// its own account (a StackSet does not reach the management account, so the
+// member role may not exist there), the assumed role elsewhere. The role is
+// assumed once, up front, so that a denial is recorded once for the account.
 func (c *collector) credentials(ctx context.Context, caller, account string) (aws.CredentialsProvider, error) {
-	if account == caller && c.opts.Role == "" {
+	if account == caller {
 		return c.cfg.Credentials, nil
 	}
 	if c.opts.Role == "" {
