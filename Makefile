@@ -2,7 +2,7 @@
 GO       ?= go
 BIN      ?= bin/amiaudit
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -s -w -X main.version=$(VERSION)
+LDFLAGS  := -s -w -X github.com/amiaudit/amiaudit/internal/cli.Version=$(VERSION)
 
 .PHONY: all build test lint bench demo generate fmt clean
 

@@ -1,4 +1,6 @@
-package main
+// Package cli is the amiaudit command line: flag parsing, wiring and exit
+// codes. The work is done by the collector, rules and report packages.
+package cli
 
 import (
 	"context"
@@ -24,13 +26,13 @@ const (
 	exitIncomplete = 3
 )
 
-// version is set at build time (-ldflags "-X main.version=v1.2.3"); otherwise
-// it comes from the module build info.
-var version = ""
+// Version is set at build time (-ldflags "-X github.com/amiaudit/amiaudit/internal/cli.Version=v1.2.3");
+// otherwise it comes from the module build info.
+var Version = ""
 
 func toolVersion() string {
-	if version != "" {
-		return version
+	if Version != "" {
+		return Version
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
@@ -62,7 +64,9 @@ type env struct {
 	stderrTerminal bool
 }
 
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// Run runs the amiaudit command line with args (without the program name) and
+// returns the process exit code.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: clock()}
 	e.stdoutTerminal = isTerminal(stdout)
 	e.stderrTerminal = isTerminal(stderr)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ func amiaudit(t *testing.T, stdin string, args ...string) (int, string, string) 
 	t.Helper()
 	t.Setenv("SOURCE_DATE_EPOCH", fixedEpoch)
 	var out, errOut bytes.Buffer
-	code := run(args, strings.NewReader(stdin), &out, &errOut)
+	code := Run(args, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -39,7 +39,7 @@ func golden(t *testing.T, name, got string) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/amiaudit -update to create it)", err)
+		t.Fatalf("%v (run go test ./internal/cli -update to create it)", err)
 	}
 	if string(want) != got {
 		wl, gl := strings.Split(string(want), "\n"), strings.Split(got, "\n")
@@ -52,7 +52,7 @@ func golden(t *testing.T, name, got string) {
 				g = gl[i]
 			}
 			if w != g {
-				t.Errorf("%s differs from the output at line %d (review, then go test ./cmd/amiaudit -update):\nwant: %q\ngot:  %q", path, i+1, w, g)
+				t.Errorf("%s differs from the output at line %d (review, then go test ./internal/cli -update):\nwant: %q\ngot:  %q", path, i+1, w, g)
 				return
 			}
 		}
