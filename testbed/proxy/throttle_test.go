@@ -1,0 +1,112 @@
+package proxy
+
+import (
+	"testing"
+	"time"
+)
+
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time          { return c.t }
+func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+func TestBucket(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	l := newLimiter(Throttle{RatePerSecond: 2, Burst: 3}, clock.now)
+	a := bucketKey{"111111111111", "us-east-1", "ec2"}
+
+	take := func(k bucketKey, n int) (allowed int) {
+		for range n {
+			if l.allow(k) {
+				allowed++
+			}
+		}
+		return allowed
+	}
+	if got := take(a, 5); got != 3 {
+		t.Fatalf("full bucket: %d of 5 calls allowed, want the burst of 3", got)
+	}
+	clock.advance(499 * time.Millisecond)
+	if l.allow(a) {
+		t.Fatal("allowed before a whole token refilled (2/s needs 500ms)")
+	}
+	clock.advance(time.Millisecond)
+	if !l.allow(a) {
+		t.Fatal("refused after 500ms at 2/s")
+	}
+	clock.advance(time.Hour)
+	if got := take(a, 10); got != 3 {
+		t.Fatalf("after an idle hour: %d allowed, want the burst of 3 (refill is capped)", got)
+	}
+
+	// Each account-region-service has its own bucket.
+	for _, k := range []bucketKey{
+		{"222222222222", "us-east-1", "ec2"},
+		{"111111111111", "eu-west-1", "ec2"},
+		{"111111111111", "us-east-1", "kms"},
+	} {
+		if got := take(k, 4); got != 3 {
+			t.Errorf("%v: %d allowed, want its own burst of 3", k, got)
+		}
+	}
+}
+
+func TestMinimumDuration(t *testing.T) {
+	th := Throttle{RatePerSecond: 20, Burst: 100}
+	for _, tc := range []struct {
+		calls int
+		want  time.Duration
+	}{
+		{0, 0},
+		{100, 0},
+		{101, 50 * time.Millisecond},
+		{300, 10 * time.Second},
+	} {
+		if got := th.MinimumDuration(tc.calls); got != tc.want {
+			t.Errorf("MinimumDuration(%d) = %v, want %v", tc.calls, got, tc.want)
+		}
+	}
+}
+
+// TestMinimumDurationIsTight drives a bucket with a fake clock, each call at
+// the first instant it is allowed: the last call lands exactly at
+// MinimumDuration.
+func TestMinimumDurationIsTight(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := &fakeClock{t: start}
+	th := Throttle{RatePerSecond: 4, Burst: 5}
+	l := newLimiter(th, clock.now)
+	k := bucketKey{"111111111111", "us-east-1", "ec2"}
+	const calls = 25
+	for i := 0; i < calls; {
+		if l.allow(k) {
+			i++
+			continue
+		}
+		clock.advance(time.Millisecond)
+	}
+	if got, want := clock.t.Sub(start), th.MinimumDuration(calls); got != want {
+		t.Errorf("%d calls took %v on the fake clock, MinimumDuration says %v", calls, got, want)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	blocked := "blocked"
+	if _, err := Start(Config{Upstream: "http://127.0.0.1:1", Settings: []Setting{{ImageBlockPublicAccess: &blocked}}}); err == nil {
+		t.Error("Start accepted image block public access \"blocked\"")
+	}
+	if _, err := Start(Config{Upstream: "http://127.0.0.1:1", Faults: []Fault{{Action: "DescribeImages"}}}); err == nil {
+		t.Error("Start accepted a fault without a code")
+	}
+	if _, err := Start(Config{Upstream: "127.0.0.1:5000"}); err == nil {
+		t.Error("Start accepted an upstream without a scheme")
+	}
+}
+
+func TestThrottleValidate(t *testing.T) {
+	for _, th := range []Throttle{{RatePerSecond: 0, Burst: 1}, {RatePerSecond: 1, Burst: 0}, {RatePerSecond: -1, Burst: 5}} {
+		if _, err := Start(Config{Upstream: "http://127.0.0.1:1", Throttle: &th}); err == nil {
+			t.Errorf("Start accepted %+v", th)
+		}
+	}
+}
