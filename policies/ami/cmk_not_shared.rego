@@ -9,7 +9,8 @@
 #   key; wildcards such as kms:* count, an organization or OU grantee is covered
 #   by a statement for "*" conditioned on its aws:PrincipalOrgID (or an
 #   aws:PrincipalOrgPaths that holds it), and an unconditional Deny takes an
-#   action away. The share is broken: the grantee cannot launch.
+#   action away. The share is broken: the grantee cannot launch. A key whose
+#   policy could not be read is not judged (SCAN-001 reports the gap).
 # custom:
 #   id: AMI-004
 #   severity: high
@@ -35,6 +36,7 @@ findings contains f if {
 	v.encrypted
 	key := resources.key_of(v)
 	kms.customer_managed(key)
+	kms.policy_known(key)
 	some g in resources.grantees(img)
 	g.kind != "public"
 	missing := kms.missing_launch_actions(key, g)

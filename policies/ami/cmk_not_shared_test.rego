@@ -86,3 +86,9 @@ test_aws_managed_and_unencrypted_are_other_rules if {
 test_unshared_image_does_not_fire if {
 	count(rule.findings) == 0 with input as t.prepare(doc([], [owner_statement], []))
 }
+
+test_unreadable_key_policy_is_not_judged if {
+	d := doc([{"user_id": t.member}], [owner_statement], [])
+	unread := object.union(d, {"keys": [t.key("k1", {})]})
+	count(rule.findings) == 0 with input as t.prepare(unread)
+}

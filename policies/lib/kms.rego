@@ -197,6 +197,10 @@ grantee_may(key, g, action) if {
 
 customer_managed(key) if key.key_manager == "CUSTOMER"
 
+# policy_known is false for a key whose policy could not be read: no rule
+# guesses what it allows.
+policy_known(key) if count(object.get(key, "policy_statements", [])) > 0
+
 aws_managed(key) if key.key_manager == "AWS"
 
 aws_managed(key) if "alias/aws/ebs" in object.get(key, "aliases", [])

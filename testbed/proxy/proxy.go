@@ -76,7 +76,9 @@ type Setting struct {
 // policies ("kms:DescribeKey"). Code is the AWS error code; the response uses
 // the protocol of the called service and the HTTP status AWS uses for that
 // code (see errorStatus). Count 0 fails every matching call; otherwise only
-// the first Count matching calls fail.
+// the first Count matching calls fail. For STS AssumeRole, Account is the
+// account whose role is assumed (from RoleArn), not the caller's: that is
+// the account a refused AssumeRole keeps the scan out of.
 type Fault struct {
 	Account, Region, Action, Code string
 	Count                         int
@@ -98,6 +100,8 @@ type Call struct {
 	Action string
 	// Status is the HTTP status answered to the client.
 	Status int
+	// target is the account an AssumeRole call asks to enter.
+	target string
 	// Throttled is set when the proxy's token bucket refused the call.
 	Throttled bool
 	// Fault is the injected error code, if any.
@@ -230,6 +234,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Service: req.service,
 		Action:  req.action,
 		Time:    p.now(),
+		target:  req.target,
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
@@ -261,7 +266,11 @@ func (p *Proxy) fault(c *Call) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i, f := range p.cfg.Faults {
-		if !matches(f.Account, c.Account) || !matches(f.Region, c.Region) {
+		account := c.Account
+		if c.target != "" {
+			account = c.target
+		}
+		if !matches(f.Account, account) || !matches(f.Region, c.Region) {
 			continue
 		}
 		if f.Action != "" && f.Action != c.Action && f.Action != c.Service+":"+c.Action {

@@ -11,6 +11,9 @@ import (
 // request is what the proxy needs to know about an AWS call.
 type request struct {
 	service, region, action, accessKey string
+	// target is the account an STS AssumeRole call asks to enter (from its
+	// RoleArn), so that a fault can refuse entry to one account.
+	target string
 }
 
 // credentialScope matches SigV4's "Credential=AKID/DATE/REGION/SERVICE/aws4_request".
@@ -54,6 +57,9 @@ func parseRequest(r *http.Request, body []byte) request {
 		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-www-form-urlencoded" {
 			if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
 				req.action = form.Get("Action")
+				if parts := strings.Split(form.Get("RoleArn"), ":"); len(parts) > 4 {
+					req.target = parts[4]
+				}
 			}
 		}
 	}

@@ -31,47 +31,53 @@ func TestParseRequest(t *testing.T) {
 			name: "ec2 query body", method: "POST", target: "/",
 			body:   "Action=DescribeImages&Version=2016-11-15&Owner.1=self",
 			header: sign("eu-west-1", "ec2"),
-			want:   request{"ec2", "eu-west-1", "DescribeImages", "AKIAIOSFODNN7EXAMPLE"},
+			want:   request{service: "ec2", region: "eu-west-1", action: "DescribeImages", accessKey: "AKIAIOSFODNN7EXAMPLE"},
+		},
+		{
+			name: "assume role names its target account", method: "POST", target: "/",
+			body:   "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A222233334444%3Arole%2FOrganizationAccountAccessRole&RoleSessionName=s",
+			header: sign("us-east-1", "sts"),
+			want:   request{service: "sts", region: "us-east-1", action: "AssumeRole", accessKey: "AKIAIOSFODNN7EXAMPLE", target: "222233334444"},
 		},
 		{
 			name: "query action in URL", method: "GET", target: "/?Action=GetCallerIdentity&Version=2011-06-15",
 			header: sign("us-east-1", "sts"),
-			want:   request{"sts", "us-east-1", "GetCallerIdentity", "AKIAIOSFODNN7EXAMPLE"},
+			want:   request{service: "sts", region: "us-east-1", action: "GetCallerIdentity", accessKey: "AKIAIOSFODNN7EXAMPLE"},
 		},
 		{
 			name: "ebs list blocks", method: "GET", target: "/snapshots/snap-0123/blocks?maxResults=100",
 			header: sign("us-west-2", "ebs"),
-			want:   request{"ebs", "us-west-2", "ListSnapshotBlocks", "AKIAIOSFODNN7EXAMPLE"},
+			want:   request{service: "ebs", region: "us-west-2", action: "ListSnapshotBlocks", accessKey: "AKIAIOSFODNN7EXAMPLE"},
 		},
 		{
 			name: "ebs get block", method: "GET", target: "/snapshots/snap-0123/blocks/7?blockToken=x",
 			header: sign("us-west-2", "ebs"),
-			want:   request{"ebs", "us-west-2", "GetSnapshotBlock", "AKIAIOSFODNN7EXAMPLE"},
+			want:   request{service: "ebs", region: "us-west-2", action: "GetSnapshotBlock", accessKey: "AKIAIOSFODNN7EXAMPLE"},
 		},
 		{
 			name: "ebs changed blocks", method: "GET", target: "/snapshots/snap-0123/changedblocks",
 			header: sign("us-west-2", "ebs"),
-			want:   request{"ebs", "us-west-2", "ListChangedBlocks", "AKIAIOSFODNN7EXAMPLE"},
+			want:   request{service: "ebs", region: "us-west-2", action: "ListChangedBlocks", accessKey: "AKIAIOSFODNN7EXAMPLE"},
 		},
 		{
 			name: "ebs start", method: "POST", target: "/snapshots", body: `{"VolumeSize":1}`,
 			header: sign("us-west-2", "ebs"),
-			want:   request{"ebs", "us-west-2", "StartSnapshot", "AKIAIOSFODNN7EXAMPLE"},
+			want:   request{service: "ebs", region: "us-west-2", action: "StartSnapshot", accessKey: "AKIAIOSFODNN7EXAMPLE"},
 		},
 		{
 			name: "ebs put block", method: "PUT", target: "/snapshots/snap-0123/blocks/0", body: "data",
 			header: sign("us-west-2", "ebs"),
-			want:   request{"ebs", "us-west-2", "PutSnapshotBlock", "AKIAIOSFODNN7EXAMPLE"},
+			want:   request{service: "ebs", region: "us-west-2", action: "PutSnapshotBlock", accessKey: "AKIAIOSFODNN7EXAMPLE"},
 		},
 		{
 			name: "ebs complete", method: "POST", target: "/snapshots/completion/snap-0123",
 			header: sign("us-west-2", "ebs"),
-			want:   request{"ebs", "us-west-2", "CompleteSnapshot", "AKIAIOSFODNN7EXAMPLE"},
+			want:   request{service: "ebs", region: "us-west-2", action: "CompleteSnapshot", accessKey: "AKIAIOSFODNN7EXAMPLE"},
 		},
 		{
 			name: "presigned", method: "GET",
 			target: "/?Action=GetCallerIdentity&X-Amz-Credential=ASIAXXXXXXXXXXXXXXXX%2F20260101%2Fap-south-1%2Fsts%2Faws4_request",
-			want:   request{"sts", "ap-south-1", "GetCallerIdentity", "ASIAXXXXXXXXXXXXXXXX"},
+			want:   request{service: "sts", region: "ap-south-1", action: "GetCallerIdentity", accessKey: "ASIAXXXXXXXXXXXXXXXX"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,7 +113,7 @@ func TestParseRequest(t *testing.T) {
 		r := httptest.NewRequest("POST", "https://sts.eu-central-1.amazonaws.com/", strings.NewReader("Action=AssumeRoleWithWebIdentity"))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		got := parseRequest(r, []byte("Action=AssumeRoleWithWebIdentity"))
-		if want := (request{"sts", "eu-central-1", "AssumeRoleWithWebIdentity", ""}); got != want {
+		if want := (request{service: "sts", region: "eu-central-1", action: "AssumeRoleWithWebIdentity"}); got != want {
 			t.Errorf("got %+v, want %+v", got, want)
 		}
 	})

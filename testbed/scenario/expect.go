@@ -1,6 +1,8 @@
 package scenario
 
 import (
+	"github.com/amiaudit/amiaudit/testbed/proxy"
+
 	"sort"
 	"strings"
 )
@@ -36,6 +38,21 @@ type Fault struct {
 type Throttle struct {
 	RatePerSecond float64
 	Burst         int
+}
+
+// ForProxy is the fault proxy's configuration in front of upstream (moto).
+func (pc ProxyConfig) ForProxy(upstream string) proxy.Config {
+	cfg := proxy.Config{Upstream: upstream}
+	for _, s := range pc.Settings {
+		cfg.Settings = append(cfg.Settings, proxy.Setting(s))
+	}
+	for _, f := range pc.Faults {
+		cfg.Faults = append(cfg.Faults, proxy.Fault(f))
+	}
+	if pc.Throttle != nil {
+		cfg.Throttle = &proxy.Throttle{RatePerSecond: pc.Throttle.RatePerSecond, Burst: pc.Throttle.Burst}
+	}
+	return cfg
 }
 
 // ProxyConfig resolves the scenario's settings, faults and throttle. Settings

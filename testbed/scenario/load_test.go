@@ -80,7 +80,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad deprecation time", minimal + "    deprecation_time: next year\n", `bad.yaml:19: "next year" is neither an RFC 3339 time`},
 		{"setting value", minimal + "settings: [{allowed_images: on}]\n", `settings[0].allowed_images: "on" is not one of enabled, audit-mode, disabled`},
 		{"fault code", minimal + "faults: [{action: DescribeImages, code: Throttled}]\n", `faults[0].code: "Throttled" is not one of`},
-		{"fault without action", minimal + "faults: [{code: AccessDenied}]\n", "faults[0].action: required"},
+		{"fault on every call", minimal + "faults: [{code: AccessDenied}]\n", "faults[0].action: a fault needs an action, an account or a region"},
 		{"throttle", minimal + "throttle: {rate_per_second: 0, burst: 1}\n", "throttle.rate_per_second: rate_per_second must be positive"},
 		{"expect unknown image", minimal + "expect: {findings: [{rule: AMI-001, resource: 'image:nope'}]}\n", `expect.findings[0].resource: no image named "nope"`},
 		{"expect volume out of range", minimal + "expect: {clean: ['snapshot:img/1']}\n", "image img has 1 volume(s): img/1 names none"},

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/amiaudit/amiaudit/testbed/moto"
+	"github.com/amiaudit/amiaudit/testbed/proxy"
 )
 
 // Env is a seeded scenario ready for a scan.
@@ -13,8 +14,10 @@ type Env struct {
 	Moto     *moto.Server
 	Scenario *Scenario
 	Seeded   *Seeded
-	// Endpoint is where a scan's clients point (AWS_ENDPOINT_URL): moto
-	// itself for now; the fault proxy's URL once it stands in front.
+	// Proxy stands in front of moto with the scenario's settings, faults and
+	// throttle, and records every call a scan makes.
+	Proxy *proxy.Proxy
+	// Endpoint is where a scan's clients point (AWS_ENDPOINT_URL): the proxy.
 	Endpoint string
 }
 
@@ -52,12 +55,14 @@ func Run(t testing.TB, path string, opts ...RunOption) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &Env{Moto: srv, Scenario: s, Seeded: seeded, Endpoint: srv.URL()}
-	// The fault proxy (testbed/proxy) stands here: start it with moto's URL
-	// as its upstream and seeded.ProxyConfig() converted to its Config, stop
-	// it in t.Cleanup, and set env.Endpoint to its URL. Credentials and
-	// Environ then go through it, so it learns which account they act as.
-	return env
+	p, err := proxy.Start(seeded.ProxyConfig().ForProxy(srv.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	// Credentials and Environ go through the proxy, so it learns which
+	// account the scan's credentials act as.
+	return &Env{Moto: srv, Scenario: s, Seeded: seeded, Proxy: p, Endpoint: p.URL()}
 }
 
 // Credentials are the scan's base credentials: they act as the home

@@ -464,8 +464,8 @@ func (c *checker) faults() {
 		if f.Region != "" {
 			c.region(f.Region, p("region")...)
 		}
-		if f.Action == "" {
-			c.fail("required: the API action, such as DescribeImages or kms:GetKeyPolicy", p("action")...)
+		if f.Action == "" && f.Account == "" && f.Region == "" {
+			c.fail("a fault needs an action, an account or a region: one for every call would stop any scan", p("action")...)
 		}
 		c.oneOf(f.Code, FaultCodes, p("code")...)
 		if f.Count < 0 {
