@@ -72,6 +72,12 @@ func (c *collector) errors() []snapshot.CollectionError {
 	return append([]snapshot.CollectionError{}, c.errs...)
 }
 
+// paceMargin keeps the client a little under AWS's refill rate, and the
+// burst is cut by the calls that can be in flight at once: requests sent in
+// order can arrive bunched, and at the edge of an empty bucket that is enough
+// to be throttled.
+const paceMargin = 0.95
+
 // limiter is the client-side token bucket of one account-region, shared by
 // every client that calls AWS there.
 func (c *collector) limiter(account, region string) *rate.Limiter {
@@ -80,7 +86,7 @@ func (c *collector) limiter(account, region string) *rate.Limiter {
 	k := account + "/" + region
 	l, ok := c.limiters[k]
 	if !ok {
-		l = rate.NewLimiter(rate.Limit(c.opts.RatePerSecond), c.opts.Burst)
+		l = rate.NewLimiter(rate.Limit(c.opts.RatePerSecond*paceMargin), max(1, c.opts.Burst-attributeWorkers))
 		c.limiters[k] = l
 	}
 	return l
