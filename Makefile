@@ -11,8 +11,8 @@ all: build
 build: ## build bin/amiaudit
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/amiaudit
 
-demo: ## audit the built-in example organization
-	$(GO) run ./cmd/amiaudit demo
+demo: ## live demo: moto + example organization + amiaudit scan (falls back to the offline demo without moto)
+	$(GO) run ./cmd/amiaudit-demo
 
 test: ## run every test: Go and Rego
 	$(GO) test ./...
