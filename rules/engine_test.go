@@ -41,10 +41,21 @@ func exampleConfig(t testing.TB) *Config {
 	return cfg
 }
 
-// The built-in catalogue, as rules.md lists it, minus the deep scan and gate rules.
+// The rules that fire on a collected snapshot: the catalogue of rules.md
+// minus the deep scan (AMI-008) and the gate rules (GATE-*).
 var offlineRules = []string{
 	"ACCT-001", "ACCT-002", "ACCT-003",
 	"AMI-001", "AMI-002", "AMI-003", "AMI-004", "AMI-005", "AMI-006", "AMI-007", "AMI-009", "AMI-010",
+	"KMS-001", "KMS-002", "KMS-003",
+	"SCAN-001",
+	"SNAP-001", "SNAP-002", "SNAP-003", "SNAP-004",
+}
+
+// builtinRules is every built-in rule: the offline ones and the gate's.
+var builtinRules = []string{
+	"ACCT-001", "ACCT-002", "ACCT-003",
+	"AMI-001", "AMI-002", "AMI-003", "AMI-004", "AMI-005", "AMI-006", "AMI-007", "AMI-009", "AMI-010",
+	"GATE-001", "GATE-002",
 	"KMS-001", "KMS-002", "KMS-003",
 	"SCAN-001",
 	"SNAP-001", "SNAP-002", "SNAP-003", "SNAP-004",
@@ -65,8 +76,8 @@ func TestBuiltinRulesMetadata(t *testing.T) {
 			t.Errorf("%s: source %q", r.ID, r.Source)
 		}
 	}
-	if !reflect.DeepEqual(ids, offlineRules) {
-		t.Errorf("loaded rules %v, want %v", ids, offlineRules)
+	if !reflect.DeepEqual(ids, builtinRules) {
+		t.Errorf("loaded rules %v, want %v", ids, builtinRules)
 	}
 	// Default severities are the public contract of rules.md.
 	want := map[string]finding.Severity{
@@ -75,6 +86,7 @@ func TestBuiltinRulesMetadata(t *testing.T) {
 		"SNAP-001": "critical", "SNAP-002": "high", "SNAP-003": "medium", "SNAP-004": "critical",
 		"KMS-001": "critical", "KMS-002": "high", "KMS-003": "medium",
 		"ACCT-001": "high", "ACCT-002": "high", "ACCT-003": "low", "SCAN-001": "high",
+		"GATE-001": "high", "GATE-002": "medium",
 	}
 	for id, sev := range want {
 		if r, ok := e.Rule(id); !ok || r.Severity != sev {
@@ -342,7 +354,7 @@ func TestRegionalSplitMatchesWholeSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.global != nil || e.regional == nil || len(e.regional.rules) != len(offlineRules) {
+	if e.global != nil || e.regional == nil || len(e.regional.rules) != len(builtinRules) {
 		t.Fatal("every built-in rule should be regional")
 	}
 	doc, cfg := loadExample(t), exampleConfig(t)

@@ -18,6 +18,7 @@ import (
 //
 //	now_ns, partition, config
 //	organization, account_regions, images, snapshots, keys, errors   (as in the snapshot)
+//	proposed          the changes a gate reviews (empty otherwise)
 //	shared_images     images with a launch permission or the public flag
 //	shared_snapshots  snapshots with a createVolumePermission
 //	index.images              "REGION/ami-…"  → image
@@ -165,8 +166,17 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 		ast.Item(ast.StringTerm("shared_snapshots"), ast.ArrayTerm(sharedSnaps...)),
 		ast.Item(ast.StringTerm("keys"), ast.ArrayTerm(keys...)),
 		ast.Item(ast.StringTerm("errors"), toTerm(reflect.ValueOf(doc.Errors))),
+		ast.Item(ast.StringTerm("proposed"), proposed(doc.Proposed)),
 		ast.Item(ast.StringTerm("index"), ast.NewTerm(index)),
 	)
+}
+
+// proposed is the gate's proposed changes; an empty list outside a gate.
+func proposed(changes []snapshot.ProposedChange) *ast.Term {
+	if changes == nil {
+		return ast.ArrayTerm()
+	}
+	return toTerm(reflect.ValueOf(changes))
 }
 
 func stringArray(ss []string) *ast.Term {

@@ -43,6 +43,71 @@ type Document struct {
 	// Errors lists every part of the scope that could not be read. An empty list
 	// means collection saw everything it was asked to see.
 	Errors []CollectionError `json:"errors"`
+	// Proposed is set only by 'amiaudit gate': the changes under review, already
+	// applied to the images, snapshots and keys above, so that the rules judge
+	// the state after the change. Copies are listed here for the gate rules.
+	Proposed []ProposedChange `json:"proposed,omitempty"`
+}
+
+// Kinds of proposed change.
+const (
+	ChangeLaunchPermission       = "launch-permission"
+	ChangeCreateVolumePermission = "create-volume-permission"
+	ChangeCopy                   = "copy"
+	ChangeKMSGrant               = "kms-grant"
+	ChangeKeyPolicy              = "key-policy"
+)
+
+// ProposedChange is one change a pipeline proposes, from gate flags or a
+// Terraform plan.
+type ProposedChange struct {
+	// Kind is launch-permission, create-volume-permission, copy, kms-grant or key-policy.
+	Kind string `json:"kind" jsonschema:"required,enum=launch-permission,enum=create-volume-permission,enum=copy,enum=kms-grant,enum=key-policy"`
+	// Source says where the change comes from: "flags", or the plan file; Address
+	// is the Terraform resource address.
+	Source  string `json:"source"`
+	Address string `json:"address,omitempty"`
+	// ImageID and Region name the AMI (launch permission, copy source).
+	ImageID string `json:"image_id,omitempty"`
+	Region  string `json:"region,omitempty"`
+	// SnapshotID names the snapshot of a create-volume-permission change.
+	SnapshotID string `json:"snapshot_id,omitempty"`
+	// Grantee is who a permission or grant is for: an account ID, "all", an
+	// organization or OU ARN, or (grants) a principal ARN.
+	Grantee string `json:"grantee,omitempty"`
+	// DestinationRegion, Encrypted and KMSKeyID describe a copy. Encrypted is
+	// null when the copy does not say.
+	DestinationRegion string `json:"destination_region,omitempty"`
+	Encrypted         *bool  `json:"encrypted,omitempty"`
+	KMSKeyID          string `json:"kms_key_id,omitempty"`
+	// CopyingAccount is the account that would make the copy.
+	CopyingAccount string `json:"copying_account,omitempty"`
+	// KeyID names the key of a grant or policy change; Operations are a
+	// grant's operations; Policy is a new key policy.
+	KeyID      string   `json:"key_id,omitempty"`
+	Operations []string `json:"operations,omitempty"`
+	Policy     string   `json:"policy,omitempty"`
+}
+
+// Describe says what the change is, in a few words, for finding evidence.
+func (c ProposedChange) Describe() string {
+	where := c.Source
+	if c.Address != "" {
+		where = c.Address
+	}
+	switch c.Kind {
+	case ChangeLaunchPermission:
+		return "share " + c.ImageID + " with " + c.Grantee + " (" + where + ")"
+	case ChangeCreateVolumePermission:
+		return "grant createVolumePermission on " + c.SnapshotID + " to " + c.Grantee + " (" + where + ")"
+	case ChangeCopy:
+		return "copy " + c.ImageID + " to " + c.DestinationRegion + " (" + where + ")"
+	case ChangeKMSGrant:
+		return "grant key " + c.KeyID + " to " + c.Grantee + " (" + where + ")"
+	case ChangeKeyPolicy:
+		return "replace the policy of key " + c.KeyID + " (" + where + ")"
+	}
+	return c.Kind + " (" + where + ")"
 }
 
 // Tool identifies the program that wrote a document.
