@@ -146,27 +146,32 @@ func (c *collector) describeSnapshots(ctx context.Context, client *ec2.Client, f
 			return out
 		}
 		for _, s := range page.Snapshots {
-			snap := snapshot.Snapshot{
-				ID:          aws.ToString(s.SnapshotId),
-				Account:     aws.ToString(s.OwnerId),
-				Description: aws.ToString(s.Description),
-				VolumeID:    aws.ToString(s.VolumeId),
-				VolumeSize:  aws.ToInt32(s.VolumeSize),
-				State:       string(s.State),
-				Encrypted:   aws.ToBool(s.Encrypted),
-				KMSKeyID:    aws.ToString(s.KmsKeyId),
-			}
-			if s.StartTime != nil {
-				t := s.StartTime.UTC()
-				snap.StartTime = &t
-			}
-			for _, t := range s.Tags {
-				snap.Tags = append(snap.Tags, snapshot.Tag{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
-			}
-			out = append(out, snap)
+			out = append(out, toSnapshot(s, ""))
 		}
 	}
 	return out
+}
+
+func toSnapshot(s types.Snapshot, region string) snapshot.Snapshot {
+	snap := snapshot.Snapshot{
+		ID:          aws.ToString(s.SnapshotId),
+		Account:     aws.ToString(s.OwnerId),
+		Region:      region,
+		Description: aws.ToString(s.Description),
+		VolumeID:    aws.ToString(s.VolumeId),
+		VolumeSize:  aws.ToInt32(s.VolumeSize),
+		State:       string(s.State),
+		Encrypted:   aws.ToBool(s.Encrypted),
+		KMSKeyID:    aws.ToString(s.KmsKeyId),
+	}
+	if s.StartTime != nil {
+		t := s.StartTime.UTC()
+		snap.StartTime = &t
+	}
+	for _, t := range s.Tags {
+		snap.Tags = append(snap.Tags, snapshot.Tag{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
+	}
+	return snap
 }
 
 // launchPermissions reads each image's launchPermission attribute.

@@ -22,10 +22,25 @@ type keyGroup struct {
 	// can key policies, grants and aliases be read (AWS allows no cross-account
 	// GetKeyPolicy); otherwise only DescribeKey is attempted.
 	owned bool
+	// aliases says whether to list the account-region's aliases (a scan does;
+	// a gate, counting its calls, relies on DescribeKey's KeyManager).
+	aliases bool
 }
 
 // keys reads every KMS key that encrypts a collected snapshot or image.
 func (c *collector) keys(ctx context.Context, results []*regionResult) []snapshot.Key {
+	return c.readKeyGroups(ctx, c.groupKeys(results, nil, ""), true)
+}
+
+// keysFor reads the keys of a gate's images and the extra keys it names, as
+// the caller.
+func (c *collector) keysFor(ctx context.Context, results []*regionResult, extra []string, caller string) []snapshot.Key {
+	return c.readKeyGroups(ctx, c.groupKeys(results, extra, caller), false)
+}
+
+// groupKeys groups the keys that results use, and extra, by account-region,
+// each with the clients to read it with.
+func (c *collector) groupKeys(results []*regionResult, extra []string, caller string) map[string]*keyGroup {
 	byAR := map[string]*regionResult{}
 	for _, r := range results {
 		byAR[r.account+"/"+r.region] = r
@@ -47,6 +62,9 @@ func (c *collector) keys(ctx context.Context, results []*regionResult) []snapsho
 			g = &keyGroup{account: account, region: region}
 			if owner, found := byAR[k]; found && !owner.failed {
 				g.client, g.owned = owner.clients.kms, true
+			} else if from == nil {
+				// An extra key, read as the caller.
+				g.client, g.owned = c.clientsFor(c.cfg.Credentials, caller, region).kms, account == caller
 			} else {
 				// The owner is out of scope (or unreadable): describe the key as
 				// the account that uses it, in the key's region.
@@ -68,12 +86,19 @@ func (c *collector) keys(ctx context.Context, results []*regionResult) []snapsho
 			}
 		}
 	}
+	for _, arn := range extra {
+		use(arn, nil)
+	}
+	return groups
+}
 
+func (c *collector) readKeyGroups(ctx context.Context, groups map[string]*keyGroup, aliases bool) []snapshot.Key {
 	var mu sync.Mutex
 	var out []snapshot.Key
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.opts.Concurrency)
 	for _, grp := range groups {
+		grp.aliases = aliases
 		g.Go(func() error {
 			keys := c.readKeys(gctx, grp)
 			mu.Lock()
@@ -102,7 +127,7 @@ func (c *collector) readKeys(ctx context.Context, g *keyGroup) []snapshot.Key {
 		}
 	}
 	aliases := map[string][]string{}
-	if g.owned {
+	if g.owned && g.aliases {
 		p := kms.NewListAliasesPaginator(g.client, &kms.ListAliasesInput{})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)

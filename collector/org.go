@@ -54,6 +54,33 @@ func (c *collector) organization(ctx context.Context, caller string, required bo
 	return org
 }
 
+// organizationShallow reads the organization and its accounts, without the
+// OU tree, recording nothing: a gate decides itself whether it needed them.
+func (c *collector) organizationShallow(ctx context.Context) *snapshot.Organization {
+	client := c.organizations()
+	desc, err := client.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	if err != nil {
+		return nil
+	}
+	org := &snapshot.Organization{
+		ID:                aws.ToString(desc.Organization.Id),
+		ARN:               aws.ToString(desc.Organization.Arn),
+		ManagementAccount: aws.ToString(desc.Organization.MasterAccountId),
+	}
+	p := organizations.NewListAccountsPaginator(client, &organizations.ListAccountsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil
+		}
+		for _, a := range page.Accounts {
+			org.Accounts = append(org.Accounts, snapshot.OrgAccount{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Status: string(a.Status)})
+		}
+	}
+	sort.Slice(org.Accounts, func(i, j int) bool { return org.Accounts[i].ID < org.Accounts[j].ID })
+	return org
+}
+
 // organizationalUnits walks the OU tree and the accounts directly under each
 // parent; what cannot be listed is skipped (the trust model still has the
 // organization and its accounts).

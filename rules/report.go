@@ -25,6 +25,16 @@ func (e *Engine) Audit(ctx context.Context, doc *snapshot.Document, snapshotSHA2
 	if err != nil {
 		return nil, err
 	}
+	return e.AuditFindings(doc, snapshotSHA256, cfg, now, toolVersion, fs), nil
+}
+
+// AuditFindings applies the waivers to findings already evaluated (and
+// perhaps filtered, as the gate does) and assembles the report.
+func (e *Engine) AuditFindings(doc *snapshot.Document, snapshotSHA256 string, cfg *Config, now time.Time, toolVersion string, fs []finding.Finding) *Audit {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	finding.Sort(fs)
 	uses := ApplyWaivers(fs, cfg.Waivers, now)
 	if fs == nil {
 		fs = []finding.Finding{}
@@ -44,7 +54,7 @@ func (e *Engine) Audit(ctx context.Context, doc *snapshot.Document, snapshotSHA2
 		Findings:     fs,
 		Rules:        e.Rules(),
 	}
-	return &Audit{Report: r, Waivers: uses}, nil
+	return &Audit{Report: r, Waivers: uses}
 }
 
 func nonNil(s []string) []string {

@@ -99,7 +99,11 @@ func (c ProposedChange) Describe() string {
 	case ChangeLaunchPermission:
 		return "share " + c.ImageID + " with " + c.Grantee + " (" + where + ")"
 	case ChangeCreateVolumePermission:
-		return "grant createVolumePermission on " + c.SnapshotID + " to " + c.Grantee + " (" + where + ")"
+		target := c.SnapshotID
+		if target == "" {
+			target = "the snapshots of " + c.ImageID
+		}
+		return "grant createVolumePermission on " + target + " to " + c.Grantee + " (" + where + ")"
 	case ChangeCopy:
 		return "copy " + c.ImageID + " to " + c.DestinationRegion + " (" + where + ")"
 	case ChangeKMSGrant:

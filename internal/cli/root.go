@@ -151,6 +151,7 @@ with the same result.`,
 	root.AddCommand(
 		newScanCommand(e),
 		newCollectCommand(e),
+		newGateCommand(e),
 		newEvaluateCommand(e),
 		newDemoCommand(e),
 		newRulesCommand(e),

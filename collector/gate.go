@@ -1,0 +1,145 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// ImageRef names one AMI to read for a gate.
+type ImageRef struct {
+	ID, Region string
+}
+
+// CollectImages reads only what a pre-share decision needs, in the caller's
+// account: the named AMIs, their snapshots and the keys behind them, the keys
+// named in keyARNs (say, a copy's destination key), the image and snapshot
+// block public access of their account-regions, and the organization. For an
+// AMI one account owns with two snapshots under one key that is 13 API calls.
+// Whatever cannot be read is a collection error, as in Collect.
+func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []ImageRef, keyARNs []string) (*snapshot.Document, error) {
+	opts.defaults()
+	started := opts.Now().UTC()
+	c := newCollector(cfg, &opts)
+	caller, partition, err := c.callerIdentity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.partition = partition
+	doc := &snapshot.Document{
+		SchemaVersion: snapshot.SchemaVersion,
+		Tool:          snapshot.Tool{Name: "amiaudit", Version: opts.ToolVersion},
+		StartedAt:     &started,
+		Partition:     partition,
+		Scope:         snapshot.Scope{Accounts: []string{caller}},
+	}
+	doc.Organization = c.organizationShallow(ctx)
+
+	byRegion := map[string][]string{}
+	for _, img := range images {
+		byRegion[img.Region] = append(byRegion[img.Region], img.ID)
+	}
+	var results []*regionResult
+	for _, region := range sortedKeys(byRegion) {
+		doc.Scope.Regions = append(doc.Scope.Regions, region)
+		r := &regionResult{account: caller, region: region, creds: c.cfg.Credentials, clients: c.clientsFor(c.cfg.Credentials, caller, region)}
+		r.settings = snapshot.AccountRegion{Account: caller, Region: region}
+		fail := func(service, action, resource string, err error) {
+			if ctx.Err() == nil {
+				c.record(snapshot.CollectionError{Account: caller, Region: region, Service: service, Action: action, Resource: resource, Code: errorCode(err), Message: errorMessage(err)})
+			}
+		}
+		out, err := r.clients.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: byRegion[region], IncludeDeprecated: aws.Bool(true)})
+		if err != nil {
+			fail("ec2", "DescribeImages", "", err)
+		} else {
+			found := map[string]bool{}
+			var snapIDs []string
+			for _, img := range out.Images {
+				im := toImage(img)
+				im.Region = region
+				found[im.ID] = true
+				r.images = append(r.images, im)
+				// Only the owner can read an AMI's launch permissions and its
+				// snapshots; for another account's AMI (a copy source) the image
+				// itself is what the decision needs.
+				if im.Account == caller {
+					for _, b := range im.BlockDeviceMappings {
+						if b.SnapshotID != "" {
+							snapIDs = append(snapIDs, b.SnapshotID)
+						}
+					}
+				}
+			}
+			for _, id := range byRegion[region] {
+				if !found[id] {
+					fail("ec2", "DescribeImages", id, fmt.Errorf("AMI %s is not visible to account %s in %s", id, caller, region))
+				}
+			}
+			var owned []snapshot.Image
+			for _, im := range r.images {
+				if im.Account == caller {
+					owned = append(owned, im)
+				}
+			}
+			c.launchPermissions(ctx, r.clients.ec2, owned, fail)
+			for i := range r.images {
+				for _, o := range owned {
+					if o.ID == r.images[i].ID {
+						r.images[i].LaunchPermissions = o.LaunchPermissions
+					}
+				}
+			}
+			if len(snapIDs) > 0 {
+				snaps, err := r.clients.ec2.DescribeSnapshots(ctx, &ec2.DescribeSnapshotsInput{SnapshotIds: snapIDs})
+				if err != nil {
+					fail("ec2", "DescribeSnapshots", "", err)
+				} else {
+					for _, s := range snaps.Snapshots {
+						r.snapshots = append(r.snapshots, toSnapshot(s, region))
+					}
+					c.createVolumePermissions(ctx, r.clients.ec2, r.snapshots, fail)
+				}
+			}
+		}
+		if o, err := r.clients.ec2.GetImageBlockPublicAccessState(ctx, &ec2.GetImageBlockPublicAccessStateInput{}); err != nil {
+			fail("ec2", "GetImageBlockPublicAccessState", "", err)
+		} else {
+			r.settings.ImageBlockPublicAccess = o.ImageBlockPublicAccessState
+		}
+		if o, err := r.clients.ec2.GetSnapshotBlockPublicAccessState(ctx, &ec2.GetSnapshotBlockPublicAccessStateInput{}); err != nil {
+			fail("ec2", "GetSnapshotBlockPublicAccessState", "", err)
+		} else {
+			r.settings.SnapshotBlockPublicAccess = aws.String(string(o.State))
+		}
+		results = append(results, r)
+		doc.AccountRegions = append(doc.AccountRegions, r.settings)
+		doc.Images = append(doc.Images, r.images...)
+		doc.Snapshots = append(doc.Snapshots, r.snapshots...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	doc.Keys = c.keysFor(ctx, results, keyARNs, caller)
+	doc.Errors = c.errors()
+	doc.CollectedAt = opts.Now().UTC()
+	sortDocument(doc)
+	if err := doc.Normalize(); err != nil {
+		return nil, err
+	}
+	return doc, ctx.Err()
+}
+
+func sortedKeys(m map[string][]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

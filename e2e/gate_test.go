@@ -1,0 +1,264 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/amiaudit/amiaudit/internal/cli"
+	"github.com/amiaudit/amiaudit/testbed/proxy"
+	"github.com/amiaudit/amiaudit/testbed/scenario"
+)
+
+type gateReport struct {
+	Findings []struct {
+		RuleID   string         `json:"rule_id"`
+		Message  string         `json:"message"`
+		Evidence map[string]any `json:"evidence"`
+		Location *struct {
+			File, Address string
+		} `json:"location"`
+		Resource struct{ Type, ID string } `json:"resource"`
+	} `json:"findings"`
+}
+
+// gateRun runs 'amiaudit gate' in-process as the scenario's pipeline
+// (management) account against endpoint, and returns the exit code, report
+// and the API calls it made.
+func gateRun(t *testing.T, env *scenario.Env, p *proxy.Proxy, args ...string) (int, gateReport, []proxy.Call, string) {
+	t.Helper()
+	creds, err := env.Seeded.Credentials(context.Background(), p.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range scenario.Environ(creds, p.URL(), "us-east-1") {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	before := len(p.Calls())
+	var out, errOut bytes.Buffer
+	code := cli.Run(append([]string{"gate", "--region", "us-east-1", "--format", "json"}, args...), strings.NewReader(""), &out, &errOut)
+	var r gateReport
+	if out.Len() > 0 {
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("report: %v\n%s", err, out.String())
+		}
+	}
+	return code, r, p.Calls()[before:], errOut.String()
+}
+
+func (r gateReport) rules() []string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, f.RuleID)
+	}
+	return out
+}
+
+func (r gateReport) has(rule, image string) bool {
+	for _, f := range r.Findings {
+		if f.RuleID == rule && f.Resource.ID == image {
+			return true
+		}
+	}
+	return false
+}
+
+type gateCase struct {
+	name  string
+	image string   // scenario image name
+	flags []string // the proposed change as flags
+	plan  func(ami string, s *scenario.Seeded) string
+	code  int
+	rules []string // rules that must fire on the image
+}
+
+func gateCases() []gateCase {
+	share := func(grantee func(*scenario.Seeded) string) func(string, *scenario.Seeded) string {
+		return func(ami string, s *scenario.Seeded) string {
+			return planJSON(resource("aws_ami_launch_permission", "share", map[string]any{"image_id": ami, "account_id": grantee(s)}))
+		}
+	}
+	member := func(s *scenario.Seeded) string { return s.Accounts["member"] }
+	outsider := func(*scenario.Seeded) string { return "999988887777" }
+	const foreignOrg = "arn:aws:organizations::555566667777:organization/o-partner9xyz12"
+	return []gateCase{
+		{name: "trusted account with a shared CMK passes", image: "shared-cmk", flags: []string{"--share-with", "MEMBER"}, plan: share(member), code: 0},
+		{name: "CMK not shared", image: "private-cmk", flags: []string{"--share-with", "MEMBER"}, plan: share(member), code: 1, rules: []string{"AMI-004"}},
+		{name: "AWS managed key", image: "aws-ebs", flags: []string{"--share-with", "MEMBER"}, plan: share(member), code: 1, rules: []string{"AMI-005"}},
+		{name: "outside account", image: "plain", flags: []string{"--share-with", "999988887777"}, plan: share(outsider), code: 1, rules: []string{"AMI-002", "AMI-006"}},
+		{name: "foreign organization", image: "plain", flags: []string{"--share-with", foreignOrg},
+			plan: func(ami string, _ *scenario.Seeded) string {
+				return planJSON(resource("aws_ami_launch_permission", "partner", map[string]any{"image_id": ami, "organization_arn": foreignOrg}))
+			}, code: 1, rules: []string{"AMI-003"}},
+		{name: "public", image: "plain", flags: []string{"--public"},
+			plan: func(ami string, _ *scenario.Seeded) string {
+				return planJSON(resource("aws_ami_launch_permission", "public", map[string]any{"image_id": ami, "group": "all"}))
+			}, code: 1, rules: []string{"AMI-001"}},
+		{name: "credential in metadata", image: "leaky", flags: []string{"--share-with", "MEMBER"}, plan: share(member), code: 1, rules: []string{"AMI-007"}},
+		{name: "unencrypted copy of an encrypted image", image: "shared-cmk", flags: []string{"--copy-to-region", "eu-west-1", "--encrypted=false"},
+			plan: func(ami string, _ *scenario.Seeded) string {
+				return planJSON(resource("aws_ami_copy", "eu", map[string]any{"source_ami_id": ami, "source_ami_region": "us-east-1", "region": "eu-west-1", "encrypted": false, "name": "copy"}))
+			}, code: 1, rules: []string{"GATE-001"}},
+	}
+}
+
+// TestGate drives each case from flags and from a Terraform plan.
+func TestGate(t *testing.T) {
+	env := scenario.Run(t, "../scenarios/gate.yaml")
+	for _, c := range gateCases() {
+		ami := env.Seeded.Images[c.image]
+		for _, via := range []string{"flags", "plan"} {
+			t.Run(c.name+"/"+via, func(t *testing.T) {
+				var args []string
+				if via == "flags" {
+					args = append([]string{"--image", ami}, c.flags...)
+					for i, a := range args {
+						if a == "MEMBER" {
+							args[i] = env.Seeded.Accounts["member"]
+						}
+					}
+				} else {
+					path := filepath.Join(t.TempDir(), "plan.json")
+					if err := os.WriteFile(path, []byte(c.plan(ami, env.Seeded)), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					args = []string{"--plan", path}
+				}
+				code, r, calls, stderr := gateRun(t, env, env.Proxy, args...)
+				if code != c.code {
+					t.Fatalf("exit %d, want %d; findings %v; stderr %s", code, c.code, r.rules(), stderr)
+				}
+				for _, rule := range c.rules {
+					if !r.has(rule, ami) {
+						t.Errorf("no %s on %s; findings %v", rule, ami, r.rules())
+					}
+				}
+				if c.code == 0 && len(r.Findings) != 0 {
+					t.Errorf("findings on a good change: %v", r.rules())
+				}
+				for _, f := range r.Findings {
+					if f.RuleID == "AMI-007" {
+						continue // the credential was there before the change
+					}
+					if _, ok := f.Evidence["proposed_change"]; !ok && f.RuleID != "GATE-001" {
+						t.Errorf("%s does not say which change causes it: %v", f.RuleID, f.Evidence)
+					}
+					if via == "plan" && f.RuleID != "GATE-001" && (f.Location == nil || !strings.HasPrefix(f.Location.Address, "aws_")) {
+						t.Errorf("%s has no plan location: %+v", f.RuleID, f.Location)
+					}
+				}
+				for _, call := range calls {
+					if !readOnly(call.Service + ":" + call.Action) {
+						t.Errorf("the gate called %s:%s", call.Service, call.Action)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestGateFailsClosed: when the key policy cannot be read, the gate exits 3
+// with SCAN-001, never 0.
+func TestGateFailsClosed(t *testing.T) {
+	env := scenario.Run(t, "../scenarios/gate.yaml")
+	p, err := proxy.Start(proxy.Config{Upstream: env.Moto.URL(), Faults: []proxy.Fault{{Action: "kms:GetKeyPolicy", Code: "AccessDeniedException"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ami := env.Seeded.Images["unreadable"]
+	for _, args := range [][]string{
+		{"--image", ami, "--share-with", env.Seeded.Accounts["member"]},
+		{"--plan", writePlan(t, planJSON(resource("aws_ami_launch_permission", "share", map[string]any{"image_id": ami, "account_id": env.Seeded.Accounts["member"]})))},
+	} {
+		code, r, _, stderr := gateRun(t, env, p, args...)
+		if code != 3 {
+			t.Fatalf("exit %d, want 3; findings %v; %s", code, r.rules(), stderr)
+		}
+		found := false
+		for _, f := range r.Findings {
+			found = found || (f.RuleID == "SCAN-001" && strings.Contains(f.Resource.ID, "GetKeyPolicy"))
+		}
+		if !found {
+			t.Errorf("no SCAN-001 on GetKeyPolicy: %v", r.rules())
+		}
+	}
+}
+
+// TestGateCallBudget: gating one AMI with two snapshots takes at most 15 API calls.
+func TestGateCallBudget(t *testing.T) {
+	env := scenario.Run(t, "../scenarios/gate.yaml")
+	_, _, calls, _ := gateRun(t, env, env.Proxy, "--image", env.Seeded.Images["shared-cmk"], "--share-with", env.Seeded.Accounts["member"])
+	var names []string
+	for _, c := range calls {
+		names = append(names, c.Service+":"+c.Action)
+	}
+	if len(calls) > 15 {
+		t.Errorf("%d API calls, want at most 15: %v", len(calls), names)
+	}
+	t.Logf("%d calls: %s", len(calls), strings.Join(names, " "))
+}
+
+// TestGateMarketplaceCopy uses a snapshot document (--snapshot): moto cannot
+// give an AMI a product code.
+func TestGateMarketplaceCopy(t *testing.T) {
+	dir := t.TempDir()
+	doc := `{"schema_version": "1", "collected_at": "2026-11-20T00:00:00Z",
+	  "scope": {"accounts": ["123456789012"], "regions": ["us-east-1"]},
+	  "organization": null, "account_regions": [],
+	  "images": [{"id": "ami-0a1b2c3d4e5f60abc", "account": "777788889999", "region": "us-east-1",
+	    "product_codes": [{"id": "abcdef1234567890prodcode", "type": "marketplace"}],
+	    "launch_permissions": [], "block_device_mappings": []}],
+	  "snapshots": [], "keys": [], "errors": []}`
+	snap := filepath.Join(dir, "state.json")
+	if err := os.WriteFile(snap, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--image", "ami-0a1b2c3d4e5f60abc", "--copy-to-region", "eu-west-1"},
+		{"--plan", writePlan(t, planJSON(resource("aws_ami_copy", "vendor", map[string]any{"source_ami_id": "ami-0a1b2c3d4e5f60abc", "source_ami_region": "us-east-1", "name": "mine"})))},
+	} {
+		var out, errOut bytes.Buffer
+		code := cli.Run(append([]string{"gate", "--snapshot", snap, "--region", "us-east-1", "--format", "json"}, args...), strings.NewReader(""), &out, &errOut)
+		if code != 0 {
+			// GATE-002 is medium: below the default --fail-on high.
+			t.Fatalf("exit %d: %s", code, errOut.String())
+		}
+		var r gateReport
+		_ = json.Unmarshal(out.Bytes(), &r)
+		if !r.has("GATE-002", "ami-0a1b2c3d4e5f60abc") {
+			t.Errorf("no GATE-002: %v", r.rules())
+		}
+	}
+}
+
+func writePlan(t *testing.T, plan string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(path, []byte(plan), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func resource(typ, name string, after map[string]any) map[string]any {
+	return map[string]any{
+		"address": typ + "." + name, "mode": "managed", "type": typ, "name": name,
+		"provider_name": "registry.terraform.io/hashicorp/aws",
+		"change":        map[string]any{"actions": []string{"create"}, "before": nil, "after": after, "after_unknown": map[string]any{"id": true}},
+	}
+}
+
+func planJSON(resources ...map[string]any) string {
+	b, err := json.MarshalIndent(map[string]any{"format_version": "1.2", "terraform_version": "1.9.8", "resource_changes": resources}, "", "  ")
+	if err != nil {
+		panic(fmt.Sprint(err))
+	}
+	return string(b)
+}

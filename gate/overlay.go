@@ -1,0 +1,308 @@
+package gate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/amiaudit/amiaudit/collector"
+	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// Targets is what must be read from AWS to judge the changes: the AMIs they
+// touch and the keys they name by ARN.
+func Targets(changes []snapshot.ProposedChange) (images []collector.ImageRef, keyARNs []string) {
+	seen := map[string]bool{}
+	for _, c := range changes {
+		if c.ImageID != "" && !seen[c.Region+"/"+c.ImageID] {
+			seen[c.Region+"/"+c.ImageID] = true
+			images = append(images, collector.ImageRef{ID: c.ImageID, Region: c.Region})
+		}
+		for _, k := range []string{c.KMSKeyID, c.KeyID} {
+			if strings.HasPrefix(k, "arn:") && strings.Contains(k, ":key/") && !seen[k] {
+				seen[k] = true
+				keyARNs = append(keyARNs, k)
+			}
+		}
+	}
+	sort.Slice(images, func(i, j int) bool { return images[i].Region+images[i].ID < images[j].Region+images[j].ID })
+	sort.Strings(keyARNs)
+	return images, keyARNs
+}
+
+// Apply overlays the changes on the state read from AWS, so that the rules
+// judge the state after them, and records them in doc.Proposed. A change whose
+// resource is not in doc cannot be judged: it comes back as a collection error.
+func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot.CollectionError {
+	var missing []snapshot.CollectionError
+	caller := ""
+	if len(doc.Scope.Accounts) > 0 {
+		caller = doc.Scope.Accounts[0]
+	}
+	miss := func(c snapshot.ProposedChange, service, action, resource, why string) {
+		missing = append(missing, snapshot.CollectionError{Account: caller, Region: c.Region, Service: service, Action: action,
+			Resource: resource, Code: "NotFound", Message: why + " (" + c.Describe() + ")"})
+	}
+	for i := range changes {
+		c := &changes[i]
+		switch c.Kind {
+		case snapshot.ChangeLaunchPermission:
+			img := findImage(doc, c.Region, c.ImageID)
+			if img == nil {
+				miss(*c, "ec2", "DescribeImages", c.ImageID, "the AMI to share was not found")
+				continue
+			}
+			if img.Account != caller {
+				miss(*c, "ec2", "DescribeImageAttribute", c.ImageID, fmt.Sprintf("the AMI belongs to account %s: only its owner can share it", img.Account))
+				continue
+			}
+			addLaunchPermission(img, c.Grantee)
+		case snapshot.ChangeCreateVolumePermission:
+			if c.SnapshotID == "" {
+				// From flags: every snapshot of the AMI.
+				img := findImage(doc, c.Region, c.ImageID)
+				if img == nil {
+					miss(*c, "ec2", "DescribeImages", c.ImageID, "the AMI was not found")
+					continue
+				}
+				for _, b := range img.BlockDeviceMappings {
+					if s := findSnapshot(doc, img.Region, b.SnapshotID); s != nil {
+						addVolumePermission(s, c.Grantee)
+					} else if b.SnapshotID != "" {
+						miss(*c, "ec2", "DescribeSnapshots", b.SnapshotID, "a snapshot of the AMI could not be read")
+					}
+				}
+				continue
+			}
+			s := findSnapshot(doc, c.Region, c.SnapshotID)
+			if s == nil {
+				miss(*c, "ec2", "DescribeSnapshots", c.SnapshotID, "the snapshot is not one of the AMIs the change shares, so it could not be read")
+				continue
+			}
+			addVolumePermission(s, c.Grantee)
+		case snapshot.ChangeCopy:
+			c.CopyingAccount = caller
+			if findImage(doc, c.Region, c.ImageID) == nil {
+				miss(*c, "ec2", "DescribeImages", c.ImageID, "the AMI to copy was not found")
+			}
+		case snapshot.ChangeKMSGrant:
+			if k := findKey(doc, c.KeyID); k != nil {
+				account, _ := snapshot.AccountOfPrincipal(c.Grantee)
+				k.Grants = append(k.Grants, snapshot.Grant{GrantID: "proposed:" + c.Describe(), GranteePrincipal: c.Grantee, GranteeAccount: account, Operations: c.Operations})
+			}
+		case snapshot.ChangeKeyPolicy:
+			if k := findKey(doc, c.KeyID); k != nil {
+				st, _ := snapshot.ParsePolicy(c.Policy) // CheckChange parsed it already
+				k.Policy, k.PolicyStatements = c.Policy, st
+			}
+		}
+	}
+	doc.Proposed = changes
+	return missing
+}
+
+func findImage(doc *snapshot.Document, region, id string) *snapshot.Image {
+	for i := range doc.Images {
+		if doc.Images[i].ID == id && doc.Images[i].Region == region {
+			return &doc.Images[i]
+		}
+	}
+	return nil
+}
+
+func findSnapshot(doc *snapshot.Document, region, id string) *snapshot.Snapshot {
+	for i := range doc.Snapshots {
+		if doc.Snapshots[i].ID == id && doc.Snapshots[i].Region == region {
+			return &doc.Snapshots[i]
+		}
+	}
+	return nil
+}
+
+func findKey(doc *snapshot.Document, id string) *snapshot.Key {
+	for i := range doc.Keys {
+		if doc.Keys[i].ARN == id || doc.Keys[i].ID == id {
+			return &doc.Keys[i]
+		}
+	}
+	return nil
+}
+
+func addLaunchPermission(img *snapshot.Image, grantee string) {
+	lp := snapshot.LaunchPermission{}
+	switch {
+	case grantee == "all":
+		lp.Group = "all"
+		img.Public = true
+	case strings.Contains(grantee, ":organization/"):
+		lp.OrganizationARN = grantee
+	case strings.Contains(grantee, ":ou/"):
+		lp.OrganizationalUnitARN = grantee
+	default:
+		lp.UserID = grantee
+	}
+	for _, have := range img.LaunchPermissions {
+		if have == lp {
+			return
+		}
+	}
+	img.LaunchPermissions = append(img.LaunchPermissions, lp)
+}
+
+func addVolumePermission(s *snapshot.Snapshot, grantee string) {
+	p := snapshot.CreateVolumePermission{UserID: grantee}
+	if grantee == "all" {
+		p = snapshot.CreateVolumePermission{Group: "all"}
+	}
+	for _, have := range s.CreateVolumePermissions {
+		if have == p {
+			return
+		}
+	}
+	s.CreateVolumePermissions = append(s.CreateVolumePermissions, p)
+}
+
+// Relevant keeps the findings about what the change touches — the AMIs, their
+// snapshots and keys, and whatever could not be read — and drops the rest of
+// the account-region (its settings are the nightly scan's business).
+func Relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
+	touched := map[string]bool{}
+	for _, c := range doc.Proposed {
+		img := findImage(doc, c.Region, c.ImageID)
+		if img == nil {
+			continue
+		}
+		touched[img.ARN] = true
+		for _, b := range img.BlockDeviceMappings {
+			if s := findSnapshot(doc, img.Region, b.SnapshotID); s != nil {
+				touched[s.ARN] = true
+			}
+		}
+	}
+	for _, k := range doc.Keys {
+		touched[k.ARN] = true
+	}
+	var out []finding.Finding
+	for _, f := range fs {
+		if touched[f.Resource.ARN] || f.Resource.Type == "scope" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Attribute marks the findings that the change creates (those the state
+// before it does not have) with the change that causes them: evidence
+// "proposed_change" and, for a plan, the resource address as the location.
+func Attribute(after, before []finding.Finding, doc *snapshot.Document) {
+	existed := map[string]bool{}
+	for _, f := range before {
+		existed[f.RuleID+"\x00"+f.Resource.ARN+"\x00"+f.Message] = true
+	}
+	for i := range after {
+		f := &after[i]
+		if existed[f.RuleID+"\x00"+f.Resource.ARN+"\x00"+f.Message] {
+			continue
+		}
+		causes := causesOf(f, doc)
+		if len(causes) == 0 {
+			continue
+		}
+		var words []string
+		for _, c := range causes {
+			words = append(words, c.Describe())
+		}
+		if f.Evidence == nil {
+			f.Evidence = map[string]any{}
+		}
+		f.Evidence["proposed_change"] = strings.Join(words, "; ")
+		if c := causes[0]; c.Address != "" {
+			f.Location = &finding.Location{File: c.Source, Address: c.Address}
+		}
+	}
+}
+
+// causesOf picks the changes that touch a finding's resource; among them, the
+// ones whose grantee the finding names, if any do.
+func causesOf(f *finding.Finding, doc *snapshot.Document) []snapshot.ProposedChange {
+	var touching, named []snapshot.ProposedChange
+	for _, c := range doc.Proposed {
+		if !touches(c, f, doc) {
+			continue
+		}
+		touching = append(touching, c)
+		if c.Grantee != "" && strings.Contains(f.Message, c.Grantee) {
+			named = append(named, c)
+		}
+	}
+	if len(named) > 0 {
+		return named
+	}
+	return touching
+}
+
+func touches(c snapshot.ProposedChange, f *finding.Finding, doc *snapshot.Document) bool {
+	if img := findImage(doc, c.Region, c.ImageID); img != nil {
+		if img.ARN == f.Resource.ARN {
+			return true
+		}
+		for _, b := range img.BlockDeviceMappings {
+			if s := findSnapshot(doc, img.Region, b.SnapshotID); s != nil && s.ARN == f.Resource.ARN {
+				return true
+			}
+		}
+	}
+	if s := findSnapshot(doc, c.Region, c.SnapshotID); s != nil && s.ARN == f.Resource.ARN {
+		return true
+	}
+	if k := findKey(doc, c.KeyID); k != nil {
+		if k.ARN == f.Resource.ARN {
+			return true
+		}
+		// A key change breaks or opens the AMIs the key encrypts.
+		for _, s := range doc.Snapshots {
+			if s.KMSKeyID == k.ARN {
+				for _, img := range doc.Images {
+					if img.ARN == f.Resource.ARN {
+						for _, b := range img.BlockDeviceMappings {
+							if b.SnapshotID == s.ID {
+								return true
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// OrganizationNeeded returns a collection error when the organization could
+// not be read and the decision depends on it: a change shares with an
+// account that the configuration does not trust by name, or with an
+// organization or OU.
+func OrganizationNeeded(doc *snapshot.Document, changes []snapshot.ProposedChange, trusted []string) *snapshot.CollectionError {
+	if doc.Organization != nil {
+		return nil
+	}
+	listed := map[string]bool{}
+	for _, a := range trusted {
+		listed[a] = true
+	}
+	for _, c := range changes {
+		if c.Kind != snapshot.ChangeLaunchPermission && c.Kind != snapshot.ChangeCreateVolumePermission {
+			continue
+		}
+		if c.Grantee == "all" || listed[c.Grantee] {
+			continue
+		}
+		account := ""
+		if len(doc.Scope.Accounts) > 0 {
+			account = doc.Scope.Accounts[0]
+		}
+		return &snapshot.CollectionError{Account: account, Service: "organizations", Action: "ListAccounts", Code: "Unavailable",
+			Message: fmt.Sprintf("the organization could not be read, and whether %s is trusted depends on it: run the gate with a role that can read the organization, or list the account in trusted_accounts", c.Grantee)}
+	}
+	return nil
+}

@@ -1,0 +1,235 @@
+// Package gate turns a proposed AMI share — from command-line flags or a
+// Terraform plan — into changes, works out what must be read from AWS to judge
+// it, overlays the changes on that state, and ties the findings of the state
+// after the change back to the change that causes them.
+package gate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// PlanError says where a Terraform plan is wrong.
+type PlanError struct {
+	File    string
+	Address string
+	Msg     string
+}
+
+func (e *PlanError) Error() string {
+	if e.Address != "" {
+		return fmt.Sprintf("%s: %s: %s", e.File, e.Address, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// The resource types a plan can propose that matter to a share.
+const (
+	tfLaunchPermission = "aws_ami_launch_permission"
+	tfVolumePermission = "aws_snapshot_create_volume_permission"
+	tfAMICopy          = "aws_ami_copy"
+	tfKMSGrant         = "aws_kms_grant"
+	tfKMSKey           = "aws_kms_key"
+)
+
+type plan struct {
+	FormatVersion   string           `json:"format_version"`
+	ResourceChanges []resourceChange `json:"resource_changes"`
+}
+
+type resourceChange struct {
+	Address string `json:"address"`
+	Type    string `json:"type"`
+	Mode    string `json:"mode"`
+	Change  struct {
+		Actions      []string        `json:"actions"`
+		After        json.RawMessage `json:"after"`
+		AfterUnknown json.RawMessage `json:"after_unknown"`
+	} `json:"change"`
+}
+
+// ParsePlan reads the changes of a Terraform plan in JSON (terraform show
+// -json PLAN). defaultRegion is the region of resources that do not name one
+// (the provider's). Values Terraform only knows after apply make the plan
+// impossible to judge, and are errors.
+func ParsePlan(name string, data []byte, defaultRegion string) ([]snapshot.ProposedChange, error) {
+	var p plan
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&p); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line := bytes.Count(data[:se.Offset], []byte("\n")) + 1
+			return nil, &PlanError{File: fmt.Sprintf("%s:%d", name, line), Msg: "invalid JSON: " + se.Error()}
+		}
+		return nil, &PlanError{File: name, Msg: "not a Terraform plan in JSON (terraform show -json PLAN): " + err.Error()}
+	}
+	if p.FormatVersion == "" {
+		return nil, &PlanError{File: name, Msg: "no format_version: expected the output of terraform show -json PLAN"}
+	}
+	var out []snapshot.ProposedChange
+	for _, rc := range p.ResourceChanges {
+		if rc.Mode == "data" || !creates(rc.Change.Actions) {
+			continue
+		}
+		switch rc.Type {
+		case tfLaunchPermission, tfVolumePermission, tfAMICopy, tfKMSGrant, tfKMSKey:
+		default:
+			continue
+		}
+		var after map[string]any
+		if err := json.Unmarshal(rc.Change.After, &after); err != nil || after == nil {
+			return nil, &PlanError{File: name, Address: rc.Address, Msg: "change.after is not an object"}
+		}
+		var unknown map[string]any
+		_ = json.Unmarshal(rc.Change.AfterUnknown, &unknown)
+		get := func(key string) (string, error) {
+			if u, _ := unknown[key].(bool); u {
+				return "", &PlanError{File: name, Address: rc.Address, Msg: key + " is known only after apply: gate a plan whose AMI, snapshot and key IDs are known (apply the image build first)"}
+			}
+			s, _ := after[key].(string)
+			return s, nil
+		}
+		region, err := get("region")
+		if err != nil {
+			return nil, err
+		}
+		if region == "" {
+			region = defaultRegion
+		}
+		c := snapshot.ProposedChange{Source: name, Address: rc.Address, Region: region}
+		fields := map[string]*string{}
+		switch rc.Type {
+		case tfLaunchPermission:
+			c.Kind = snapshot.ChangeLaunchPermission
+			fields["image_id"] = &c.ImageID
+			for _, k := range []string{"account_id", "group", "organization_arn", "organizational_unit_arn"} {
+				v, err := get(k)
+				if err != nil {
+					return nil, err
+				}
+				if v != "" {
+					c.Grantee = v
+				}
+			}
+		case tfVolumePermission:
+			c.Kind = snapshot.ChangeCreateVolumePermission
+			fields["snapshot_id"] = &c.SnapshotID
+			fields["account_id"] = &c.Grantee
+		case tfAMICopy:
+			c.Kind = snapshot.ChangeCopy
+			fields["source_ami_id"] = &c.ImageID
+			fields["kms_key_id"] = &c.KMSKeyID
+			src, err := get("source_ami_region")
+			if err != nil {
+				return nil, err
+			}
+			c.DestinationRegion, c.Region = region, src
+			if enc, ok := after["encrypted"].(bool); ok {
+				c.Encrypted = &enc
+			}
+		case tfKMSGrant:
+			c.Kind = snapshot.ChangeKMSGrant
+			fields["key_id"] = &c.KeyID
+			fields["grantee_principal"] = &c.Grantee
+			if ops, ok := after["operations"].([]any); ok {
+				for _, op := range ops {
+					if s, ok := op.(string); ok {
+						c.Operations = append(c.Operations, s)
+					}
+				}
+				sort.Strings(c.Operations)
+			}
+		case tfKMSKey:
+			// Only a key that exists (an update) can encrypt an AMI today.
+			if !contains(rc.Change.Actions, "update") {
+				continue
+			}
+			c.Kind = snapshot.ChangeKeyPolicy
+			fields["arn"] = &c.KeyID
+			fields["policy"] = &c.Policy
+		}
+		for key, dst := range fields {
+			v, err := get(key)
+			if err != nil {
+				return nil, err
+			}
+			*dst = v
+		}
+		if err := CheckChange(c); err != nil {
+			return nil, &PlanError{File: name, Address: rc.Address, Msg: err.Error()}
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, &PlanError{File: name, Msg: "the plan creates or changes no AMI launch permission, snapshot permission, AMI copy, KMS grant or key policy: nothing to gate"}
+	}
+	return out, nil
+}
+
+func creates(actions []string) bool {
+	return contains(actions, "create") || contains(actions, "update")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckChange says what a change lacks.
+func CheckChange(c snapshot.ProposedChange) error {
+	need := func(v, what string) error {
+		if v == "" {
+			return fmt.Errorf("%s: no %s", c.Kind, what)
+		}
+		return nil
+	}
+	switch c.Kind {
+	case snapshot.ChangeLaunchPermission:
+		if err := need(c.ImageID, "image_id"); err != nil {
+			return err
+		}
+		return need(c.Grantee, "grantee (account_id, group, organization_arn or organizational_unit_arn)")
+	case snapshot.ChangeCreateVolumePermission:
+		if c.SnapshotID == "" && c.ImageID == "" {
+			return fmt.Errorf("%s: no snapshot_id", c.Kind)
+		}
+		if err := need(c.Grantee, "account_id"); err != nil {
+			return err
+		}
+	case snapshot.ChangeCopy:
+		if err := need(c.ImageID, "source_ami_id"); err != nil {
+			return err
+		}
+		return need(c.Region, "source_ami_region")
+	case snapshot.ChangeKMSGrant:
+		if err := need(c.KeyID, "key_id"); err != nil {
+			return err
+		}
+		return need(c.Grantee, "grantee_principal")
+	case snapshot.ChangeKeyPolicy:
+		if err := need(c.KeyID, "arn"); err != nil {
+			return err
+		}
+		if _, err := snapshot.ParsePolicy(c.Policy); err != nil {
+			return err
+		}
+	}
+	if c.Region == "" {
+		return fmt.Errorf("%s: no region (pass --region)", c.Kind)
+	}
+	if strings.HasPrefix(c.Grantee, "arn:") && c.Kind == snapshot.ChangeLaunchPermission &&
+		!strings.Contains(c.Grantee, ":organization/") && !strings.Contains(c.Grantee, ":ou/") {
+		return fmt.Errorf("%s: %q is neither an organization nor an OU ARN", c.Kind, c.Grantee)
+	}
+	return nil
+}

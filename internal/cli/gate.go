@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/spf13/cobra"
+
+	"github.com/amiaudit/amiaudit/collector"
+	"github.com/amiaudit/amiaudit/gate"
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+type gateFlags struct {
+	images         []string
+	region         string
+	shareWith      []string
+	public         bool
+	volumePerm     bool
+	copyTo         string
+	encrypted      bool
+	kmsKey         string
+	plan           string
+	snapshotFile   string
+	profile        string
+	encryptedGiven bool
+}
+
+func newGateCommand(e *env) *cobra.Command {
+	var f gateFlags
+	var rf reportFlags
+	cmd := &cobra.Command{
+		Use:   "gate",
+		Short: "Check a proposed AMI share before it happens (for pipelines)",
+		Long: `Check a proposed change to an AMI — shares, snapshot permissions, copies,
+KMS grants and key policies — before it is made. The change comes from flags
+and/or a Terraform plan in JSON (terraform show -json PLAN).
+
+gate reads only what the decision needs (the AMIs, their snapshots and keys,
+block public access, the organization), overlays the change, and runs every
+rule on the state after it, plus GATE-001 (unencrypted copy of an encrypted
+image) and GATE-002 (cross-account copy of a marketplace image). Findings the
+change causes say which part of it causes them; for a plan, SARIF points at the
+resource address. Account-level settings are left to the nightly scan.
+
+It fails closed: if anything the decision depends on cannot be read, it
+reports SCAN-001 and exits 3, never 0.
+
+Exit codes: 0 the change is fine; 1 a finding at or above --fail-on (default
+high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
+		Example: `  # Share with an account and an OU
+  amiaudit gate --image ami-0123456789abcdef0 --region us-east-1 \
+    --share-with 111122223333 --share-with arn:aws:organizations::123456789012:ou/o-abc1234567/ou-ab12-cdefgh34
+
+  # Make it public (expect AMI-001)
+  amiaudit gate --image ami-0123456789abcdef0 --region us-east-1 --public
+
+  # Copy to another region, re-encrypted with a customer managed key
+  amiaudit gate --image ami-0123456789abcdef0 --region us-east-1 --copy-to-region eu-west-1 \
+    --encrypted --kms-key arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+
+  # A Terraform plan, as SARIF for code scanning
+  terraform show -json tfplan > plan.json
+  amiaudit gate --plan plan.json --region us-east-1 --format sarif --output gate.sarif`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.encryptedGiven = cmd.Flags().Changed("encrypted")
+			return runGate(cmd.Context(), e, &f, &rf)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&f.images, "image", nil, "AMI ID the change is about (repeatable)")
+	fl.StringVar(&f.region, "region", "", "region of the AMIs (and of plan resources that name none; default: the SDK's region)")
+	fl.StringArrayVar(&f.shareWith, "share-with", nil, "proposed launch permission: an account ID, organization ARN or OU ARN (repeatable)")
+	fl.BoolVar(&f.public, "public", false, "proposed public launch permission (Group=all)")
+	fl.BoolVar(&f.volumePerm, "create-volume-permission", false, "also grant createVolumePermission on the AMIs' snapshots to the --share-with grantees")
+	fl.StringVar(&f.copyTo, "copy-to-region", "", "proposed copy of the AMIs to this region")
+	fl.BoolVar(&f.encrypted, "encrypted", false, "the copy is encrypted (--encrypted=false asks for an unencrypted copy)")
+	fl.StringVar(&f.kmsKey, "kms-key", "", "KMS key ARN the copy is encrypted with")
+	fl.StringVar(&f.plan, "plan", "", "Terraform plan in JSON (terraform show -json PLAN)")
+	fl.StringVar(&f.snapshotFile, "snapshot", "", "judge against this snapshot document instead of reading AWS (offline)")
+	fl.StringVar(&f.profile, "profile", "", "AWS shared config profile")
+	rf.register(fl)
+	return cmd
+}
+
+// changes turns the flags and the plan into the proposed changes.
+func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
+	var out []snapshot.ProposedChange
+	if len(f.images) == 0 && (len(f.shareWith) > 0 || f.public || f.volumePerm || f.copyTo != "") {
+		return nil, errors.New("--share-with, --public, --create-volume-permission and --copy-to-region need --image")
+	}
+	if f.volumePerm && len(f.shareWith) == 0 && !f.public {
+		return nil, errors.New("--create-volume-permission grants to the --share-with grantees (or --public): name some")
+	}
+	if (f.encryptedGiven || f.kmsKey != "") && f.copyTo == "" {
+		return nil, errors.New("--encrypted and --kms-key describe a copy: add --copy-to-region")
+	}
+	for _, img := range f.images {
+		if !strings.HasPrefix(img, "ami-") {
+			return nil, fmt.Errorf("--image %q is not an AMI ID (ami-…)", img)
+		}
+		base := snapshot.ProposedChange{Source: "flags", ImageID: img, Region: region}
+		grantees := append([]string(nil), f.shareWith...)
+		if f.public {
+			grantees = append(grantees, "all")
+		}
+		for _, g := range grantees {
+			c := base
+			c.Kind, c.Grantee = snapshot.ChangeLaunchPermission, g
+			out = append(out, c)
+			if f.volumePerm {
+				v := base
+				v.Kind, v.Grantee = snapshot.ChangeCreateVolumePermission, g
+				out = append(out, v)
+			}
+		}
+		if f.copyTo != "" {
+			c := base
+			c.Kind, c.DestinationRegion, c.KMSKeyID = snapshot.ChangeCopy, f.copyTo, f.kmsKey
+			if f.encryptedGiven {
+				enc := f.encrypted
+				c.Encrypted = &enc
+			}
+			out = append(out, c)
+		}
+		if len(grantees) == 0 && f.copyTo == "" && f.plan == "" {
+			return nil, errors.New("nothing to gate: propose --share-with, --public, --copy-to-region or a --plan")
+		}
+	}
+	for _, c := range out {
+		if err := gate.CheckChange(c); err != nil {
+			return nil, err
+		}
+	}
+	if f.plan != "" {
+		data, err := os.ReadFile(f.plan)
+		if err != nil {
+			return nil, fmt.Errorf("read plan: %w", err)
+		}
+		planned, err := gate.ParsePlan(f.plan, data, region)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, planned...)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("nothing to gate: give --image with a proposed change, or --plan")
+	}
+	return out, nil
+}
+
+func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
+	p, err := rf.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	var loadOpts []func(*config.LoadOptions) error
+	if f.profile != "" {
+		loadOpts = append(loadOpts, config.WithSharedConfigProfile(f.profile))
+	}
+	region := f.region
+	var doc *snapshot.Document
+	var sum string
+	if f.snapshotFile != "" {
+		if doc, sum, err = readSnapshot(f.snapshotFile, e.stdin); err != nil {
+			return err
+		}
+		if region == "" && len(doc.Scope.Regions) == 1 {
+			region = doc.Scope.Regions[0]
+		}
+	}
+	var cfg, cfgErr = config.LoadDefaultConfig(ctx, loadOpts...)
+	if region == "" && cfgErr == nil {
+		region = cfg.Region
+	}
+	changes, err := f.changes(region)
+	if err != nil {
+		return usageError(err)
+	}
+	if doc == nil {
+		if cfgErr != nil {
+			return incompleteError(fmt.Errorf("load AWS configuration: %w", cfgErr))
+		}
+		images, keys := gate.Targets(changes)
+		doc, err = collector.CollectImages(ctx, cfg, collector.Options{Log: e.log, Now: e.now, ToolVersion: toolVersion()}, images, keys)
+		if err != nil {
+			if ctx.Err() != nil {
+				return incompleteError(errors.New("interrupted"))
+			}
+			return incompleteError(fmt.Errorf("gate: %w", err))
+		}
+		if sum, err = documentDigest(doc); err != nil {
+			return err
+		}
+	}
+	if need := gate.OrganizationNeeded(doc, changes, p.cfg.TrustedAccounts); need != nil {
+		doc.Errors = append(doc.Errors, *need)
+	}
+
+	before, err := p.engine.Evaluate(ctx, doc, p.cfg)
+	if err != nil {
+		return err
+	}
+	doc.Errors = append(doc.Errors, gate.Apply(doc, changes)...)
+	after, err := p.engine.Evaluate(ctx, doc, p.cfg)
+	if err != nil {
+		return err
+	}
+	after = gate.Relevant(doc, after)
+	gate.Attribute(after, gate.Relevant(doc, before), doc)
+	a := p.engine.AuditFindings(doc, sum, p.cfg, e.now(), toolVersion(), after)
+	if err := p.write(e, a.Report); err != nil {
+		return err
+	}
+	if len(doc.Errors) > 0 {
+		return incompleteError(fmt.Errorf("the gate could not see everything the decision depends on (%d SCAN-001 findings): failing closed", len(doc.Errors)))
+	}
+	if p.failOn != "" && a.Report.FailsAt(p.failOn) {
+		return &exitError{code: exitFindings, err: fmt.Errorf("findings at or above %s", p.failOn)}
+	}
+	return nil
+}
