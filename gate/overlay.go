@@ -36,8 +36,10 @@ func Targets(changes []snapshot.ProposedChange) (images []collector.ImageRef, ke
 // resource is not in doc cannot be judged: it comes back as a collection error.
 func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot.CollectionError {
 	var missing []snapshot.CollectionError
+	// The gate reads AWS as one account; a snapshot document of several
+	// accounts (offline, --snapshot) leaves the owner of each AMI in charge.
 	caller := ""
-	if len(doc.Scope.Accounts) > 0 {
+	if len(doc.Scope.Accounts) == 1 {
 		caller = doc.Scope.Accounts[0]
 	}
 	miss := func(c snapshot.ProposedChange, service, action, resource, why string) {
@@ -53,7 +55,7 @@ func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot
 				miss(*c, "ec2", "DescribeImages", c.ImageID, "the AMI to share was not found")
 				continue
 			}
-			if img.Account != caller {
+			if caller != "" && img.Account != caller {
 				miss(*c, "ec2", "DescribeImageAttribute", c.ImageID, fmt.Sprintf("the AMI belongs to account %s: only its owner can share it", img.Account))
 				continue
 			}
@@ -82,9 +84,14 @@ func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot
 			}
 			addVolumePermission(s, c.Grantee)
 		case snapshot.ChangeCopy:
-			c.CopyingAccount = caller
-			if findImage(doc, c.Region, c.ImageID) == nil {
+			img := findImage(doc, c.Region, c.ImageID)
+			if img == nil {
 				miss(*c, "ec2", "DescribeImages", c.ImageID, "the AMI to copy was not found")
+				continue
+			}
+			c.CopyingAccount = caller
+			if caller == "" {
+				c.CopyingAccount = img.Account
 			}
 		case snapshot.ChangeKMSGrant:
 			if k := findKey(doc, c.KeyID); k != nil {
@@ -164,28 +171,38 @@ func addVolumePermission(s *snapshot.Snapshot, grantee string) {
 }
 
 // Relevant keeps the findings about what the change touches — the AMIs, their
-// snapshots and keys, and whatever could not be read — and drops the rest of
-// the account-region (its settings are the nightly scan's business).
+// snapshots and keys, and what could not be read in their account-regions —
+// and drops the rest (account settings are the nightly scan's business).
 func Relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
 	touched := map[string]bool{}
+	areas := map[string]bool{}
 	for _, c := range doc.Proposed {
 		img := findImage(doc, c.Region, c.ImageID)
 		if img == nil {
 			continue
 		}
 		touched[img.ARN] = true
+		areas[img.Account+"/"+img.Region] = true
 		for _, b := range img.BlockDeviceMappings {
+			touched[b.KMSKeyID] = true
 			if s := findSnapshot(doc, img.Region, b.SnapshotID); s != nil {
 				touched[s.ARN] = true
+				touched[s.KMSKeyID] = true
 			}
 		}
 	}
-	for _, k := range doc.Keys {
-		touched[k.ARN] = true
+	for _, c := range doc.Proposed {
+		for _, id := range []string{c.KeyID, c.KMSKeyID} {
+			if k := findKey(doc, id); k != nil {
+				touched[k.ARN] = true
+			}
+		}
 	}
 	var out []finding.Finding
 	for _, f := range fs {
-		if touched[f.Resource.ARN] || f.Resource.Type == "scope" {
+		scope := f.Resource.Type == "scope" &&
+			(f.Resource.Region == "" || areas[f.Resource.Account+"/"+f.Resource.Region] || len(areas) == 0)
+		if touched[f.Resource.ARN] || scope {
 			out = append(out, f)
 		}
 	}
@@ -229,6 +246,10 @@ func causesOf(f *finding.Finding, doc *snapshot.Document) []snapshot.ProposedCha
 	var touching, named []snapshot.ProposedChange
 	for _, c := range doc.Proposed {
 		if !touches(c, f, doc) {
+			continue
+		}
+		// The gate rules judge copies, and nothing else.
+		if strings.HasPrefix(f.RuleID, "GATE-") && c.Kind != snapshot.ChangeCopy {
 			continue
 		}
 		touching = append(touching, c)

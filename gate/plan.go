@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -66,6 +67,9 @@ func ParsePlan(name string, data []byte, defaultRegion string) ([]snapshot.Propo
 		if errors.As(err, &se) {
 			line := bytes.Count(data[:se.Offset], []byte("\n")) + 1
 			return nil, &PlanError{File: fmt.Sprintf("%s:%d", name, line), Msg: "invalid JSON: " + se.Error()}
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, &PlanError{File: name, Msg: "the JSON is truncated"}
 		}
 		return nil, &PlanError{File: name, Msg: "not a Terraform plan in JSON (terraform show -json PLAN): " + err.Error()}
 	}

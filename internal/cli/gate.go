@@ -217,8 +217,14 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 	if err := p.write(e, a.Report); err != nil {
 		return err
 	}
-	if len(doc.Errors) > 0 {
-		return incompleteError(fmt.Errorf("the gate could not see everything the decision depends on (%d SCAN-001 findings): failing closed", len(doc.Errors)))
+	unseen := 0
+	for _, f := range a.Report.Findings {
+		if f.RuleID == "SCAN-001" {
+			unseen++
+		}
+	}
+	if unseen > 0 {
+		return incompleteError(fmt.Errorf("the gate could not see everything the decision depends on (%d SCAN-001 findings): failing closed", unseen))
 	}
 	if p.failOn != "" && a.Report.FailsAt(p.failOn) {
 		return &exitError{code: exitFindings, err: fmt.Errorf("findings at or above %s", p.failOn)}

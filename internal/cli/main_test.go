@@ -258,3 +258,36 @@ func TestHelpAndVersion(t *testing.T) {
 		t.Errorf("evaluate --help: exit %d\n%s", code, out)
 	}
 }
+
+func TestGateOfflineExamplePlan(t *testing.T) {
+	code, out, stderr := amiaudit(t, "", "gate", "--snapshot", exampleSnapshot, "--plan", "../../examples/terraform-plan.json",
+		"--region", "us-east-1", "--config", exampleConfig, "--format", "sarif")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	for _, want := range []string{`"ruleId": "GATE-001"`, `"ruleId": "AMI-002"`, `"uri": "../../examples/terraform-plan.json"`, "aws_ami_copy.golden_eu", "aws_ami_launch_permission.vendor"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("SARIF lacks %s", want)
+		}
+	}
+	if strings.Contains(out, `"ruleId": "ACCT-`) {
+		t.Error("the gate reports account settings, which are the nightly scan's")
+	}
+}
+
+func TestGateUsageErrors(t *testing.T) {
+	cases := map[string][]string{
+		"nothing to gate":      {"gate", "--region", "us-east-1", "--snapshot", exampleSnapshot},
+		"grantee without AMI":  {"gate", "--share-with", "111122223333", "--snapshot", exampleSnapshot},
+		"bad AMI":              {"gate", "--image", "image-1", "--public", "--snapshot", exampleSnapshot},
+		"kms key without copy": {"gate", "--image", "ami-0a1b2c3d4e5f60001", "--public", "--kms-key", "arn:aws:kms:us-east-1:1:key/k", "--snapshot", exampleSnapshot},
+		"missing plan":         {"gate", "--plan", "nope.json", "--snapshot", exampleSnapshot},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			if code, _, stderr := amiaudit(t, "", args...); code != exitUsage || stderr == "" {
+				t.Errorf("exit %d, want 2 with a message; stderr %q", code, stderr)
+			}
+		})
+	}
+}
