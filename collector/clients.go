@@ -72,11 +72,11 @@ func (c *collector) errors() []snapshot.CollectionError {
 	return append([]snapshot.CollectionError{}, c.errs...)
 }
 
-// paceMargin keeps the client a little under AWS's refill rate, and the
-// burst is cut by the calls that can be in flight at once: requests sent in
-// order can arrive bunched, and at the edge of an empty bucket that is enough
-// to be throttled.
-const paceMargin = 0.95
+// paceMargin keeps the client a little (2%) under AWS's refill rate, and the
+// burst is cut by the calls that can be in flight at once (at most an eighth of
+// it): requests sent in order can arrive bunched, and at the edge of an empty
+// bucket that is enough to be throttled.
+const paceMargin = 0.98
 
 // limiter is the client-side token bucket of one account-region, shared by
 // every client that calls AWS there.
@@ -86,7 +86,7 @@ func (c *collector) limiter(account, region string) *rate.Limiter {
 	k := account + "/" + region
 	l, ok := c.limiters[k]
 	if !ok {
-		l = rate.NewLimiter(rate.Limit(c.opts.RatePerSecond*paceMargin), max(1, c.opts.Burst-attributeWorkers))
+		l = rate.NewLimiter(rate.Limit(c.opts.RatePerSecond*paceMargin), max(1, c.opts.Burst-min(attributeWorkers, c.opts.Burst/8)))
 		c.limiters[k] = l
 	}
 	return l
