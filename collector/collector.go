@@ -95,22 +95,30 @@ func (o *Options) defaults() {
 // nothing can be collected.
 var ErrNoAccess = errors.New("cannot read the caller's identity")
 
-// Collect reads the scope and returns the snapshot document.
-func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Document, error) {
+// begin starts a collection: it reads the caller's identity and returns the
+// collector, the caller's account and an empty document.
+func begin(ctx context.Context, cfg aws.Config, opts *Options) (*collector, string, *snapshot.Document, error) {
 	opts.defaults()
 	started := opts.Now().UTC()
-	c := newCollector(cfg, &opts)
-
+	c := newCollector(cfg, opts)
 	caller, partition, err := c.callerIdentity(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
 	c.partition = partition
-	doc := &snapshot.Document{
+	return c, caller, &snapshot.Document{
 		SchemaVersion: snapshot.SchemaVersion,
 		Tool:          snapshot.Tool{Name: "amiaudit", Version: opts.ToolVersion},
 		StartedAt:     &started,
 		Partition:     partition,
+	}, nil
+}
+
+// Collect reads the scope and returns the snapshot document.
+func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Document, error) {
+	c, caller, doc, err := begin(ctx, cfg, &opts)
+	if err != nil {
+		return nil, err
 	}
 
 	doc.Organization = c.organization(ctx, caller, opts.Org)

@@ -23,21 +23,11 @@ type ImageRef struct {
 // AMI one account owns with two snapshots under one key that is 13 API calls.
 // Whatever cannot be read is a collection error, as in Collect.
 func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []ImageRef, keyARNs []string) (*snapshot.Document, error) {
-	opts.defaults()
-	started := opts.Now().UTC()
-	c := newCollector(cfg, &opts)
-	caller, partition, err := c.callerIdentity(ctx)
+	c, caller, doc, err := begin(ctx, cfg, &opts)
 	if err != nil {
 		return nil, err
 	}
-	c.partition = partition
-	doc := &snapshot.Document{
-		SchemaVersion: snapshot.SchemaVersion,
-		Tool:          snapshot.Tool{Name: "amiaudit", Version: opts.ToolVersion},
-		StartedAt:     &started,
-		Partition:     partition,
-		Scope:         snapshot.Scope{Accounts: []string{caller}},
-	}
+	doc.Scope = snapshot.Scope{Accounts: []string{caller}}
 	doc.Organization = c.organizationShallow(ctx)
 
 	byRegion := map[string][]string{}

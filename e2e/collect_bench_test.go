@@ -91,13 +91,7 @@ func BenchmarkCollect50AccountRegions(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for k, v := range map[string]string{
-			"AWS_ENDPOINT_URL": p.URL(), "AWS_ACCESS_KEY_ID": awslocal.AccessKeyID, "AWS_SECRET_ACCESS_KEY": awslocal.SecretAccessKey,
-			"AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-			"AWS_EC2_METADATA_DISABLED": "true", "CI": "true",
-		} {
-			b.Setenv(k, v)
-		}
+		setDefaultAccountEnv(b, p.URL())
 		var out, errOut bytes.Buffer
 		start := time.Now()
 		code := cli.Run([]string{"collect", "--out", b.TempDir() + "/snapshot.json.gz", "--accounts", strings.Join(accounts, ","),

@@ -19,6 +19,7 @@ import (
 	"github.com/amiaudit/amiaudit/testbed/awslocal"
 	"github.com/amiaudit/amiaudit/testbed/moto"
 	"github.com/amiaudit/amiaudit/testbed/proxy"
+	"github.com/amiaudit/amiaudit/testbed/scenario"
 )
 
 // seedBulk makes images AMIs with three snapshots each in moto's default
@@ -57,6 +58,17 @@ func seedBulk(tb testing.TB, endpoint string, images int) {
 	}
 }
 
+// setDefaultAccountEnv points amiaudit at endpoint with moto's static test
+// credentials (its default account), and nowhere else.
+func setDefaultAccountEnv(tb testing.TB, endpoint string) {
+	tb.Helper()
+	creds := aws.Credentials{AccessKeyID: awslocal.AccessKeyID, SecretAccessKey: awslocal.SecretAccessKey}
+	for _, kv := range append(scenario.Environ(creds, endpoint, "us-east-1"), "CI=true") {
+		k, v, _ := strings.Cut(kv, "=")
+		tb.Setenv(k, v)
+	}
+}
+
 type throttleRun struct {
 	images, snapshots int
 	calls             []proxy.Call
@@ -74,13 +86,7 @@ func scanThrottled(tb testing.TB, upstream string, rate float64, burst int) thro
 		tb.Fatal(err)
 	}
 	defer p.Close()
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL": p.URL(), "AWS_ACCESS_KEY_ID": awslocal.AccessKeyID, "AWS_SECRET_ACCESS_KEY": awslocal.SecretAccessKey,
-		"AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-		"AWS_EC2_METADATA_DISABLED": "true", "CI": "true",
-	} {
-		tb.Setenv(k, v)
-	}
+	setDefaultAccountEnv(tb, p.URL())
 	var out, errOut bytes.Buffer
 	start := time.Now()
 	code := cli.Run([]string{"scan", "--regions", "us-east-1", "--format", "json", "--fail-on", "none",

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -64,21 +65,35 @@ func init() {
 		for _, field := range []string{"name", "description"} {
 			out = appendHits(out, field, secrets.Detect(stringField(obj, field)))
 		}
-		if t := obj.Get(ast.StringTerm("tags")); t != nil {
-			if tags, ok := t.Value.(*ast.Array); ok {
-				for i := 0; i < tags.Len(); i++ {
-					tag, ok := tags.Elem(i).Value.(ast.Object)
-					if !ok {
-						continue
-					}
-					key, value := stringField(tag, "key"), stringField(tag, "value")
-					out = appendHits(out, fmt.Sprintf("tags[%d].key", i), secrets.Detect(key))
-					out = appendHits(out, fmt.Sprintf("tags[%d].value", i), secrets.DetectKeyValue(key, value))
-				}
-			}
+		for i, tag := range tagsOf(obj) {
+			out = appendHits(out, fmt.Sprintf("tags[%d].key", i), secrets.Detect(tag.key))
+			out = appendHits(out, fmt.Sprintf("tags[%d].value", i), secrets.DetectKeyValue(tag.key, tag.value))
 		}
 		return arrayOf(out), nil
 	})
+}
+
+type tag struct{ key, value string }
+
+// tagsOf yields the index, key and value of each of a resource's tags.
+func tagsOf(obj ast.Object) iter.Seq2[int, tag] {
+	return func(yield func(int, tag) bool) {
+		t := obj.Get(ast.StringTerm("tags"))
+		if t == nil {
+			return
+		}
+		tags, ok := t.Value.(*ast.Array)
+		if !ok {
+			return
+		}
+		for i := 0; i < tags.Len(); i++ {
+			if t, ok := tags.Elem(i).Value.(ast.Object); ok {
+				if !yield(i, tag{stringField(t, "key"), stringField(t, "value")}) {
+					return
+				}
+			}
+		}
+	}
 }
 
 func stringField(obj ast.Object, key string) string {
@@ -160,24 +175,13 @@ func init() {
 		if id := imageOfDescription(stringField(obj, "description")); id != "" {
 			add(id, "description")
 		}
-		if t := obj.Get(ast.StringTerm("tags")); t != nil {
-			if tags, ok := t.Value.(*ast.Array); ok {
-				for i := 0; i < tags.Len(); i++ {
-					tag, ok := tags.Elem(i).Value.(ast.Object)
-					if !ok {
-						continue
-					}
-					key, value := stringField(tag, "key"), stringField(tag, "value")
-					id := ""
-					if imageTagKeys[strings.ToLower(key)] && isImageID(value) {
-						id = value
-					} else {
-						id = imageOfDescription(value)
-					}
-					if id != "" {
-						add(id, "tag "+key)
-					}
-				}
+		for _, t := range tagsOf(obj) {
+			id := imageOfDescription(t.value)
+			if imageTagKeys[strings.ToLower(t.key)] && isImageID(t.value) {
+				id = t.value
+			}
+			if id != "" {
+				add(id, "tag "+t.key)
 			}
 		}
 		return arrayOf(out), nil
