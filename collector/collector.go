@@ -59,6 +59,12 @@ type Options struct {
 	Now func() time.Time
 	// ToolVersion goes into the document.
 	ToolVersion string
+	// Deep reads inside the volumes of shared and public AMIs (all AMIs with
+	// DeepAll) through the EBS direct APIs, looking for credentials
+	// (AMI-008); DeepMaxBytes caps the bytes read per AMI (0: no cap).
+	Deep         bool
+	DeepAll      bool
+	DeepMaxBytes int64
 }
 
 // Progress hears about collection as it goes. Implementations must be safe
@@ -182,6 +188,9 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 		doc.Snapshots = append(doc.Snapshots, r.snapshots...)
 	}
 	doc.Keys = c.keys(ctx, results)
+	if opts.Deep {
+		c.deepScans(ctx, doc, results, func(img snapshot.Image) bool { return opts.DeepAll || sharedImage(img) })
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -116,6 +116,11 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 		return nil, err
 	}
 	doc.Keys = c.keysFor(ctx, results, keyARNs, caller)
+	if opts.Deep {
+		// A gate judges the image about to be shared: every gated AMI the
+		// caller owns is scanned, shared yet or not.
+		c.deepScans(ctx, doc, results, func(img snapshot.Image) bool { return img.Account == caller })
+	}
 	doc.Errors = c.errors()
 	doc.CollectedAt = opts.Now().UTC()
 	sortDocument(doc)

@@ -51,10 +51,11 @@ var offlineRules = []string{
 	"SNAP-001", "SNAP-002", "SNAP-003", "SNAP-004",
 }
 
-// builtinRules is every built-in rule: the offline ones and the gate's.
+// builtinRules is every built-in rule: the offline ones, the deep scan's
+// (AMI-008) and the gate's.
 var builtinRules = []string{
 	"ACCT-001", "ACCT-002", "ACCT-003",
-	"AMI-001", "AMI-002", "AMI-003", "AMI-004", "AMI-005", "AMI-006", "AMI-007", "AMI-009", "AMI-010",
+	"AMI-001", "AMI-002", "AMI-003", "AMI-004", "AMI-005", "AMI-006", "AMI-007", "AMI-008", "AMI-009", "AMI-010",
 	"GATE-001", "GATE-002",
 	"KMS-001", "KMS-002", "KMS-003",
 	"SCAN-001",
@@ -82,7 +83,7 @@ func TestBuiltinRulesMetadata(t *testing.T) {
 	// Default severities are the public contract of rules.md.
 	want := map[string]finding.Severity{
 		"AMI-001": "critical", "AMI-002": "high", "AMI-003": "high", "AMI-004": "high", "AMI-005": "high",
-		"AMI-006": "medium", "AMI-007": "critical", "AMI-009": "low", "AMI-010": "medium",
+		"AMI-006": "medium", "AMI-007": "critical", "AMI-008": "critical", "AMI-009": "low", "AMI-010": "medium",
 		"SNAP-001": "critical", "SNAP-002": "high", "SNAP-003": "medium", "SNAP-004": "critical",
 		"KMS-001": "critical", "KMS-002": "high", "KMS-003": "medium",
 		"ACCT-001": "high", "ACCT-002": "high", "ACCT-003": "low", "SCAN-001": "high",

@@ -19,6 +19,7 @@ import (
 //	now_ns, partition, config
 //	organization, account_regions, images, snapshots, keys, errors   (as in the snapshot)
 //	proposed          the changes a gate reviews (empty otherwise)
+//	deep_scans        what a deep scan (--deep) read and found per AMI (empty otherwise)
 //	shared_images     images with a launch permission or the public flag
 //	shared_snapshots  snapshots with a createVolumePermission
 //	index.images              "REGION/ami-…"  → image
@@ -167,6 +168,7 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 		ast.Item(ast.StringTerm("keys"), ast.ArrayTerm(keys...)),
 		ast.Item(ast.StringTerm("errors"), toTerm(reflect.ValueOf(doc.Errors))),
 		ast.Item(ast.StringTerm("proposed"), proposed(doc.Proposed)),
+		ast.Item(ast.StringTerm("deep_scans"), deepScans(doc.DeepScans)),
 		ast.Item(ast.StringTerm("index"), ast.NewTerm(index)),
 	)
 }
@@ -177,6 +179,14 @@ func proposed(changes []snapshot.ProposedChange) *ast.Term {
 		return ast.ArrayTerm()
 	}
 	return toTerm(reflect.ValueOf(changes))
+}
+
+// deepScans is what the deep scan read and found; an empty list without one.
+func deepScans(scans []snapshot.DeepScan) *ast.Term {
+	if scans == nil {
+		return ast.ArrayTerm()
+	}
+	return toTerm(reflect.ValueOf(scans))
 }
 
 func stringArray(ss []string) *ast.Term {

@@ -26,7 +26,7 @@ func (e *MergeError) Error() string {
 // regions, organization and the way the accounts were chosen (--org or not);
 // shards numbered K/N must have the same N, distinct K and all of 1…N. No
 // account may be in two shards' scope, and no AMI, EBS snapshot or
-// account-region may appear twice. A KMS key may: a key is read by every
+// account-region (or deep scan of an AMI) may appear twice. A KMS key may: a key is read by every
 // shard whose resources it encrypts, so the copy read in the key owner's shard
 // is kept. The result has the union of the scopes (no shard), the earliest
 // start and the latest end of collection, every collection error once, and is
@@ -50,6 +50,11 @@ func Merge(docs []*Document, names []string) (*Document, error) {
 			msg = strings.Replace(msg, " both", " it twice", 1)
 		}
 		return &MergeError{Files: files, Msg: msg}
+	}
+	for i, d := range docs {
+		if len(d.Proposed) > 0 {
+			return nil, fail(i, i, "holds the proposed changes of a gate check, not a collection: merge the shards of 'amiaudit collect --shard'")
+		}
 	}
 	first := docs[0]
 	for i, d := range docs[1:] {
@@ -133,6 +138,12 @@ func Merge(docs []*Document, names []string) (*Document, error) {
 			}
 			out.Snapshots = append(out.Snapshots, s)
 		}
+		for _, ds := range d.DeepScans {
+			if err := claim(i, "deep scan of", ds.ImageID); err != nil {
+				return nil, err
+			}
+			out.DeepScans = append(out.DeepScans, ds)
+		}
 		for _, k := range d.Keys {
 			at, dup := keyAt[k.ARN]
 			if !dup {
@@ -165,8 +176,8 @@ func Merge(docs []*Document, names []string) (*Document, error) {
 }
 
 // Sort orders the document as the collector writes it: account-regions,
-// images and snapshots by account, region and ID; keys by ARN; errors by
-// account, region, service, action and resource. Two collections of the same
+// images, snapshots and deep scans by account, region and ID; keys by ARN;
+// errors by account, region, service, action and resource. Two collections of the same
 // state then give the same bytes.
 func (d *Document) Sort() {
 	sort.Slice(d.AccountRegions, func(i, j int) bool {
@@ -182,6 +193,10 @@ func (d *Document) Sort() {
 		return a.Account+"/"+a.Region+"/"+a.ID < b.Account+"/"+b.Region+"/"+b.ID
 	})
 	sort.Slice(d.Keys, func(i, j int) bool { return d.Keys[i].ARN < d.Keys[j].ARN })
+	sort.Slice(d.DeepScans, func(i, j int) bool {
+		a, b := d.DeepScans[i], d.DeepScans[j]
+		return a.Account+"/"+a.Region+"/"+a.ImageID < b.Account+"/"+b.Region+"/"+b.ImageID
+	})
 	sort.SliceStable(d.Errors, func(i, j int) bool {
 		a, b := d.Errors[i], d.Errors[j]
 		ka := fmt.Sprint(a.Account, "/", a.Region, "/", a.Service, "/", a.Action, "/", a.Resource)

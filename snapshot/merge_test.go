@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -177,6 +178,11 @@ func TestMergeRejects(t *testing.T) {
 			b.AccountRegions = append(b.AccountRegions, a.AccountRegions[0])
 			return []*Document{a, b}
 		}, []string{"a.json", "b.json"}, "account-region 111111111111/us-east-1 is in both"},
+		{"gate document", func() []*Document {
+			a, b := shardDoc("1/2", acctA), shardDoc("2/2", acctB)
+			b.Proposed = []ProposedChange{{Kind: ChangeLaunchPermission, ImageID: "ami-1"}}
+			return []*Document{a, b}
+		}, []string{"b.json"}, "gate"},
 		{"shards of different runs", func() []*Document {
 			return []*Document{shardDoc("1/2", acctA), shardDoc("2/3", acctB)}
 		}, []string{"a.json", "b.json"}, "different runs"},
@@ -238,5 +244,35 @@ func TestSortOrdersAsTheCollector(t *testing.T) {
 func TestMergeNothing(t *testing.T) {
 	if _, err := Merge(nil, nil); err == nil {
 		t.Error("merging no document should fail")
+	}
+}
+
+// TestMergeKnowsEveryField fails when the document gains a field: Merge must
+// then be taught how to join it, or merged shards would silently lose it.
+func TestMergeKnowsEveryField(t *testing.T) {
+	merged := []string{"SchemaVersion", "Tool", "CollectedAt", "StartedAt", "Partition", "Scope", "Organization",
+		"AccountRegions", "Images", "Snapshots", "Keys", "Errors", "Proposed", "DeepScans"}
+	typ := reflect.TypeFor[Document]()
+	for i := range typ.NumField() {
+		if name := typ.Field(i).Name; !slices.Contains(merged, name) {
+			t.Errorf("Document.%s is new: teach Merge (snapshot/merge.go) to join it, then list it here", name)
+		}
+	}
+}
+
+func TestMergeDeepScans(t *testing.T) {
+	a, b := shardDoc("1/2", acctA), shardDoc("2/2", acctB)
+	a.DeepScans = []DeepScan{{ImageID: "ami-" + acctA, Account: acctA, Region: "us-east-1"}}
+	b.DeepScans = []DeepScan{{ImageID: "ami-" + acctB, Account: acctB, Region: "us-east-1"}}
+	m, err := Merge([]*Document{b, a}, []string{"b.json", "a.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.DeepScans) != 2 || m.DeepScans[0].Account != acctA {
+		t.Errorf("deep scans %+v", m.DeepScans)
+	}
+	b.DeepScans = append(b.DeepScans, a.DeepScans[0])
+	if _, err := Merge([]*Document{a, b}, []string{"a.json", "b.json"}); err == nil || !strings.Contains(err.Error(), "deep scan of ami-111111111111 is in both") {
+		t.Errorf("a deep scan in two shards: %v", err)
 	}
 }

@@ -47,6 +47,56 @@ type Document struct {
 	// applied to the images, snapshots and keys above, so that the rules judge
 	// the state after the change. Copies are listed here for the gate rules.
 	Proposed []ProposedChange `json:"proposed,omitempty"`
+	// DeepScans is set only by a deep scan (--deep): what was read inside each
+	// AMI's volumes through the EBS direct APIs and the credentials found there
+	// (AMI-008). An AMI that is not listed was not deep-scanned.
+	DeepScans []DeepScan `json:"deep_scans,omitempty"`
+}
+
+// DeepScan is the deep scan of one AMI: its EBS snapshots read through the
+// EBS direct APIs, without launching it.
+type DeepScan struct {
+	// ImageID, Account and Region name the AMI.
+	ImageID string `json:"image_id" jsonschema:"required"`
+	Account string `json:"account" jsonschema:"required"`
+	Region  string `json:"region" jsonschema:"required"`
+	// SnapshotIDs are the snapshots read, in block device order.
+	SnapshotIDs []string `json:"snapshot_ids"`
+	// BytesRead and BlocksFetched count the data received from
+	// GetSnapshotBlock (512 KiB blocks), what the scan cost.
+	BytesRead     int64 `json:"bytes_read"`
+	BlocksFetched int64 `json:"blocks_fetched"`
+	// AllocatedBytes is the size of the blocks the snapshots hold, to compare
+	// BytesRead with.
+	AllocatedBytes int64 `json:"allocated_bytes"`
+	// DurationMS is the wall time of the scan in milliseconds.
+	DurationMS int64 `json:"duration_ms"`
+	// Findings are the credentials found, in the order they were read.
+	Findings []DeepScanFinding `json:"findings"`
+	// Error says why the scan ended early or could not look (corrupt image,
+	// byte budget, checksum mismatch, timeout); empty when it read every
+	// target. Findings made before the error are kept. The error is also in
+	// Errors, so that SCAN-001 reports the gap.
+	Error string `json:"error,omitempty"`
+}
+
+// DeepScanFinding is one credential found on disk.
+type DeepScanFinding struct {
+	// SnapshotID is the snapshot (volume) the file is on.
+	SnapshotID string `json:"snapshot_id" jsonschema:"required"`
+	// Partition is the partition number as Linux counts it (1 for xvda1), or
+	// "whole-disk" for a filesystem without a partition table.
+	Partition string `json:"partition" jsonschema:"required"`
+	// Path is the file's absolute path in its filesystem.
+	Path string `json:"path" jsonschema:"required"`
+	// Detector and Description say what was found (the secrets package's
+	// detector IDs, plus ssh-authorized-keys for a non-empty authorized_keys).
+	Detector    string `json:"detector" jsonschema:"required"`
+	Description string `json:"description"`
+	// Redacted identifies the secret without disclosing it (secrets.Redact).
+	Redacted string `json:"redacted" jsonschema:"required"`
+	// Line is the 1-based line of the secret in the file.
+	Line int `json:"line,omitempty"`
 }
 
 // Kinds of proposed change.

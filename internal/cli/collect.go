@@ -34,6 +34,7 @@ type scopeFlags struct {
 	rate        float64
 	burst       int
 	shard       string
+	deep        deepFlags // registered by scan only
 }
 
 func (f *scopeFlags) register(fs *pflag.FlagSet) {
@@ -71,7 +72,7 @@ func (f *scopeFlags) validate() error {
 			return usageError(err)
 		}
 	}
-	return nil
+	return f.deep.validate()
 }
 
 // collect reads AWS as the flags say. Nothing it reads is written anywhere yet.
@@ -90,6 +91,7 @@ func (f *scopeFlags) collect(ctx context.Context, e *env) (*snapshot.Document, e
 		Concurrency: f.concurrency, RatePerSecond: f.rate, Burst: f.burst,
 		Shard: f.shard, Log: e.log, Now: e.now, ToolVersion: toolVersion(),
 	}
+	f.deep.apply(&opts)
 	if e.stderrTerminal && os.Getenv("CI") == "" {
 		opts.Progress = newProgressBar(e.stderr)
 	}
@@ -188,6 +190,7 @@ Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interr
 func newScanCommand(e *env) *cobra.Command {
 	var f scopeFlags
 	var rf reportFlags
+	var ev evidenceFlags
 	var snapshotOut string
 	cmd := &cobra.Command{
 		Use:   "scan",
@@ -199,11 +202,15 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 2 usage, configuration or policy error; 3 nothing could be read, or interrupted.`,
 		Example: `  amiaudit scan
   amiaudit scan --org --role amiaudit-reader --format sarif --output amiaudit.sarif
-  amiaudit scan --regions us-east-1 --config amiaudit.yaml --snapshot-out evidence/snapshot.json.gz`,
+  amiaudit scan --regions us-east-1 --config amiaudit.yaml --snapshot-out evidence/snapshot.json.gz
+  amiaudit scan --org --role amiaudit-reader --config amiaudit.yaml --evidence evidence/2026-11-20 --sign-key audit.key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			if err := f.validate(); err != nil {
+				return err
+			}
+			if err := ev.validate(); err != nil {
 				return err
 			}
 			p, err := rf.prepare(ctx)
@@ -223,6 +230,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			if err != nil {
 				return err
 			}
+			ev.attach(e, p, doc)
 			auditErr := p.audit(ctx, e, doc, sum)
 			if nothingRead(doc) {
 				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors, reported as SCAN-001)", len(doc.Errors)))
@@ -231,7 +239,9 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 		},
 	}
 	f.register(cmd.Flags())
+	f.deep.register(cmd.Flags(), "shared and public AMIs")
 	rf.register(cmd.Flags())
+	ev.register(cmd.Flags())
 	cmd.Flags().StringVar(&snapshotOut, "snapshot-out", "", "also keep the snapshot document in this file (.gz to compress)")
 	return cmd
 }

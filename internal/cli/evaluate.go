@@ -43,6 +43,8 @@ type prepared struct {
 	failOn finding.Severity // "" for none
 	cfg    *rules.Config
 	engine *rules.Engine
+	// afterReport, when set, runs once the report is written (the evidence bundle).
+	afterReport func(*finding.Report) error
 }
 
 // prepare validates the report flags and loads the configuration and the
@@ -113,6 +115,11 @@ func (p *prepared) audit(ctx context.Context, e *env, doc *snapshot.Document, do
 	if err := p.write(e, a.Report); err != nil {
 		return err
 	}
+	if p.afterReport != nil {
+		if err := p.afterReport(a.Report); err != nil {
+			return err
+		}
+	}
 	if p.failOn != "" && a.Report.FailsAt(p.failOn) {
 		return &exitError{code: exitFindings, err: fmt.Errorf("findings at or above %s", p.failOn)}
 	}
@@ -164,6 +171,7 @@ func readSnapshot(name string, stdin io.Reader) (*snapshot.Document, string, err
 
 func newEvaluateCommand(e *env) *cobra.Command {
 	var f reportFlags
+	var ev evidenceFlags
 	cmd := &cobra.Command{
 		Use:   "evaluate SNAPSHOT",
 		Short: "Evaluate a snapshot offline and report findings (the linter)",
@@ -181,10 +189,14 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 		Example: `  amiaudit evaluate snapshot.json
   amiaudit evaluate snapshot.json --config amiaudit.yaml --format json --output report.json
   amiaudit evaluate snapshot.json --policy ./our-rules --fail-on critical
-  gunzip -c snapshot.json.gz | amiaudit evaluate -`,
+  gunzip -c snapshot.json.gz | amiaudit evaluate -
+  amiaudit evaluate snapshot.json.gz --config amiaudit.yaml --evidence audit-2026-11-20 --sign-key audit.key`,
 		Args: exactArgs(1, "a snapshot file (or - for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if err := ev.validate(); err != nil {
+				return err
+			}
 			p, err := f.prepare(ctx)
 			if err != nil {
 				return err
@@ -194,10 +206,12 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 				return err
 			}
 			e.log.Debug("snapshot read", "file", args[0], "images", len(doc.Images), "snapshots", len(doc.Snapshots), "keys", len(doc.Keys))
+			ev.attach(e, p, doc)
 			return p.audit(ctx, e, doc, sum)
 		},
 	}
 	f.register(cmd.Flags())
+	ev.register(cmd.Flags())
 	return cmd
 }
 

@@ -16,6 +16,7 @@ import (
 )
 
 type gateFlags struct {
+	deep           deepFlags
 	images         []string
 	region         string
 	shareWith      []string
@@ -84,6 +85,7 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 	fl.StringVar(&f.plan, "plan", "", "Terraform plan in JSON (terraform show -json PLAN)")
 	fl.StringVar(&f.snapshotFile, "snapshot", "", "judge against this snapshot document instead of reading AWS (offline)")
 	fl.StringVar(&f.profile, "profile", "", "AWS shared config profile")
+	f.deep.register(fl, "the gated AMIs")
 	rf.register(fl)
 	return cmd
 }
@@ -159,6 +161,9 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := f.deep.validate(); err != nil {
+		return err
+	}
 	var loadOpts []func(*config.LoadOptions) error
 	if f.profile != "" {
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(f.profile))
@@ -187,7 +192,9 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 			return incompleteError(fmt.Errorf("load AWS configuration: %w", cfgErr))
 		}
 		images, keys := gate.Targets(changes)
-		doc, err = collector.CollectImages(ctx, cfg, collector.Options{Log: e.log, Now: e.now, ToolVersion: toolVersion()}, images, keys)
+		opts := collector.Options{Log: e.log, Now: e.now, ToolVersion: toolVersion()}
+		f.deep.apply(&opts)
+		doc, err = collector.CollectImages(ctx, cfg, opts, images, keys)
 		if err != nil {
 			if ctx.Err() != nil {
 				return incompleteError(errors.New("interrupted"))

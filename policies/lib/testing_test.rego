@@ -58,7 +58,7 @@ bdm(snap_id) := {"device_name": "/dev/xvda", "snapshot_id": snap_id}
 # prepare turns a snapshot-shaped document into the engine's input.
 prepare(doc) := object.union(base, derived) if {
 	given := object.union(
-		{"partition": "aws", "organization": null, "account_regions": [], "images": [], "snapshots": [], "keys": [], "errors": [], "proposed": [], "collected_at": "2026-06-01T00:00:00Z"},
+		{"partition": "aws", "organization": null, "account_regions": [], "images": [], "snapshots": [], "keys": [], "errors": [], "proposed": [], "deep_scans": [], "collected_at": "2026-06-01T00:00:00Z"},
 		doc,
 	)
 	partition := given.partition

@@ -36,6 +36,7 @@ import moto  # noqa: E402
 from moto.ec2.exceptions import EC2ClientError  # noqa: E402
 from moto.ec2.models import amis as ec2_amis  # noqa: E402
 from moto.ec2.models import elastic_block_store as ec2_ebs  # noqa: E402
+from moto.ebs.responses import EBSResponse  # noqa: E402
 from moto.ec2.responses.amis import AmisResponse  # noqa: E402
 from moto.kms import models as kms_models  # noqa: E402
 from moto.organizations import models as org_models  # noqa: E402
@@ -43,6 +44,9 @@ from moto.organizations import utils as org_utils  # noqa: E402
 from moto.organizations.exceptions import InvalidInputException  # noqa: E402
 
 SUPPORTED_MOTO = "5.2."
+
+# The EBS direct APIs' block size, fixed by AWS.
+EBS_BLOCK_SIZE = 524288
 
 # CreateAccount tag read by organizations_create_account_with_fixed_id.
 ACCOUNT_ID_TAG = "amiaudit-testbed:account-id"
@@ -525,6 +529,34 @@ def organizations_create_account_with_fixed_id():
     org_models.FakeAccount.__init__ = init
 
 
+# --- EBS direct APIs: block indexes --------------------------------------
+
+
+def ebs_block_listings_match_aws():
+    """moto's ListSnapshotBlocks and ListChangedBlocks write BlockIndex as a
+    JSON string ("3", the URL segment PutSnapshotBlock stored it under), list
+    blocks in upload order, and report BlockSize 512. AWS's BlockIndex is an
+    integer, blocks come in ascending index order, and the block size of the
+    EBS direct APIs is always 524288 bytes (PutSnapshotBlock refuses any other
+    length). The Go SDK refuses the string ("expected BlockIndex to be a JSON
+    Number"), and a reader trusting BlockSize 512 would misplace every block.
+    With this patch both calls answer as AWS does.
+    """
+
+    def numbered(original, key):
+        def wrapper(self):
+            body = json.loads(original(self))
+            blocks = [dict(b, BlockIndex=int(b["BlockIndex"])) for b in body.get(key, [])]
+            body[key] = sorted(blocks, key=lambda b: b["BlockIndex"])
+            body["BlockSize"] = EBS_BLOCK_SIZE
+            return json.dumps(body)
+
+        return wrapper
+
+    EBSResponse.list_snapshot_blocks = numbered(EBSResponse.list_snapshot_blocks, "Blocks")
+    EBSResponse.list_changed_blocks = numbered(EBSResponse.list_changed_blocks, "ChangedBlocks")
+
+
 PATCHES = [
     no_default_amis,
     register_image_uses_block_device_mappings,
@@ -534,6 +566,7 @@ PATCHES = [
     image_deprecation,
     reserved_alias_keys_are_aws_managed,
     organizations_create_account_with_fixed_id,
+    ebs_block_listings_match_aws,
 ]
 
 

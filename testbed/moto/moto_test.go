@@ -1,9 +1,13 @@
 package moto_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"regexp"
 	"strings"
@@ -11,6 +15,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ebs"
+	ebstypes "github.com/aws/aws-sdk-go-v2/service/ebs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -453,4 +459,50 @@ func errorCode(err error) string {
 		return ae.ErrorCode()
 	}
 	return ""
+}
+
+// TestEBSBlockListingsMatchAWS: blocks uploaded through the EBS direct APIs
+// are listed with integer indexes in ascending order and AWS's 512 KiB block
+// size, and GetSnapshotBlock returns the data with its SHA-256 checksum.
+func TestEBSBlockListingsMatchAWS(t *testing.T) {
+	ctx := context.Background()
+	cfg, _ := account(t, "us-east-1")
+	c := ebs.NewFromConfig(cfg)
+	start := call(c.StartSnapshot(ctx, &ebs.StartSnapshotInput{VolumeSize: aws.Int64(1)})).must(t)
+	id := start.SnapshotId
+	const blockSize = 512 << 10
+	data := map[int32][]byte{}
+	for _, i := range []int32{11, 2, 7} {
+		b := bytes.Repeat([]byte{byte(i)}, blockSize)
+		sum := sha256.Sum256(b)
+		data[i] = b
+		call(c.PutSnapshotBlock(ctx, &ebs.PutSnapshotBlockInput{
+			SnapshotId: id, BlockIndex: aws.Int32(i), BlockData: bytes.NewReader(b), DataLength: aws.Int32(blockSize),
+			Checksum: aws.String(base64.StdEncoding.EncodeToString(sum[:])), ChecksumAlgorithm: ebstypes.ChecksumAlgorithmChecksumAlgorithmSha256,
+		})).must(t)
+	}
+	call(c.CompleteSnapshot(ctx, &ebs.CompleteSnapshotInput{SnapshotId: id, ChangedBlocksCount: aws.Int32(3)})).must(t)
+	list := call(c.ListSnapshotBlocks(ctx, &ebs.ListSnapshotBlocksInput{SnapshotId: id})).must(t)
+	if aws.ToInt32(list.BlockSize) != blockSize || aws.ToInt64(list.VolumeSize) != 1 {
+		t.Errorf("block size %d, volume size %d", aws.ToInt32(list.BlockSize), aws.ToInt64(list.VolumeSize))
+	}
+	var order []int32
+	for _, b := range list.Blocks {
+		order = append(order, aws.ToInt32(b.BlockIndex))
+	}
+	if fmt.Sprint(order) != "[2 7 11]" {
+		t.Errorf("blocks %v, want [2 7 11]", order)
+	}
+	for _, b := range list.Blocks {
+		out := call(c.GetSnapshotBlock(ctx, &ebs.GetSnapshotBlockInput{SnapshotId: id, BlockIndex: b.BlockIndex, BlockToken: b.BlockToken})).must(t)
+		got, err := io.ReadAll(out.BlockData)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(got)
+		if !bytes.Equal(got, data[aws.ToInt32(b.BlockIndex)]) || aws.ToString(out.Checksum) != base64.StdEncoding.EncodeToString(sum[:]) ||
+			out.ChecksumAlgorithm != ebstypes.ChecksumAlgorithmChecksumAlgorithmSha256 {
+			t.Errorf("block %d: %d bytes, checksum %s %s", aws.ToInt32(b.BlockIndex), len(got), aws.ToString(out.Checksum), out.ChecksumAlgorithm)
+		}
+	}
 }

@@ -1,0 +1,277 @@
+package evidence
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/report"
+	"github.com/amiaudit/amiaudit/rules"
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// Bundle is what an evidence bundle records.
+type Bundle struct {
+	// Snapshot is the document evaluated.
+	Snapshot *snapshot.Document
+	// Report is the evaluation's report; its Rules feed the SARIF.
+	Report *finding.Report
+	// Config is the configuration file as it was given (--config), nil when none was.
+	Config []byte
+	// PolicyArgs are the --policy arguments, and Policies the files read from
+	// each (rules.UserPolicyFiles).
+	PolicyArgs []string
+	Policies   [][]rules.PolicyFile
+	// SignKey, when set, signs the manifest.
+	SignKey ed25519.PrivateKey
+}
+
+// ErrTargetExists is returned when the bundle directory already holds something.
+var ErrTargetExists = errors.New("exists and is not empty: evidence bundles are never overwritten")
+
+const noConfigNote = "# No configuration file was given (--config): amiaudit's defaults applied.\n"
+
+// CheckTarget reports whether dir can receive a bundle: it must not exist,
+// or be an empty directory. Commands call it before slow work.
+func CheckTarget(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("evidence directory %s: %w", dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("evidence directory %s: %w", dir, ErrTargetExists)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("evidence directory %s: %w", dir, err)
+	}
+	if len(entries) > 0 {
+		return fmt.Errorf("evidence directory %s: %w", dir, ErrTargetExists)
+	}
+	return nil
+}
+
+// Write writes the bundle into dir, atomically: it is built in a temporary
+// directory beside dir and renamed into place once complete, so dir either
+// does not exist or holds the whole bundle. dir must not exist or be empty.
+func Write(dir string, b *Bundle) (*Manifest, error) {
+	dir = filepath.Clean(dir)
+	if err := CheckTarget(dir); err != nil {
+		return nil, err
+	}
+	files, m, err := contents(b)
+	if err != nil {
+		return nil, err
+	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("write evidence bundle: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return nil, fmt.Errorf("write evidence bundle: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = os.RemoveAll(tmp)
+		}
+	}()
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	dirs := map[string]bool{tmp: true}
+	for _, p := range paths {
+		full := filepath.Join(tmp, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return nil, fmt.Errorf("write evidence bundle: %w", err)
+		}
+		dirs[filepath.Dir(full)] = true
+		if err := writeSynced(full, files[p]); err != nil {
+			return nil, fmt.Errorf("write evidence bundle: %s: %w", p, err)
+		}
+	}
+	for d := range dirs {
+		syncDir(d)
+	}
+	// MkdirTemp makes the directory private; a bundle is as readable as a report.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("write evidence bundle: %w", err)
+	}
+	if err := CheckTarget(dir); err != nil {
+		return nil, err
+	}
+	// rename(2) replaces an empty directory on POSIX systems but not elsewhere.
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		if err := os.Remove(dir); err != nil {
+			return nil, fmt.Errorf("write evidence bundle: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return nil, fmt.Errorf("write evidence bundle: %w", err)
+	}
+	committed = true
+	syncDir(parent)
+	return m, nil
+}
+
+// contents lays out the bundle: every file by path, the manifest and its
+// signature included.
+func contents(b *Bundle) (map[string][]byte, *Manifest, error) {
+	if b.Snapshot == nil || b.Report == nil {
+		return nil, nil, errors.New("write evidence bundle: no snapshot or report")
+	}
+	files := map[string][]byte{}
+	var gz bytes.Buffer
+	if err := b.Snapshot.Encode(&gz, SnapshotFile); err != nil {
+		return nil, nil, fmt.Errorf("encode snapshot: %w", err)
+	}
+	files[SnapshotFile] = gz.Bytes()
+
+	// The bundle's report names the bundle's snapshot, so that the two can be
+	// matched without re-evaluating.
+	r := *b.Report
+	sum := sha256.Sum256(files[SnapshotFile])
+	r.Snapshot.SHA256 = hex.EncodeToString(sum[:])
+	for name, path := range map[string]string{report.FormatJSON: ReportFile, report.FormatSARIF: SARIFFile} {
+		data, err := render(name, &r)
+		if err != nil {
+			return nil, nil, err
+		}
+		files[path] = data
+	}
+
+	files[ConfigFile] = b.Config
+	if b.Config == nil {
+		files[ConfigFile] = []byte(noConfigNote)
+	}
+
+	index, user, err := policyLayout(b.PolicyArgs, b.Policies)
+	if err != nil {
+		return nil, nil, err
+	}
+	var evaluated []rules.PolicyFile
+	for _, group := range b.Policies {
+		evaluated = append(evaluated, group...)
+	}
+	if d, err := rules.Digest(evaluated); err != nil {
+		return nil, nil, err
+	} else if d != r.PolicyDigest {
+		return nil, nil, fmt.Errorf("the --policy files changed while amiaudit ran (policy digest %s, evaluated %s): run again", d, r.PolicyDigest)
+	}
+	builtin, err := rules.BuiltinDigest()
+	if err != nil {
+		return nil, nil, err
+	}
+	index.Builtin = BuiltinPolicies{Tool: r.Tool, Digest: builtin, Note: builtinNote}
+	if files[PolicyIndexFile], err = encodeJSON(index); err != nil {
+		return nil, nil, err
+	}
+	for p, data := range user {
+		files[p] = data
+	}
+
+	list := make([]File, 0, len(files))
+	for p, data := range files {
+		list = append(list, fileOf(p, data))
+	}
+	slices.SortFunc(list, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	var signer *SigningKey
+	if b.SignKey != nil {
+		if signer, err = signingKey(b.SignKey); err != nil {
+			return nil, nil, err
+		}
+	}
+	m := buildManifest(b.Snapshot, &r, list, signer)
+	if files[ManifestFile], err = encodeJSON(m); err != nil {
+		return nil, nil, err
+	}
+	if b.SignKey != nil {
+		files[SignatureFile] = sign(b.SignKey, files[ManifestFile])
+	}
+	return files, m, nil
+}
+
+// policyLayout places the user policy files: policies/user/N/REL, where N
+// numbers the --policy arguments from 1 and REL is the path under the
+// directory given (or the file's own name).
+func policyLayout(args []string, groups [][]rules.PolicyFile) (PolicyIndex, map[string][]byte, error) {
+	index := PolicyIndex{User: []PolicySource{}}
+	files := map[string][]byte{}
+	if len(args) != len(groups) {
+		return index, nil, fmt.Errorf("write evidence bundle: %d policy arguments, %d groups of files", len(args), len(groups))
+	}
+	for i, group := range groups {
+		prefix := filepath.ToSlash(filepath.Clean(args[i])) + "/"
+		for _, f := range group {
+			rel, under := strings.CutPrefix(f.Name, prefix)
+			if !under {
+				rel = path.Base(filepath.ToSlash(f.Name))
+			}
+			if !fs.ValidPath(rel) {
+				return index, nil, fmt.Errorf("write evidence bundle: policy file %s: cannot place it in the bundle", f.Name)
+			}
+			p := fmt.Sprintf("%s/%d/%s", userPolicyDir, i+1, rel)
+			if _, dup := files[p]; dup {
+				return index, nil, fmt.Errorf("write evidence bundle: policy file %s: %s is taken", f.Name, p)
+			}
+			files[p] = f.Content
+			index.User = append(index.User, PolicySource{Path: p, Name: f.Name})
+		}
+	}
+	return index, files, nil
+}
+
+func render(format string, r *finding.Report) ([]byte, error) {
+	w, err := report.New(format, report.Options{})
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := w.Write(&buf, r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func writeSynced(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, bytes.NewReader(data)); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// syncDir makes renames and new entries durable; best effort, as some
+// systems cannot sync a directory.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	_ = d.Close()
+}

@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/report"
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+func newDiffCommand(e *env) *cobra.Command {
+	var f reportFlags
+	cmd := &cobra.Command{
+		Use:   "diff OLD NEW",
+		Short: "List the findings that are new, resolved and unchanged between two runs",
+		Long: `Compare two runs, each given as a JSON report ('--format json') or as a
+snapshot document (.json or .json.gz), which is then evaluated with --config
+and --policy as 'amiaudit evaluate' would. The kind of each file is told from
+its top-level keys.
+
+A finding is the same in both runs when its rule, resource ARN and message
+are: messages state facts, so a finding whose facts changed (an AMI shared
+with one more account) is new, and the old one resolved.
+
+Exit codes: 0 no new unwaived finding at or above --fail-on; 1 there is one
+(for nightly notifications); 2 usage, configuration, policy or input error.`,
+		Example: `  amiaudit diff yesterday.json today.json
+  amiaudit diff snapshots/2026-11-19.json.gz snapshots/2026-11-20.json.gz --config amiaudit.yaml
+  amiaudit diff last-report.json today.json.gz --fail-on critical
+  amiaudit diff yesterday.json today.json --output changes.json || notify-security-team changes.json`,
+		Args: exactArgs(2, "two runs to compare: OLD NEW (JSON reports or snapshots)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			format := strings.ToLower(f.format)
+			if format == "" {
+				format = report.FormatTable
+				if inferred, ok := report.FormatForPath(f.output); ok && inferred == report.FormatJSON {
+					format = inferred
+				}
+			}
+			if format != report.FormatTable && format != report.FormatJSON {
+				return usageError(fmt.Errorf("--format: diff writes %s or %s, not %q", report.FormatTable, report.FormatJSON, f.format))
+			}
+			var failOn finding.Severity
+			if !strings.EqualFold(f.failOn, "none") {
+				sev, err := finding.ParseSeverity(f.failOn)
+				if err != nil {
+					return usageError(fmt.Errorf("--fail-on: %w", err))
+				}
+				failOn = sev
+			}
+			if args[0] == "-" && args[1] == "-" {
+				return usageError(errors.New("only one of OLD and NEW can be read from stdin"))
+			}
+			older, err := readRun(args[0], e.stdin)
+			if err != nil {
+				return err
+			}
+			newer, err := readRun(args[1], e.stdin)
+			if err != nil {
+				return err
+			}
+			if err := evaluateRuns(ctx, e, &f, older, newer); err != nil {
+				return err
+			}
+			d := finding.Compare(older.findings, newer.findings)
+			toStdout := f.output == "" || f.output == "-"
+			opts := report.Options{}
+			if toStdout {
+				opts.Color = colorWanted(e.stdoutTerminal)
+				opts.Width = terminalWidth(e.stdout)
+				if err := report.WriteDiff(e.stdout, d, format, opts); err != nil {
+					return err
+				}
+			} else if err := report.WriteFileAtomic(f.output, func(w io.Writer) error { return report.WriteDiff(w, d, format, opts) }); err != nil {
+				return fmt.Errorf("write diff: %w", err)
+			}
+			e.log.Info("compared", "old", args[0], "new", args[1], "new_findings", d.Summary.New, "resolved", d.Summary.Resolved, "unchanged", d.Summary.Unchanged)
+			if failOn != "" && d.NewFailsAt(failOn) {
+				return &exitError{code: exitFindings, err: fmt.Errorf("new findings at or above %s", failOn)}
+			}
+			return nil
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVarP(&f.format, "format", "f", "", "output format: table or json (default table, or json for an --output ending in .json)")
+	fs.StringVarP(&f.output, "output", "o", "", "write to this file, atomically (default stdout)")
+	fs.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a new unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
+	fs.StringVarP(&f.config, "config", "c", "", "configuration file for evaluating snapshots (ignored for reports)")
+	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules for evaluating snapshots; repeatable")
+	return cmd
+}
+
+// run is one side of a diff: a recorded report, or a snapshot to evaluate.
+type run struct {
+	name     string
+	doc      *snapshot.Document
+	sum      string
+	report   *finding.Report
+	findings []finding.Finding
+}
+
+// readRun reads a JSON report or a snapshot document, telling them apart by
+// their top-level keys.
+func readRun(name string, stdin io.Reader) (*run, error) {
+	var data []byte
+	var err error
+	if name == "-" {
+		data, err = io.ReadAll(stdin)
+		name = "<stdin>"
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return nil, usageError(fmt.Errorf("read %s: %w", name, err))
+	}
+	plain := data
+	if len(data) > 2 && data[0] == 0x1f && data[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err == nil {
+			plain, err = io.ReadAll(zr)
+		}
+		if err != nil {
+			return nil, usageError(fmt.Errorf("%s: gzip: %v", name, err))
+		}
+	}
+	r := &run{name: name}
+	switch documentKind(plain) {
+	case "report":
+		if r.report, err = finding.DecodeReport(name, plain); err != nil {
+			return nil, usageError(err)
+		}
+		r.findings = r.report.Findings
+	case "snapshot":
+		if r.doc, err = snapshot.Decode(name, plain); err != nil {
+			return nil, usageError(err)
+		}
+		sum := sha256.Sum256(data)
+		r.sum = hex.EncodeToString(sum[:])
+	default:
+		return nil, usageError(fmt.Errorf("%s: neither a JSON report (top-level findings) nor a snapshot document (top-level collected_at)", name))
+	}
+	return r, nil
+}
+
+var (
+	reportKeys   = map[string]bool{"findings": true, "policy_digest": true, "generated_at": true, "summary": true, "snapshot": true}
+	snapshotKeys = map[string]bool{"collected_at": true, "started_at": true, "scope": true, "images": true, "snapshots": true, "keys": true, "account_regions": true, "organization": true, "partition": true, "errors": true}
+)
+
+// documentKind reads top-level keys until one tells a report from a
+// snapshot, without decoding the rest.
+func documentKind(data []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		key, _ := tok.(string)
+		switch {
+		case reportKeys[key]:
+			return "report"
+		case snapshotKeys[key]:
+			return "snapshot"
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return ""
+		}
+	}
+	return ""
+}
+
+// evaluateRuns evaluates the snapshots among the runs, with the one
+// configuration and policy bundle, as of now.
+func evaluateRuns(ctx context.Context, e *env, f *reportFlags, runs ...*run) error {
+	var snapshots []*run
+	for _, r := range runs {
+		if r.doc != nil {
+			snapshots = append(snapshots, r)
+		}
+	}
+	if len(snapshots) == 0 {
+		if f.config != "" || len(f.policies) > 0 {
+			e.log.Warn("--config and --policy apply to snapshots only; both runs are reports")
+		}
+		if a, b := runs[0].report.PolicyDigest, runs[1].report.PolicyDigest; a != b {
+			e.log.Warn("the reports were evaluated with different policies: some changes may come from the rules", "old", a, "new", b)
+		}
+		return nil
+	}
+	p, err := (&reportFlags{format: report.FormatJSON, failOn: "none", config: f.config, policies: f.policies}).prepare(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range snapshots {
+		a, err := p.engine.Audit(ctx, r.doc, r.sum, p.cfg, e.now(), toolVersion())
+		if err != nil {
+			return usageError(fmt.Errorf("evaluate %s: %w", r.name, err))
+		}
+		r.findings = a.Report.Findings
+	}
+	for _, r := range runs {
+		if r.report != nil && r.report.PolicyDigest != p.engine.Digest() {
+			e.log.Warn("the report was evaluated with other policies than the snapshot: some changes may come from the rules", "report", r.name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package rules
+
+import "context"
+
+// PolicyFile is one user policy file as Load reads it. Name is the name it is
+// compiled under: it appears in error messages and SARIF, and it is hashed,
+// with Content, into the policy digest.
+type PolicyFile struct {
+	Name    string
+	Content []byte
+}
+
+// UserPolicyFiles reads what Load reads from each user directory or file,
+// under the same names and in the same order, one list per argument. An
+// evidence bundle keeps them so that the evaluation can be reproduced.
+func UserPolicyFiles(userDirs ...string) ([][]PolicyFile, error) {
+	builtin, err := policyFiles(nil, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]PolicyFile, len(userDirs))
+	for i, dir := range userDirs {
+		files, err := policyFiles([]string{dir}, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files[len(builtin):] {
+			out[i] = append(out[i], PolicyFile{Name: f.name, Content: f.content})
+		}
+	}
+	return out, nil
+}
+
+// LoadFiles compiles the built-in policies with user policy files given by
+// name and content, as UserPolicyFiles returned them: the same files give the
+// same engine and the same digest as Load did.
+func LoadFiles(ctx context.Context, user []PolicyFile) (*Engine, error) {
+	files, err := withBuiltin(user)
+	if err != nil {
+		return nil, err
+	}
+	return compile(ctx, files)
+}
+
+// Digest is the policy digest of the built-in policies with these user files,
+// without compiling them.
+func Digest(user []PolicyFile) (string, error) {
+	files, err := withBuiltin(user)
+	if err != nil {
+		return "", err
+	}
+	return digest(files), nil
+}
+
+// BuiltinDigest is the digest of the built-in policies alone: it identifies
+// the amiaudit release whose rules evaluated a snapshot.
+func BuiltinDigest() (string, error) { return Digest(nil) }
+
+func withBuiltin(user []PolicyFile) ([]policyFile, error) {
+	files, err := policyFiles(nil, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range user {
+		files = append(files, policyFile{name: f.Name, content: f.Content})
+	}
+	return files, nil
+}
