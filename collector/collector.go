@@ -12,9 +12,7 @@ package collector
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"sort"
 	"sync"
 	"time"
 
@@ -196,33 +194,9 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 	}
 	doc.Errors = c.errors()
 	doc.CollectedAt = opts.Now().UTC()
-	sortDocument(doc)
+	doc.Sort()
 	if err := doc.Normalize(); err != nil {
 		return nil, err
 	}
 	return doc, nil
-}
-
-// sortDocument orders everything by account, region and ID so that two
-// collections of the same state give the same document.
-func sortDocument(doc *snapshot.Document) {
-	sort.Slice(doc.AccountRegions, func(i, j int) bool {
-		a, b := doc.AccountRegions[i], doc.AccountRegions[j]
-		return a.Account+"/"+a.Region < b.Account+"/"+b.Region
-	})
-	sort.Slice(doc.Images, func(i, j int) bool {
-		a, b := doc.Images[i], doc.Images[j]
-		return a.Account+"/"+a.Region+"/"+a.ID < b.Account+"/"+b.Region+"/"+b.ID
-	})
-	sort.Slice(doc.Snapshots, func(i, j int) bool {
-		a, b := doc.Snapshots[i], doc.Snapshots[j]
-		return a.Account+"/"+a.Region+"/"+a.ID < b.Account+"/"+b.Region+"/"+b.ID
-	})
-	sort.Slice(doc.Keys, func(i, j int) bool { return doc.Keys[i].ARN < doc.Keys[j].ARN })
-	sort.SliceStable(doc.Errors, func(i, j int) bool {
-		a, b := doc.Errors[i], doc.Errors[j]
-		ka := fmt.Sprint(a.Account, "/", a.Region, "/", a.Service, "/", a.Action, "/", a.Resource)
-		kb := fmt.Sprint(b.Account, "/", b.Region, "/", b.Service, "/", b.Action, "/", b.Resource)
-		return ka < kb
-	})
 }

@@ -123,7 +123,7 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 	}
 	doc.Errors = c.errors()
 	doc.CollectedAt = opts.Now().UTC()
-	sortDocument(doc)
+	doc.Sort()
 	if err := doc.Normalize(); err != nil {
 		return nil, err
 	}
