@@ -32,11 +32,11 @@ func gunzipIfNeeded(name string, data []byte) ([]byte, error) {
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, &DecodeError{File: name, Msg: fmt.Sprintf("gzip: %v", err)}
+		return nil, &DecodeError{File: name, Msg: err.Error()}
 	}
 	out, err := io.ReadAll(zr)
 	if err != nil {
-		return nil, &DecodeError{File: name, Msg: fmt.Sprintf("gzip: %v: the file is truncated or corrupt", err)}
+		return nil, &DecodeError{File: name, Msg: fmt.Sprintf("%v: the compressed file is truncated or corrupt", err)}
 	}
 	return out, nil
 }
