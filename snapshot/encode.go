@@ -36,7 +36,11 @@ func gunzipIfNeeded(name string, data []byte) ([]byte, error) {
 	}
 	out, err := io.ReadAll(zr)
 	if err != nil {
-		return nil, &DecodeError{File: name, Msg: fmt.Sprintf("%v: the compressed file is truncated or corrupt", err)}
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "gzip: ") {
+			msg = "gzip: " + msg
+		}
+		return nil, &DecodeError{File: name, Msg: msg + ": the compressed file is truncated or corrupt"}
 	}
 	return out, nil
 }
