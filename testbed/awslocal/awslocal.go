@@ -7,8 +7,11 @@
 package awslocal
 
 import (
+	"net/http"
+
 	"context"
 	"fmt"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"net"
 	"net/url"
 	"strings"
@@ -62,8 +65,15 @@ func Config(endpoint, region string) (aws.Config, error) {
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
 		BaseEndpoint: aws.String(strings.TrimRight(endpoint, "/")),
-		// moto answers at once or not at all; a retry only hides a bug.
+		// moto answers at once or not at all; a retry only hides a bug, and
+		// a retried create could seed a resource twice.
 		RetryMaxAttempts: 1,
+		// A fresh connection for every call: moto's server may close an idle
+		// kept-alive connection just as the client reuses it, and without
+		// retries that read of a closed connection would fail the seed.
+		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.DisableKeepAlives = true
+		}),
 	}, nil
 }
 
