@@ -6,6 +6,10 @@
 //	go run ./cmd/amiaudit-synth --accounts 50 --regions 4 --images 100000 --snapshots 300000 --keys 5000 --out big.json.gz
 //	amiaudit evaluate big.json.gz --format json --output findings.json
 //
+// or as a scenario to seed into moto (the test bed), at emulator sizes:
+//
+//	go run ./cmd/amiaudit-synth --accounts 5 --regions 2 --images 200 --keys 10 --scenario synthetic.yaml
+//
 // The same flags and seed give the same document.
 package main
 
@@ -28,10 +32,20 @@ func main() {
 	flag.IntVar(&s.Keys, "keys", s.Keys, "KMS keys")
 	seed := flag.Uint64("seed", s.Seed, "random seed")
 	out := flag.String("out", "", "snapshot file to write (.json or .json.gz)")
+	scenarioOut := flag.String("scenario", "", "write a seeding scenario (testbed/README.md) instead, for moto: keep it small (a few hundred images)")
 	flag.Parse()
 	s.Seed = *seed
+	if *scenarioOut != "" {
+		text := synth.Scenario(s)
+		if err := report.WriteFileAtomic(*scenarioOut, func(w io.Writer) error { _, err := io.WriteString(w, text); return err }); err != nil {
+			fmt.Fprintln(os.Stderr, "amiaudit-synth:", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stderr, "wrote %s: %d accounts, %d images\n", *scenarioOut, s.Accounts, s.Images)
+		return
+	}
 	if *out == "" || s.Accounts < 1 || s.Regions < 1 || s.Images < 0 || s.Snapshots < 0 || s.Keys < 0 {
-		fmt.Fprintln(os.Stderr, "usage: amiaudit-synth [--accounts N --regions R --images N --snapshots N --keys N --seed S] --out FILE")
+		fmt.Fprintln(os.Stderr, "usage: amiaudit-synth [--accounts N --regions R --images N --snapshots N --keys N --seed S] (--out FILE | --scenario FILE)")
 		os.Exit(2)
 	}
 	doc := synth.Generate(s)
