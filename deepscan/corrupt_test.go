@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,4 +100,55 @@ func TestScanDiskDirectoryLoop(t *testing.T) {
 	if err := scanBytes(t, data); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// The fuzzer's stall: go-xfs-filesystem parses sb_agcount allocation groups
+// sb_agblocks blocks apart, so with agblocks 0 and agcount 2^32-1 it parses
+// the first group again and again from the same cached bytes, reading
+// nothing new and never reaching the end of the device. The superblock check
+// refuses it before the parser starts; the read budget and the deadline stop
+// whatever a check misses. testdata/fuzz/FuzzScanDisk keeps the input.
+func TestScanDiskXFSAllocationGroupLoop(t *testing.T) {
+	img := xfsWholeDisk(t)
+	binary.BigEndian.PutUint32(img[84:], 0)          // sb_agblocks
+	binary.BigEndian.PutUint32(img[88:], 0xffffffff) // sb_agcount
+	start := time.Now()
+	err := scanBytes(t, img)
+	if err == nil || !strings.Contains(err.Error(), "allocation groups") {
+		t.Errorf("err %v, want the superblock check's", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %v", took)
+	}
+}
+
+// Past the superblock check, the budget alone stops a parser that reads the
+// same cached bytes in a loop.
+func TestDeviceReadBudget(t *testing.T) {
+	d := newDevice(context.Background(), bytes.NewReader(make([]byte, 4096)), 4096, 10000)
+	p := make([]byte, 4096)
+	var err error
+	for i := 0; i < 10 && err == nil; i++ {
+		_, err = d.ReadAt(p, 0)
+	}
+	if !errors.Is(err, ErrReadBudget) {
+		t.Errorf("err %v, want ErrReadBudget", err)
+	}
+	d = newDevice(context.Background(), bytes.NewReader(make([]byte, 8192)), 4096, 1<<20)
+	if n, err := d.ReadAt(p, 2048); n != 2048 || err != io.EOF {
+		t.Errorf("read across the device's end: %d, %v; want 2048, EOF", n, err)
+	}
+	if _, err := d.ReadAt(p, 4096); err != io.EOF {
+		t.Errorf("read past the device's end: %v; want EOF", err)
+	}
+}
+
+// xfsWholeDisk is the first MiB of a whole-disk XFS image, zeros after.
+func xfsWholeDisk(t *testing.T) []byte {
+	f := build(t, diskimage.Spec{FS: diskimage.XFS, Table: diskimage.WholeDisk, SizeMiB: 320, Files: diskimage.Clean()})
+	img := make([]byte, 320<<20)
+	if _, err := f.ReadAt(img[:1<<20], 0); err != nil {
+		t.Fatal(err)
+	}
+	return img
 }

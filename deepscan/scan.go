@@ -50,6 +50,11 @@ type Options struct {
 	// Timeout bounds the scan of one AMI (default 10 minutes): a corrupt
 	// image must not hold the whole run.
 	Timeout time.Duration
+	// MaxParseBytes bounds what the parsers read through one disk, cached
+	// blocks included (default 4 GiB, twice what MaxFiles files of
+	// MaxFileBytes need with the defaults): MaxBytes only counts fetches, and
+	// a parser looping over cached metadata fetches nothing.
+	MaxParseBytes int64
 }
 
 func (o *Options) defaults() {
@@ -61,6 +66,9 @@ func (o *Options) defaults() {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Minute
+	}
+	if o.MaxParseBytes <= 0 {
+		o.MaxParseBytes = 4 << 30
 	}
 }
 
@@ -96,29 +104,12 @@ func ScanSnapshots(ctx context.Context, api BlockAPI, snapshotIDs []string, opts
 			return res, &SnapshotError{id, err}
 		}
 		res.AllocatedBytes += r.AllocatedBytes()
-		// The parsers get their own goroutine so that even one spinning
-		// without reading cannot outlive the deadline: the scan returns, and
-		// the goroutine's next read fails on the cancelled context.
-		type outcome struct {
-			findings []snapshot.DeepScanFinding
-			err      error
-		}
-		done := make(chan outcome, 1)
-		go func() {
-			f, err := ScanDisk(ctx, r, r.Size(), id, opts)
-			done <- outcome{f, err}
-		}()
-		var o outcome
-		select {
-		case o = <-done:
-		case <-ctx.Done():
-			o.err = fmt.Errorf("%s: %w", id, ctx.Err())
-		}
-		res.Findings = append(res.Findings, o.findings...)
+		findings, err := ScanDisk(ctx, r, r.Size(), id, opts)
+		res.Findings = append(res.Findings, findings...)
 		res.BytesRead += r.BytesFetched()
 		res.BlocksFetched += r.BlocksFetched()
-		if o.err != nil {
-			return res, &SnapshotError{id, o.err}
+		if err != nil {
+			return res, &SnapshotError{id, err}
 		}
 	}
 	return res, nil
@@ -132,8 +123,32 @@ const WholeDisk = "whole-disk"
 // hold no ext4 or XFS filesystem (swap, EFI, BIOS boot) are skipped. An image
 // with no readable partition table and no filesystem is an error, as is any
 // failure of a parser: a scan that could not look must not read as clean.
-func ScanDisk(ctx context.Context, r io.ReaderAt, size int64, snapshotID string, opts Options) (findings []snapshot.DeepScanFinding, err error) {
+//
+// It is the one guarded entry point to the parsers, for real scans and tests
+// alike: they read through a device that fails past the end, after ctx ends
+// and beyond MaxParseBytes; their panics are recovered; and they run in their
+// own goroutine, so that even one spinning without reading cannot hold the
+// caller past ctx (its next read then fails and it ends).
+func ScanDisk(ctx context.Context, r io.ReaderAt, size int64, snapshotID string, opts Options) ([]snapshot.DeepScanFinding, error) {
 	opts.defaults()
+	type outcome struct {
+		findings []snapshot.DeepScanFinding
+		err      error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		f, err := scanDisk(ctx, newDevice(ctx, r, size, opts.MaxParseBytes), size, snapshotID, opts)
+		done <- outcome{f, err}
+	}()
+	select {
+	case o := <-done:
+		return o.findings, o.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: %w", snapshotID, ctx.Err())
+	}
+}
+
+func scanDisk(ctx context.Context, r io.ReaderAt, size int64, snapshotID string, opts Options) (findings []snapshot.DeepScanFinding, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%s: disk parser failed on a corrupt image: %v", snapshotID, p)
@@ -164,6 +179,9 @@ func ScanDisk(ctx context.Context, r io.ReaderAt, size int64, snapshotID string,
 			continue
 		}
 		name := partitionName(p)
+		if err := checkPartition(p, size); err != nil {
+			return findings, fmt.Errorf("%s partition %s: %w", snapshotID, name, err)
+		}
 		sr := p.GetSectionReader()
 		fsys, err := openFS(&sr)
 		if err != nil {
@@ -236,12 +254,18 @@ func openFS(sr *io.SectionReader) (fs.FS, error) {
 	}
 	switch {
 	case probe(ext4.Check):
+		if err := checkExt4(sr, sr.Size()); err != nil {
+			return nil, fmt.Errorf("ext4 superblock: %w", err)
+		}
 		f, err := ext4.NewFS(*io.NewSectionReader(sr, 0, sr.Size()), nil)
 		if err != nil {
 			return nil, fmt.Errorf("ext4: %w", err)
 		}
 		return f, nil
 	case probe(xfs.Check):
+		if err := checkXFS(sr, sr.Size()); err != nil {
+			return nil, fmt.Errorf("XFS superblock: %w", err)
+		}
 		f, err := xfs.NewFS(*io.NewSectionReader(sr, 0, sr.Size()), nil)
 		if err != nil {
 			return nil, fmt.Errorf("xfs: %w", err)

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/amiaudit/amiaudit/internal/cli"
+	"github.com/amiaudit/amiaudit/testbed/diskimage"
 	"github.com/amiaudit/amiaudit/testbed/proxy"
 	"github.com/amiaudit/amiaudit/testbed/scenario"
 )
@@ -120,8 +121,10 @@ func TestScenarios(t *testing.T) {
 }
 
 // TestLeastPrivilege: the read-only policy in docs/iam-policy.json is exactly
-// what collection calls. Two scans cover every call: the organization with
-// named regions, and the caller's own account with every enabled region.
+// what collection calls. Three scans cover every call: the organization with
+// named regions, the caller's own account with every enabled region, and
+// --deep over a shared AMI backed by an uploaded disk image (the EBS direct
+// APIs).
 func TestLeastPrivilege(t *testing.T) {
 	env := scenario.Run(t, "../scenarios/example-org.yaml")
 	called := map[string]bool{}
@@ -134,6 +137,16 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 	t.Setenv("AWS_ENDPOINT_URL", env.Endpoint)
 	_, _, calls, _ = scanOwnAccount(t, env)
+	for _, c := range calls {
+		called[c.Service+":"+c.Action] = true
+	}
+
+	deep := newDeepEnv(t)
+	uploadImage(t, deep.cfg, "least-privilege", diskimage.Spec{FS: diskimage.Ext4, Table: diskimage.GPT, Files: diskimage.Planted()}, true)
+	out, stderr, calls := deep.scan(t)
+	if !bytes.Contains(out, []byte(`"AMI-008"`)) {
+		t.Errorf("scan --deep found nothing on the uploaded image: %s", stderr)
+	}
 	for _, c := range calls {
 		called[c.Service+":"+c.Action] = true
 	}

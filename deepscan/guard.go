@@ -1,0 +1,160 @@
+package deepscan
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"sync/atomic"
+
+	disktypes "github.com/masahiro331/go-disk/types"
+)
+
+// ErrReadBudget ends a scan whose parsers read more through the device than
+// Options.MaxParseBytes allows. The third-party parsers trust the counts of
+// a superblock; on a corrupt one they can loop over the same cached blocks
+// for ever, and this is what stops them.
+var ErrReadBudget = errors.New("deep scan parser read budget exhausted")
+
+// device is the io.ReaderAt the partition and filesystem parsers get. It
+// fails reads past the device's size whatever the underlying reader holds
+// there (a file image longer than the volume, the padding of a last block),
+// reads after the scan's deadline (the parsers take no context, and an
+// in-memory or cached reader never looks at one), and reads once the parsers
+// have read MaxParseBytes, cached or not.
+type device struct {
+	ctx  context.Context
+	r    io.ReaderAt
+	size int64
+	left atomic.Int64
+}
+
+func newDevice(ctx context.Context, r io.ReaderAt, size, budget int64) *device {
+	d := &device{ctx: ctx, r: r, size: size}
+	d.left.Store(budget)
+	return d
+}
+
+func (d *device) ReadAt(p []byte, off int64) (int, error) {
+	if err := d.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if off < 0 {
+		return 0, fmt.Errorf("read at %d: negative offset", off)
+	}
+	if off >= d.size {
+		return 0, io.EOF
+	}
+	want := p
+	if rest := d.size - off; int64(len(p)) > rest {
+		want = p[:rest]
+	}
+	if d.left.Add(-int64(len(want))) < 0 {
+		return 0, ErrReadBudget
+	}
+	n, err := d.r.ReadAt(want, off)
+	if err == nil && n < len(p) {
+		err = io.EOF
+	}
+	return n, err
+}
+
+// checkPartition refuses a partition that does not lie within the disk:
+// go-disk hands out a section reader for whatever the table says, and the
+// filesystem parser would then read zeros, or the next partition, as its own.
+func checkPartition(p disktypes.Partition, diskSize int64) error {
+	const sector = 512
+	start, n := p.GetStartSector(), p.GetSize()
+	if _, ok := p.(interface{ Index() int }); !ok {
+		// A whole-disk filesystem: its size is in bytes and is the disk's.
+		return nil
+	}
+	end, carry := bits.Add64(start, n, 0)
+	if carry != 0 || start > uint64(diskSize)/sector || end > uint64(diskSize)/sector {
+		return fmt.Errorf("sectors %d+%d lie beyond the disk's %d", start, n, diskSize/sector)
+	}
+	return nil
+}
+
+// checkExt4 validates the superblock fields go-ext4-filesystem sizes its
+// reads and allocations by, before NewFS sees them: the group descriptor
+// table is allocated from the block count alone, so a corrupt count asks for
+// gigabytes.
+func checkExt4(r io.ReaderAt, size int64) error {
+	var sb [1024]byte
+	if _, err := r.ReadAt(sb[:], 1024); err != nil {
+		return fmt.Errorf("read superblock: %w", err)
+	}
+	le := binary.LittleEndian
+	logBlock := le.Uint32(sb[24:])
+	if logBlock > 6 {
+		return fmt.Errorf("block size 2^(10+%d) is over 64 KiB", logBlock)
+	}
+	bs := uint64(1024) << logBlock
+	blocks := uint64(le.Uint32(sb[4:]))
+	const incompat64bit = 0x80
+	is64 := le.Uint32(sb[96:])&incompat64bit != 0
+	if is64 {
+		blocks |= uint64(le.Uint32(sb[0x150:])) << 32
+	}
+	if blocks == 0 || blocks > uint64(size)/bs {
+		return fmt.Errorf("%d blocks of %d bytes do not fit in the partition's %d bytes", blocks, bs, size)
+	}
+	perGroup := uint64(le.Uint32(sb[32:]))
+	inodesPerGroup := uint64(le.Uint32(sb[40:]))
+	// A group's block and inode bitmaps are one block each.
+	if perGroup == 0 || perGroup > 8*bs || inodesPerGroup == 0 || inodesPerGroup > 8*bs {
+		return fmt.Errorf("%d blocks and %d inodes per group: want 1 to %d", perGroup, inodesPerGroup, 8*bs)
+	}
+	groups := blocks/perGroup + 1
+	if inodes := uint64(le.Uint32(sb[0:])); inodes == 0 || inodes > groups*inodesPerGroup {
+		return fmt.Errorf("%d inodes in %d groups of %d", inodes, groups, inodesPerGroup)
+	}
+	const revDynamic = 1
+	if le.Uint32(sb[76:]) >= revDynamic {
+		if is := uint64(le.Uint16(sb[88:])); is < 128 || is > bs || is&(is-1) != 0 {
+			return fmt.Errorf("inode size %d", is)
+		}
+	}
+	descSize := uint64(32)
+	if is64 {
+		descSize = 64
+	}
+	if groups*descSize > uint64(size) {
+		return fmt.Errorf("group descriptor table of %d groups is larger than the partition", groups)
+	}
+	return nil
+}
+
+// checkXFS validates the superblock fields go-xfs-filesystem loops and
+// allocates by: it parses sb_agcount allocation groups sb_agblocks blocks
+// apart, so a zero or huge count re-reads the first group billions of times.
+func checkXFS(r io.ReaderAt, size int64) error {
+	var sb [512]byte
+	if _, err := r.ReadAt(sb[:], 0); err != nil {
+		return fmt.Errorf("read superblock: %w", err)
+	}
+	be := binary.BigEndian
+	bs := uint64(be.Uint32(sb[4:]))
+	if bs < 512 || bs > 64<<10 || bs&(bs-1) != 0 {
+		return fmt.Errorf("block size %d", bs)
+	}
+	blocks := be.Uint64(sb[8:])
+	if blocks == 0 || blocks > uint64(size)/bs {
+		return fmt.Errorf("%d blocks of %d bytes do not fit in the partition's %d bytes", blocks, bs, size)
+	}
+	agBlocks, agCount := uint64(be.Uint32(sb[84:])), uint64(be.Uint32(sb[88:]))
+	// Every group but the last is agblocks long.
+	if agBlocks == 0 || agCount == 0 || (agCount-1)*agBlocks >= blocks || agCount*agBlocks < blocks {
+		return fmt.Errorf("%d allocation groups of %d blocks for %d blocks", agCount, agBlocks, blocks)
+	}
+	if ss := uint64(be.Uint16(sb[102:])); ss < 512 || ss > bs || ss&(ss-1) != 0 {
+		return fmt.Errorf("sector size %d", ss)
+	}
+	if is := uint64(be.Uint16(sb[104:])); is < 256 || is > 2048 || is&(is-1) != 0 {
+		return fmt.Errorf("inode size %d", is)
+	}
+	return nil
+}
