@@ -7,15 +7,16 @@
 package awslocal
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -67,13 +68,63 @@ func Config(endpoint, region string) (aws.Config, error) {
 		// moto answers at once or not at all; a retry only hides a bug, and
 		// a retried create could seed a resource twice.
 		RetryMaxAttempts: 1,
-		// A fresh connection for every call: moto's server may close an idle
-		// kept-alive connection just as the client reuses it, and without
-		// retries that read of a closed connection would fail the seed.
-		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-			t.DisableKeepAlives = true
-		}),
+		HTTPClient:       &http.Client{Transport: wholeBody{http.DefaultTransport}},
 	}, nil
+}
+
+// wholeBody reads each response whole inside the round trip. Under load, moto
+// (werkzeug) sometimes drops the connection between a response's headers and
+// its body; the call then failed in the SDK's deserializer with "use of
+// closed network connection", after the server had done the work. Reading
+// here lets a read-only call be sent again, and a create is never resent
+// (it may have happened): it fails with the error as before.
+type wholeBody struct{ next http.RoundTripper }
+
+func (t wholeBody) RoundTrip(req *http.Request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		resp, err := t.next.RoundTrip(req)
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if err == nil {
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			resp.ContentLength = int64(len(body))
+			return resp, nil
+		}
+		if attempt >= 2 || !readOnlyCall(req) {
+			return nil, err
+		}
+		if req.Body, err = req.GetBody(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// readOnlyCall reports calls that change nothing, which are safe to resend.
+func readOnlyCall(req *http.Request) bool {
+	if req.GetBody == nil {
+		return false
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return false
+	}
+	defer body.Close()
+	b, _ := io.ReadAll(io.LimitReader(body, 4096))
+	action := req.Header.Get("X-Amz-Target")
+	if i := strings.LastIndex(action, "."); i >= 0 {
+		action = action[i+1:]
+	} else if v, err := url.ParseQuery(string(b)); err == nil {
+		action = v.Get("Action")
+	}
+	for _, p := range []string{"Describe", "Get", "List", "AssumeRole"} {
+		if strings.HasPrefix(action, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // AssumeAccount returns cfg acting as account: AssumeRole into
