@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -115,14 +114,7 @@ type run struct {
 // readRun reads a JSON report or a snapshot document, telling them apart by
 // their top-level keys.
 func readRun(name string, stdin io.Reader) (*run, error) {
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = io.ReadAll(stdin)
-		name = "<stdin>"
-	} else {
-		data, err = os.ReadFile(name)
-	}
+	data, name, err := readInput(name, stdin)
 	if err != nil {
 		return nil, usageError(fmt.Errorf("read %s: %w", name, err))
 	}

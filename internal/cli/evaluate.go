@@ -147,17 +147,21 @@ func (p *prepared) write(e *env, r *finding.Report) error {
 	return nil
 }
 
+// readInput reads a file, or standard input for "-", and returns the name to
+// use in messages.
+func readInput(name string, stdin io.Reader) ([]byte, string, error) {
+	if name == "-" {
+		data, err := io.ReadAll(stdin)
+		return data, "<stdin>", err
+	}
+	data, err := os.ReadFile(name)
+	return data, name, err
+}
+
 // readSnapshot reads and strictly decodes a snapshot file, returning it with
 // the sha256 of its bytes.
 func readSnapshot(name string, stdin io.Reader) (*snapshot.Document, string, error) {
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = io.ReadAll(stdin)
-		name = "<stdin>"
-	} else {
-		data, err = os.ReadFile(name)
-	}
+	data, name, err := readInput(name, stdin)
 	if err != nil {
 		return nil, "", usageError(fmt.Errorf("read snapshot: %w", err))
 	}
