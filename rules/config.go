@@ -86,12 +86,13 @@ func LoadConfig(file string) (*Config, error) {
 }
 
 var (
-	accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
-	orgIDRe     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	ouIDRe      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	ouARNRe     = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	ruleIDRe    = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]{3}$`)
-	yamlLineRe  = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)$`)
+	accountIDRe        = regexp.MustCompile(`^[0-9]{12}$`)
+	orgIDRe            = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	ouIDRe             = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	ouARNRe            = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	ruleIDRe           = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]{3}$`)
+	yamlUnknownFieldRe = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	yamlLineRe         = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)$`)
 )
 
 // ParseConfig decodes a configuration strictly (unknown keys are errors) and
@@ -129,7 +130,7 @@ func yamlError(name string, err error) error {
 		var line int
 		fmt.Sscanf(m[1], "%d", &line)
 		text := m[2]
-		if f := regexp.MustCompile(`field (\S+) not found in type \S+`).FindStringSubmatch(text); f != nil {
+		if f := yamlUnknownFieldRe.FindStringSubmatch(text); f != nil {
 			return &ConfigError{File: name, Line: line, Key: f[1], Msg: "unknown key (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, waivers; a waiver has rule, resource, reason, expires, approved_by)"}
 		}
 		return &ConfigError{File: name, Line: line, Msg: text}
