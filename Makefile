@@ -14,7 +14,8 @@ build: ## build bin/amiaudit
 demo: ## live demo: moto + example organization + amiaudit scan (falls back to the offline demo without moto)
 	$(GO) run ./cmd/amiaudit-demo
 
-test: ## run every test: Go and Rego
+test: ## run every test: Go and Rego (installs moto and disk tools if missing)
+	@scripts/test-deps
 	$(GO) test ./...
 
 lint: ## gofmt, go vet, staticcheck
