@@ -20,16 +20,34 @@ import (
 // recorded and the scope falls back to the caller's account.
 func (c *collector) organization(ctx context.Context, caller string, required bool) *snapshot.Organization {
 	client := c.organizations()
-	fail := func(action string, err error) {
+	org, action, err := readOrganization(ctx, client)
+	if err != nil {
 		if required && ctx.Err() == nil {
 			c.record(snapshot.CollectionError{Account: caller, Service: "organizations", Action: action, Code: errorCode(err), Message: errorMessage(err)})
 		}
 		c.opts.Log.Debug("organization not read", "action", action, "error", err)
+		return nil
 	}
+	c.organizationalUnits(ctx, client, org)
+	return org
+}
+
+// organizationShallow reads the organization and its accounts, without the
+// OU tree, recording nothing: a gate decides itself whether it needed them.
+func (c *collector) organizationShallow(ctx context.Context) *snapshot.Organization {
+	org, _, err := readOrganization(ctx, c.organizations())
+	if err != nil {
+		return nil
+	}
+	return org
+}
+
+// readOrganization describes the organization and lists its accounts; on
+// failure it names the action that failed.
+func readOrganization(ctx context.Context, client *organizations.Client) (*snapshot.Organization, string, error) {
 	desc, err := client.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
-		fail("DescribeOrganization", err)
-		return nil
+		return nil, "DescribeOrganization", err
 	}
 	org := &snapshot.Organization{
 		ID:                aws.ToString(desc.Organization.Id),
@@ -40,8 +58,7 @@ func (c *collector) organization(ctx context.Context, caller string, required bo
 	for accounts.HasMorePages() {
 		page, err := accounts.NextPage(ctx)
 		if err != nil {
-			fail("ListAccounts", err)
-			return nil
+			return nil, "ListAccounts", err
 		}
 		for _, a := range page.Accounts {
 			org.Accounts = append(org.Accounts, snapshot.OrgAccount{
@@ -50,35 +67,7 @@ func (c *collector) organization(ctx context.Context, caller string, required bo
 		}
 	}
 	sort.Slice(org.Accounts, func(i, j int) bool { return org.Accounts[i].ID < org.Accounts[j].ID })
-	c.organizationalUnits(ctx, client, org)
-	return org
-}
-
-// organizationShallow reads the organization and its accounts, without the
-// OU tree, recording nothing: a gate decides itself whether it needed them.
-func (c *collector) organizationShallow(ctx context.Context) *snapshot.Organization {
-	client := c.organizations()
-	desc, err := client.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
-	if err != nil {
-		return nil
-	}
-	org := &snapshot.Organization{
-		ID:                aws.ToString(desc.Organization.Id),
-		ARN:               aws.ToString(desc.Organization.Arn),
-		ManagementAccount: aws.ToString(desc.Organization.MasterAccountId),
-	}
-	p := organizations.NewListAccountsPaginator(client, &organizations.ListAccountsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil
-		}
-		for _, a := range page.Accounts {
-			org.Accounts = append(org.Accounts, snapshot.OrgAccount{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Status: string(a.Status)})
-		}
-	}
-	sort.Slice(org.Accounts, func(i, j int) bool { return org.Accounts[i].ID < org.Accounts[j].ID })
-	return org
+	return org, "", nil
 }
 
 // organizationalUnits walks the OU tree and the accounts directly under each
