@@ -84,7 +84,7 @@ func live(ctx context.Context, name, format string, stdout, stderr io.Writer) (i
 	if err != nil {
 		return 0, fmt.Errorf("seed: %w", err)
 	}
-	p, err := proxy.Start(seeded.ProxyConfig().ForProxy(srv.URL()))
+	p, err := proxy.Start(seeded.ProxyConfig(srv.URL()))
 	if err != nil {
 		return 0, err
 	}

@@ -1,82 +1,36 @@
 package scenario
 
 import (
-	"github.com/amiaudit/amiaudit/testbed/proxy"
-
 	"sort"
 	"strings"
+
+	"github.com/amiaudit/amiaudit/testbed/proxy"
 )
 
-// ProxyConfig is what the fault proxy (testbed/proxy) adds on top of moto for
-// a seeded scenario, with account IDs resolved. Its types mirror the
-// proxy's field for field, so a plain conversion (proxy.Setting(s)) carries
-// them over.
-type ProxyConfig struct {
-	Settings []Setting
-	Faults   []Fault
-	Throttle *Throttle
-}
-
-// Setting is the state of the account-level EC2 settings of one
-// account-region. A nil field is left to AWS's default.
-type Setting struct {
-	Account, Region           string
-	ImageBlockPublicAccess    *string
-	SnapshotBlockPublicAccess *string
-	AllowedImages             *string
-	EBSDefaultKMSKeyID        *string
-}
-
-// Fault makes the proxy answer an AWS error. Empty Account or Region matches
-// any; Count 0 fails every matching call.
-type Fault struct {
-	Account, Region, Action, Code string
-	Count                         int
-}
-
-// Throttle is the proxy's token bucket per account-region.
-type Throttle struct {
-	RatePerSecond float64
-	Burst         int
-}
-
-// ForProxy is the fault proxy's configuration in front of upstream (moto).
-func (pc ProxyConfig) ForProxy(upstream string) proxy.Config {
+// ProxyConfig is the fault proxy's configuration (testbed/proxy) in front of
+// upstream (moto) for the seeded scenario: its settings, faults and throttle,
+// with account IDs resolved. Settings come one per account-region that any
+// settings entry covers, sorted.
+func (s *Seeded) ProxyConfig(upstream string) proxy.Config {
 	cfg := proxy.Config{Upstream: upstream}
-	for _, s := range pc.Settings {
-		cfg.Settings = append(cfg.Settings, proxy.Setting(s))
-	}
-	for _, f := range pc.Faults {
-		cfg.Faults = append(cfg.Faults, proxy.Fault(f))
-	}
-	if pc.Throttle != nil {
-		cfg.Throttle = &proxy.Throttle{RatePerSecond: pc.Throttle.RatePerSecond, Burst: pc.Throttle.Burst}
-	}
-	return cfg
-}
-
-// ProxyConfig resolves the scenario's settings, faults and throttle. Settings
-// come one per account-region that any settings entry covers, sorted.
-func (s *Seeded) ProxyConfig() ProxyConfig {
-	var pc ProxyConfig
 	for _, m := range s.mergedSettings() {
 		st := m.Setting
 		if st.ImageBlockPublicAccess == nil && st.SnapshotBlockPublicAccess == nil && st.AllowedImages == nil && st.EBSDefaultKMSKeyID == nil {
 			continue
 		}
-		pc.Settings = append(pc.Settings, st)
+		cfg.Settings = append(cfg.Settings, st)
 	}
-	sort.Slice(pc.Settings, func(i, j int) bool {
-		a, b := pc.Settings[i], pc.Settings[j]
+	sort.Slice(cfg.Settings, func(i, j int) bool {
+		a, b := cfg.Settings[i], cfg.Settings[j]
 		return a.Account+"/"+a.Region < b.Account+"/"+b.Region
 	})
 	for _, f := range s.s.Faults {
-		pc.Faults = append(pc.Faults, Fault{Account: s.Accounts[f.Account], Region: f.Region, Action: f.Action, Code: f.Code, Count: f.Count})
+		cfg.Faults = append(cfg.Faults, proxy.Fault{Account: s.Accounts[f.Account], Region: f.Region, Action: f.Action, Code: f.Code, Count: f.Count})
 	}
 	if t := s.s.Throttle; t != nil {
-		pc.Throttle = &Throttle{RatePerSecond: t.RatePerSecond, Burst: t.Burst}
+		cfg.Throttle = &proxy.Throttle{RatePerSecond: t.RatePerSecond, Burst: t.Burst}
 	}
-	return pc
+	return cfg
 }
 
 // Resource types of the JSON report (finding.resource.type).

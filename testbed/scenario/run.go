@@ -55,7 +55,7 @@ func Run(t testing.TB, path string, opts ...RunOption) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := proxy.Start(seeded.ProxyConfig().ForProxy(srv.URL()))
+	p, err := proxy.Start(seeded.ProxyConfig(srv.URL()))
 	if err != nil {
 		t.Fatal(err)
 	}

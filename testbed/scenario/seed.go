@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/amiaudit/amiaudit/testbed/awslocal"
+	"github.com/amiaudit/amiaudit/testbed/proxy"
 )
 
 // AccountIDTag is the CreateAccount tag with which the test bed's launcher
@@ -855,7 +856,7 @@ func (sd *seeder) settings(ctx context.Context, _ seedOptions) error {
 // covers it is applied, later entries overriding earlier ones field by field.
 type mergedSetting struct {
 	account, region string // scenario names
-	Setting
+	proxy.Setting
 	ebsEncryptionByDefault *bool
 	ebsDefaultKey          string // a scenario key's ARN, the only kind moto is told
 }
@@ -865,7 +866,7 @@ func (s *Seeded) mergedSettings() []mergedSetting {
 	var out []mergedSetting
 	for _, a := range sc.Accounts {
 		for _, r := range sc.Regions {
-			m := mergedSetting{account: a.Name, region: r, Setting: Setting{Account: s.Accounts[a.Name], Region: r}}
+			m := mergedSetting{account: a.Name, region: r, Setting: proxy.Setting{Account: s.Accounts[a.Name], Region: r}}
 			covered := false
 			for _, st := range sc.Settings {
 				if (st.Account != "" && st.Account != a.Name) || (st.Region != "" && st.Region != r) {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
 	"github.com/amiaudit/amiaudit/testbed/awslocal"
+	"github.com/amiaudit/amiaudit/testbed/proxy"
 	"github.com/amiaudit/amiaudit/testbed/scenario"
 )
 
@@ -281,7 +282,7 @@ func TestExampleOrgReadBack(t *testing.T) {
 	})
 
 	t.Run("proxy configuration", func(t *testing.T) {
-		pc := sd.ProxyConfig()
+		pc := sd.ProxyConfig("")
 		if len(pc.Settings) != 6 {
 			t.Fatalf("%d settings, want one per account-region (6)", len(pc.Settings))
 		}
@@ -299,7 +300,7 @@ func TestExampleOrgReadBack(t *testing.T) {
 				t.Errorf("%s/%s settings %v, want %v", st.Account, st.Region, got, want)
 			}
 		}
-		want := scenario.Fault{Account: "345678901234", Region: "eu-west-1", Action: "GetSnapshotBlockPublicAccessState", Code: "UnauthorizedOperation"}
+		want := proxy.Fault{Account: "345678901234", Region: "eu-west-1", Action: "GetSnapshotBlockPublicAccessState", Code: "UnauthorizedOperation"}
 		if len(pc.Faults) != 1 || pc.Faults[0] != want || pc.Throttle != nil {
 			t.Errorf("faults %+v, throttle %+v", pc.Faults, pc.Throttle)
 		}
