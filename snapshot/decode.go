@@ -44,7 +44,7 @@ func (e *DecodeError) Error() string {
 // name is used in error messages. Gzip-compressed data is inflated first. The
 // returned document is normalised (see Normalize).
 func Decode(name string, data []byte) (*Document, error) {
-	data, err := gunzipIfNeeded(name, data)
+	data, err := Inflate(name, data)
 	if err != nil {
 		return nil, err
 	}

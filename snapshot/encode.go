@@ -24,8 +24,9 @@ func (d *Document) Encode(w io.Writer, name string) error {
 	return enc.Encode(d)
 }
 
-// gunzipIfNeeded inflates gzip data (recognised by its magic number).
-func gunzipIfNeeded(name string, data []byte) ([]byte, error) {
+// Inflate returns data inflated when it is gzip (recognised by its magic
+// number), and as it is otherwise.
+func Inflate(name string, data []byte) ([]byte, error) {
 	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
 		return data, nil
 	}

@@ -2,10 +2,7 @@ package cli
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -118,15 +115,9 @@ func readRun(name string, stdin io.Reader) (*run, error) {
 	if err != nil {
 		return nil, usageError(fmt.Errorf("read %s: %w", name, err))
 	}
-	plain := data
-	if len(data) > 2 && data[0] == 0x1f && data[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err == nil {
-			plain, err = io.ReadAll(zr)
-		}
-		if err != nil {
-			return nil, usageError(fmt.Errorf("%s: gzip: %v", name, err))
-		}
+	plain, err := snapshot.Inflate(name, data)
+	if err != nil {
+		return nil, usageError(err)
 	}
 	r := &run{name: name}
 	switch documentKind(plain) {
@@ -136,11 +127,9 @@ func readRun(name string, stdin io.Reader) (*run, error) {
 		}
 		r.findings = r.report.Findings
 	case "snapshot":
-		if r.doc, err = snapshot.Decode(name, plain); err != nil {
-			return nil, usageError(err)
+		if r.doc, r.sum, err = decodeSnapshot(name, data); err != nil {
+			return nil, err
 		}
-		sum := sha256.Sum256(data)
-		r.sum = hex.EncodeToString(sum[:])
 	default:
 		return nil, usageError(fmt.Errorf("%s: neither a JSON report (top-level findings) nor a snapshot document (top-level collected_at)", name))
 	}

@@ -165,6 +165,12 @@ func readSnapshot(name string, stdin io.Reader) (*snapshot.Document, string, err
 	if err != nil {
 		return nil, "", usageError(fmt.Errorf("read snapshot: %w", err))
 	}
+	return decodeSnapshot(name, data)
+}
+
+// decodeSnapshot decodes a snapshot's bytes (gzip or not) and returns it with
+// the sha256 of those bytes, as they were read.
+func decodeSnapshot(name string, data []byte) (*snapshot.Document, string, error) {
 	doc, err := snapshot.Decode(name, data)
 	if err != nil {
 		return nil, "", usageError(err)
