@@ -34,6 +34,7 @@ type scopeFlags struct {
 	rate        float64
 	burst       int
 	shard       string
+	faults      faultFlags
 	deep        deepFlags // registered by scan only
 }
 
@@ -48,6 +49,7 @@ func (f *scopeFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.rate, "api-rate", 20, "API calls per second per account-region (AWS's refill rate for EC2 describe calls)")
 	fs.IntVar(&f.burst, "api-burst", 100, "API call burst per account-region (AWS's EC2 describe bucket size)")
 	fs.StringVar(&f.shard, "shard", "", "scan only shard K of N of the accounts (K/N), for runs split across machines")
+	f.faults.register(fs, 0)
 }
 
 var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
@@ -72,6 +74,9 @@ func (f *scopeFlags) validate() error {
 			return usageError(err)
 		}
 	}
+	if err := f.faults.validate(); err != nil {
+		return err
+	}
 	return f.deep.validate()
 }
 
@@ -81,9 +86,10 @@ func (f *scopeFlags) collect(ctx context.Context, e *env) (*snapshot.Document, e
 	if f.profile != "" {
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(f.profile))
 	}
+	start := e.now()
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
-		return nil, incompleteError(fmt.Errorf("load AWS configuration: %w", err))
+		return nil, incompleteError(explainAWS(fmt.Errorf("load AWS configuration: %w", err), effectiveProfile(f.profile)))
 	}
 	opts := collector.Options{
 		Accounts: f.accounts, Org: f.org, Regions: f.regions,
@@ -92,6 +98,7 @@ func (f *scopeFlags) collect(ctx context.Context, e *env) (*snapshot.Document, e
 		Shard: f.shard, Log: e.log, Now: e.now, ToolVersion: toolVersion(),
 	}
 	f.deep.apply(&opts)
+	f.faults.apply(&opts, start)
 	if e.stderrTerminal && os.Getenv("CI") == "" {
 		opts.Progress = newProgressBar(e.stderr)
 	}
@@ -103,11 +110,20 @@ func (f *scopeFlags) collect(ctx context.Context, e *env) (*snapshot.Document, e
 		if ctx.Err() != nil {
 			return nil, incompleteError(errors.New("interrupted: nothing was written"))
 		}
-		return nil, incompleteError(fmt.Errorf("collect: %w", err))
+		return nil, incompleteError(explainAWS(fmt.Errorf("collect: %w", err), effectiveProfile(f.profile)))
 	}
 	e.log.Info("collected", "accounts", len(doc.Scope.Accounts), "regions", len(doc.Scope.Regions),
 		"images", len(doc.Images), "snapshots", len(doc.Snapshots), "keys", len(doc.Keys), "errors", len(doc.Errors))
 	return doc, nil
+}
+
+// effectiveProfile is the shared config profile the SDK uses: --profile, or
+// AWS_PROFILE.
+func effectiveProfile(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return os.Getenv("AWS_PROFILE")
 }
 
 // nothingRead is true when every account-region failed: the run could not
