@@ -146,7 +146,13 @@ func rateLimit(l *rate.Limiter) func(*middleware.Stack) error {
 		return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("amiaudit.RateLimit",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				if err := l.Wait(ctx); err != nil {
-					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+					if ctx.Err() == nil {
+						// The limiter refuses a wait that would outlast ctx's
+						// deadline; end as the deadline would, so that the call
+						// is seen as cut off by it.
+						<-ctx.Done()
+					}
+					return middleware.FinalizeOutput{}, middleware.Metadata{}, context.Cause(ctx)
 				}
 				return next.HandleFinalize(ctx, in)
 			}), "Retry", middleware.After)

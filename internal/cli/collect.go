@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -140,6 +142,23 @@ func nothingRead(doc *snapshot.Document) bool {
 	return len(doc.Errors) > 0
 }
 
+// whyNothingRead names the common cause when every error is the same
+// first-run mistake: a --role that no account lets the caller assume.
+func whyNothingRead(doc *snapshot.Document, role string) string {
+	codes := map[string]bool{}
+	for _, e := range doc.Errors {
+		if e.Service != "sts" || e.Action != "AssumeRole" {
+			return ""
+		}
+		codes[e.Code] = true
+	}
+	if len(codes) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(": role %q could not be assumed in any account (%s); deploy it to the member accounts (docs/deploy) with a trust policy for the scanning identity, or check --role and --external-id",
+		role, strings.Join(slices.Sorted(maps.Keys(codes)), ", "))
+}
+
 // writeSnapshot writes the document atomically (gzip for .gz) and returns the
 // sha256 of the bytes written.
 func writeSnapshot(path string, doc *snapshot.Document, stdout io.Writer) (string, error) {
@@ -193,7 +212,7 @@ Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interr
 				return err
 			}
 			if nothingRead(doc) {
-				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors recorded in %s)", len(doc.Errors), out))
+				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors recorded in %s)%s", len(doc.Errors), out, whyNothingRead(doc, f.role)))
 			}
 			return nil
 		},
@@ -249,7 +268,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			ev.attach(e, p, doc)
 			auditErr := p.audit(ctx, e, doc, sum)
 			if nothingRead(doc) {
-				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors, reported as SCAN-001)", len(doc.Errors)))
+				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors, reported as SCAN-001)%s", len(doc.Errors), whyNothingRead(doc, f.role)))
 			}
 			return auditErr
 		},

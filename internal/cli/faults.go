@@ -82,7 +82,7 @@ func explainAWS(err error, profile string) error {
 	if errors.As(err, &ae) && strings.Contains(msg, "AssumeRole") {
 		switch ae.ErrorCode() {
 		case "AccessDenied", "AccessDeniedException":
-			return fmt.Errorf("the role of AWS profile%s cannot be assumed (AccessDenied: %s): check the profile's role_arn and that the role's trust policy lets the source identity assume it", profilePhrase(profile), ae.ErrorMessage())
+			return fmt.Errorf("the role%s cannot be assumed (AccessDenied: %s): check the profile's role_arn and that the role's trust policy lets the source identity assume it", profilePhrase(profile), ae.ErrorMessage())
 		}
 	}
 	if errors.As(err, &ae) {
