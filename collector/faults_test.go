@@ -194,3 +194,28 @@ func TestEndpointFailure(t *testing.T) {
 		t.Error("a cancelled call counted as an endpoint failure")
 	}
 }
+
+// BenchmarkAbandonDeadAccountRegion is the time a collection with the
+// default options takes to give up an account-region whose endpoint resets
+// every connection from its first EC2 call on (the identity and organization
+// calls before it are answered).
+func BenchmarkAbandonDeadAccountRegion(b *testing.B) {
+	for b.Loop() {
+		dead := &deadAfter{next: newPagingServer(200, 300), n: 2}
+		ts := httptest.NewServer(dead)
+		cfg, err := config.LoadDefaultConfig(context.Background(),
+			config.WithRegion("us-east-1"),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
+			config.WithBaseEndpoint(ts.URL),
+		)
+		if err != nil {
+			b.Fatal(err)
+		}
+		doc, err := Collect(context.Background(), cfg, Options{Regions: []string{"us-east-1"}})
+		if err != nil || len(doc.Errors) != 1 || doc.Errors[0].Code != CodeEndpointUnreachable {
+			b.Fatalf("%v %+v", err, doc)
+		}
+		b.ReportMetric(float64(dead.after.Load()), "attempts")
+		ts.Close()
+	}
+}

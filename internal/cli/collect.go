@@ -189,8 +189,10 @@ AWS_ENDPOINT_URL_<SERVICE> are honoured. The permissions needed are in
 docs/iam-policy.json.
 
 Whatever cannot be read (access denied, region not enabled, throttled past
-retries) is recorded in the snapshot and reported as SCAN-001; the file is
-written atomically, and an interrupted run (Ctrl-C) writes nothing.
+retries, an endpoint that keeps failing, the --max-duration deadline) is
+recorded in the snapshot and reported as SCAN-001; the file is written
+atomically, and an interrupted run (Ctrl-C) writes nothing. See
+docs/faults.md.
 
 Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interrupted.`,
 		Example: `  amiaudit collect --out snapshot.json.gz
