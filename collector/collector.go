@@ -12,6 +12,7 @@ package collector
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -161,6 +162,13 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 	doc.Organization = c.organization(run, caller, opts.Org)
 	accounts, err := c.accounts(caller, doc.Organization)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if run.Err() != nil {
+			// Without the account list there is no scope to report gaps in.
+			return nil, fmt.Errorf("%w before the organization's accounts were listed", context.Cause(run))
+		}
 		return nil, err
 	}
 	regions, err := c.regions(run, caller)

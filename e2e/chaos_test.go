@@ -192,7 +192,7 @@ func TestChaos(t *testing.T) {
 			t.Errorf("snapshot: %d errors for %d SCAN-001, scope %v", len(doc.Errors), len(gaps), doc.Scope.Accounts)
 		}
 		// With the failing threshold at high, the gaps fail the run (exit 1).
-		code, _, _, _ = chaosScan(t, env, nil, "--max-duration", "1s", "--api-rate", "4", "--api-burst", "2", "--fail-on", "high")
+		code, _, _, _ = chaosScan(t, env, nil, "--max-duration", "3s", "--api-rate", "4", "--api-burst", "2", "--fail-on", "high")
 		if code != 1 {
 			t.Errorf("exit %d with SCAN-001 findings and --fail-on high, want 1", code)
 		}

@@ -137,7 +137,7 @@ func (f Fault) validate() error {
 		return fmt.Errorf("unknown Kind %q (want error, reset or stall)", f.Kind)
 	}
 	if f.Probability < 0 || f.Probability > 1 || f.After < 0 || f.Count < 0 {
-		return errors.New("Probability must be in [0, 1]; After and Count must not be negative")
+		return errors.New("probability must be in [0, 1]; After and Count must not be negative")
 	}
 	return nil
 }
