@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -36,13 +37,18 @@ type collector struct {
 	mu       sync.Mutex
 	errs     []snapshot.CollectionError
 	limiters map[string]*rate.Limiter
+	breakers map[string]*breaker
 	creds    map[string]aws.CredentialsProvider
+	// gaps holds the account-regions already recorded as abandoned or cut
+	// short by the deadline, so that each is reported once, not once per call.
+	gaps map[string]bool
 }
 
 func newCollector(cfg aws.Config, opts *Options) *collector {
 	if cfg.Region == "" {
 		cfg.Region = defaultRegion
 	}
+	cfg.HTTPClient = withCallTimeout(cfg.HTTPClient, opts.CallTimeout)
 	return &collector{
 		cfg:  cfg,
 		opts: opts,
@@ -56,8 +62,28 @@ func newCollector(cfg aws.Config, opts *Options) *collector {
 			})
 		},
 		limiters: map[string]*rate.Limiter{},
+		breakers: map[string]*breaker{},
 		creds:    map[string]aws.CredentialsProvider{},
+		gaps:     map[string]bool{},
 	}
+}
+
+// withCallTimeout bounds each attempt of each call (connecting, sending, and
+// reading the whole answer), so that a connection that accepts and never
+// answers cannot hold a worker: the attempt fails as a timeout and the
+// retryer tries again like after any transient error. The SDK's default
+// client has no such bound, and its documentation leaves the value to the
+// application ("Customizing the HTTP Client",
+// https://docs.aws.amazon.com/sdk-for-go/v2/developer-guide/configure-http.html);
+// see DefaultCallTimeout for ours.
+func withCallTimeout(client aws.HTTPClient, timeout time.Duration) aws.HTTPClient {
+	if bc, ok := client.(*awshttp.BuildableClient); ok {
+		return bc.WithTimeout(timeout)
+	}
+	if client == nil {
+		return awshttp.NewBuildableClient().WithTimeout(timeout)
+	}
+	return client // a client the caller built: its timeouts are the caller's
 }
 
 func (c *collector) record(e snapshot.CollectionError) {
@@ -92,6 +118,27 @@ func (c *collector) limiter(account, region string) *rate.Limiter {
 	return l
 }
 
+// breaker is the circuit breaker of one account-region, shared by every
+// client that calls AWS there.
+func (c *collector) breaker(account, region string) *breaker {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := account + "/" + region
+	b, ok := c.breakers[k]
+	if !ok {
+		b = newBreaker(account, region, c.opts.MaxEndpointFailures)
+		c.breakers[k] = b
+	}
+	return b
+}
+
+// apiOptions are the middleware of every client of one account-region: the
+// circuit breaker, then the pacing limiter, both after the retry loop.
+func (c *collector) apiOptions(account, region string) []func(*middleware.Stack) error {
+	// Each is inserted right after Retry, so the last one added runs first.
+	return []func(*middleware.Stack) error{rateLimit(c.limiter(account, region)), c.breaker(account, region).middleware}
+}
+
 // rateLimit waits for a token before every attempt, retries included: the
 // middleware sits after the retry loop.
 func rateLimit(l *rate.Limiter) func(*middleware.Stack) error {
@@ -99,7 +146,13 @@ func rateLimit(l *rate.Limiter) func(*middleware.Stack) error {
 		return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("amiaudit.RateLimit",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				if err := l.Wait(ctx); err != nil {
-					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+					if ctx.Err() == nil {
+						// The limiter refuses a wait that would outlast ctx's
+						// deadline; end as the deadline would, so that the call
+						// is seen as cut off by it.
+						<-ctx.Done()
+					}
+					return middleware.FinalizeOutput{}, middleware.Metadata{}, context.Cause(ctx)
 				}
 				return next.HandleFinalize(ctx, in)
 			}), "Retry", middleware.After)
@@ -113,19 +166,19 @@ type clients struct {
 }
 
 func (c *collector) clientsFor(creds aws.CredentialsProvider, account, region string) clients {
-	l := c.limiter(account, region)
+	mw := c.apiOptions(account, region)
 	return clients{
 		ec2: ec2.NewFromConfig(c.cfg, func(o *ec2.Options) {
 			o.Region = region
 			o.Credentials = creds
 			o.Retryer = c.retryer()
-			o.APIOptions = append(o.APIOptions, rateLimit(l))
+			o.APIOptions = append(o.APIOptions, mw...)
 		}),
 		kms: kms.NewFromConfig(c.cfg, func(o *kms.Options) {
 			o.Region = region
 			o.Credentials = creds
 			o.Retryer = c.retryer()
-			o.APIOptions = append(o.APIOptions, rateLimit(l))
+			o.APIOptions = append(o.APIOptions, mw...)
 		}),
 	}
 }

@@ -12,6 +12,7 @@ package collector
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -47,6 +48,18 @@ type Options struct {
 	// backoff up to 5 s: enough to ride out throttling, short enough that a
 	// persistently failing call is recorded within half a minute).
 	MaxAttempts int
+	// MaxEndpointFailures is how many attempts in a row may fail at an
+	// account-region's endpoint (unreachable, timed out, HTTP 5xx; throttling
+	// does not count) before the account-region is abandoned and reported as
+	// SCAN-001 (default DefaultMaxEndpointFailures).
+	MaxEndpointFailures int
+	// CallTimeout bounds each attempt of each call (default DefaultCallTimeout).
+	CallTimeout time.Duration
+	// Deadline, when set, is when collection stops: the account-regions not
+	// read completely by then are left out and reported as SCAN-001, and the
+	// document is returned complete with its gaps. (Cancelling ctx instead
+	// abandons the collection: Collect returns the context's error.)
+	Deadline time.Time
 	// Shard, when set ("K/N"), keeps only the accounts of shard K of N.
 	Shard string
 	// Progress, when set, is told about each account-region as it starts and ends.
@@ -87,6 +100,12 @@ func (o *Options) defaults() {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 8
 	}
+	if o.MaxEndpointFailures <= 0 {
+		o.MaxEndpointFailures = DefaultMaxEndpointFailures
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -94,6 +113,17 @@ func (o *Options) defaults() {
 		o.Now = time.Now
 	}
 }
+
+// DefaultCallTimeout bounds one attempt of one call. AWS does not prescribe a
+// value: the SDK's FAQ says it depends on the workload
+// (https://aws.github.io/aws-sdk-go-v2/docs/faq/), its default dialer gives a
+// connection 30 s (https://docs.aws.amazon.com/sdk-for-go/v2/developer-guide/configure-http.html),
+// and the AWS CLI waits 60 s for a socket read (--cli-read-timeout,
+// https://docs.aws.amazon.com/cli/latest/reference/). The calls amiaudit makes
+// answer in well under a second (a 1,000-item Describe page, a 512 KiB
+// snapshot block), so 30 s from connecting to the end of the answer is a
+// bound only a hung connection reaches.
+const DefaultCallTimeout = 30 * time.Second
 
 // ErrNoAccess is returned when the caller's own identity cannot be read:
 // nothing can be collected.
@@ -124,14 +154,28 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 	if err != nil {
 		return nil, err
 	}
+	// run ends at the deadline; ctx itself ends only when the caller gives up
+	// (Ctrl-C), and then nothing is returned.
+	run, stop := withDeadline(ctx, opts.Deadline)
+	defer stop()
 
-	doc.Organization = c.organization(ctx, caller, opts.Org)
+	doc.Organization = c.organization(run, caller, opts.Org)
 	accounts, err := c.accounts(caller, doc.Organization)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if run.Err() != nil {
+			// Without the account list there is no scope to report gaps in.
+			return nil, fmt.Errorf("%w before the organization's accounts were listed", context.Cause(run))
+		}
 		return nil, err
 	}
-	regions, err := c.regions(ctx, caller)
+	regions, err := c.regions(run, caller)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, err
 	}
 	doc.Scope = snapshot.Scope{Accounts: accounts, Regions: regions, Organization: opts.Org, Shard: opts.Shard}
@@ -141,15 +185,21 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 	}
 	results := make([]*regionResult, 0, len(accounts)*len(regions))
 	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
+	var g errgroup.Group
 	g.SetLimit(opts.Concurrency)
 	for _, account := range accounts {
-		creds, err := c.credentials(gctx, caller, account)
+		creds, err := c.credentials(run, caller, account)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			c.record(snapshot.CollectionError{Account: account, Service: "sts", Action: "AssumeRole", Code: errorCode(err), Message: errorMessage(err)})
+			if run.Err() != nil {
+				for _, region := range regions {
+					c.fail(run, snapshot.CollectionError{Account: account, Region: region, Service: "sts", Action: "AssumeRole"}, err)
+				}
+			} else {
+				c.record(snapshot.CollectionError{Account: account, Service: "sts", Action: "AssumeRole", Code: errorCode(err), Message: errorMessage(err)})
+			}
 			if opts.Progress != nil {
 				for _, region := range regions {
 					opts.Progress.Done(account, region, 0, 0)
@@ -159,10 +209,7 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 		}
 		for _, region := range regions {
 			g.Go(func() error {
-				r := c.collectRegion(gctx, creds, account, region)
-				if gctx.Err() != nil {
-					return gctx.Err()
-				}
+				r := c.collectRegion(run, creds, account, region)
 				mu.Lock()
 				results = append(results, r)
 				mu.Unlock()
@@ -173,21 +220,28 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 			})
 		}
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
+	_ = g.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 
+	// An account-region abandoned or cut short is a gap (SCAN-001), not a
+	// partial inventory: an image whose launch permissions were never read
+	// would pass for a private one.
+	complete := results[:0]
 	for _, r := range results {
 		doc.AccountRegions = append(doc.AccountRegions, r.settings)
+		if c.isGap(r.account, r.region) {
+			r.failed = true
+			continue
+		}
+		complete = append(complete, r)
 		doc.Images = append(doc.Images, r.images...)
 		doc.Snapshots = append(doc.Snapshots, r.snapshots...)
 	}
-	doc.Keys = c.keys(ctx, results)
+	doc.Keys = c.keys(run, complete)
 	if opts.Deep {
-		c.deepScans(ctx, doc, results, func(img snapshot.Image) bool { return opts.DeepAll || sharedImage(img) })
+		c.deepScans(run, doc, complete, func(img snapshot.Image) bool { return opts.DeepAll || sharedImage(img) })
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -199,4 +253,13 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 		return nil, err
 	}
 	return doc, nil
+}
+
+// withDeadline is ctx ending at deadline too, with ErrMaxDuration as its
+// cause; a zero deadline adds nothing.
+func withDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+	if deadline.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadlineCause(ctx, deadline, ErrMaxDuration)
 }

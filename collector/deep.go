@@ -58,12 +58,11 @@ func (c *collector) deepScan(ctx context.Context, creds aws.CredentialsProvider,
 			scan.SnapshotIDs = append(scan.SnapshotIDs, b.SnapshotID)
 		}
 	}
-	l := c.limiter(img.Account, img.Region)
 	client := ebs.NewFromConfig(c.cfg, func(o *ebs.Options) {
 		o.Region = img.Region
 		o.Credentials = creds
 		o.Retryer = c.retryer()
-		o.APIOptions = append(o.APIOptions, rateLimit(l))
+		o.APIOptions = append(o.APIOptions, c.apiOptions(img.Account, img.Region)...)
 	})
 	c.opts.Log.Info("deep scan", "image", img.ID, "account", img.Account, "region", img.Region, "snapshots", len(scan.SnapshotIDs))
 	start := time.Now()
@@ -73,9 +72,7 @@ func (c *collector) deepScan(ctx context.Context, creds aws.CredentialsProvider,
 	scan.Findings = append(scan.Findings, res.Findings...)
 	if err != nil {
 		scan.Error = err.Error()
-		if ctx.Err() == nil {
-			c.record(deepScanError(img, err))
-		}
+		c.fail(ctx, deepScanError(img, err), err)
 	}
 	c.opts.Log.Info("deep scan done", "image", img.ID, "bytes_read", scan.BytesRead, "allocated_bytes", scan.AllocatedBytes,
 		"findings", len(scan.Findings), "duration", time.Duration(scan.DurationMS)*time.Millisecond, "error", scan.Error)

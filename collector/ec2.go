@@ -30,17 +30,12 @@ type regionResult struct {
 func (c *collector) collectRegion(ctx context.Context, creds aws.CredentialsProvider, account, region string) *regionResult {
 	r := &regionResult{account: account, region: region, creds: creds, clients: c.clientsFor(creds, account, region)}
 	r.settings = snapshot.AccountRegion{Account: account, Region: region}
-	fail := func(service, action, resource string, err error) {
-		if ctx.Err() != nil {
-			return // cancelled: the whole collection is abandoned
-		}
-		c.record(snapshot.CollectionError{Account: account, Region: region, Service: service, Action: action, Resource: resource, Code: errorCode(err), Message: errorMessage(err)})
-	}
+	fail := c.failIn(ctx, account, region)
 
 	images, err := c.describeImages(ctx, r.clients.ec2)
 	if err != nil {
 		fail("ec2", "DescribeImages", "", err)
-		if regionGone(err) {
+		if regionGone(err) || c.isGap(account, region) {
 			r.failed = true
 			return r
 		}
@@ -56,10 +51,21 @@ func (c *collector) collectRegion(ctx context.Context, creds aws.CredentialsProv
 	c.launchPermissions(ctx, r.clients.ec2, r.images, fail)
 	c.createVolumePermissions(ctx, r.clients.ec2, r.snapshots, fail)
 	c.settings(ctx, r.clients.ec2, &r.settings, fail)
+	if ctx.Err() != nil {
+		// Cut short between calls: no call failed to say so.
+		fail("ec2", "DescribeSnapshotAttribute", "", ctx.Err())
+	}
 	return r
 }
 
 type failFunc func(service, action, resource string, err error)
+
+// failIn is c.fail for the calls of one account-region.
+func (c *collector) failIn(ctx context.Context, account, region string) failFunc {
+	return func(service, action, resource string, err error) {
+		c.fail(ctx, snapshot.CollectionError{Account: account, Region: region, Service: service, Action: action, Resource: resource}, err)
+	}
+}
 
 func (c *collector) describeImages(ctx context.Context, client *ec2.Client) ([]snapshot.Image, error) {
 	var out []snapshot.Image

@@ -27,6 +27,9 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 	if err != nil {
 		return nil, err
 	}
+	parent := ctx
+	ctx, stop := withDeadline(ctx, opts.Deadline)
+	defer stop()
 	doc.Scope = snapshot.Scope{Accounts: []string{caller}}
 	doc.Organization = c.organizationShallow(ctx)
 
@@ -39,11 +42,7 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 		doc.Scope.Regions = append(doc.Scope.Regions, region)
 		r := &regionResult{account: caller, region: region, creds: c.cfg.Credentials, clients: c.clientsFor(c.cfg.Credentials, caller, region)}
 		r.settings = snapshot.AccountRegion{Account: caller, Region: region}
-		fail := func(service, action, resource string, err error) {
-			if ctx.Err() == nil {
-				c.record(snapshot.CollectionError{Account: caller, Region: region, Service: service, Action: action, Resource: resource, Code: errorCode(err), Message: errorMessage(err)})
-			}
-		}
+		fail := c.failIn(ctx, caller, region)
 		out, err := r.clients.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: byRegion[region], IncludeDeprecated: aws.Bool(true)})
 		if err != nil {
 			fail("ec2", "DescribeImages", "", err)
@@ -107,12 +106,18 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 		} else {
 			r.settings.SnapshotBlockPublicAccess = aws.String(string(o.State))
 		}
-		results = append(results, r)
+		if ctx.Err() != nil {
+			fail("ec2", "DescribeImages", "", ctx.Err())
+		}
 		doc.AccountRegions = append(doc.AccountRegions, r.settings)
+		if c.isGap(caller, region) {
+			continue // the gate fails closed on the gap (SCAN-001)
+		}
+		results = append(results, r)
 		doc.Images = append(doc.Images, r.images...)
 		doc.Snapshots = append(doc.Snapshots, r.snapshots...)
 	}
-	if err := ctx.Err(); err != nil {
+	if err := parent.Err(); err != nil {
 		return nil, err
 	}
 	doc.Keys = c.keysFor(ctx, results, keyARNs, caller)
@@ -127,7 +132,7 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 	if err := doc.Normalize(); err != nil {
 		return nil, err
 	}
-	return doc, ctx.Err()
+	return doc, parent.Err()
 }
 
 func sortedKeys(m map[string][]string) []string {

@@ -121,11 +121,8 @@ func keyOwner(arn string) (account, region string, ok bool) {
 }
 
 func (c *collector) readKeys(ctx context.Context, g *keyGroup) []snapshot.Key {
-	fail := func(action, resource string, err error) {
-		if ctx.Err() == nil {
-			c.record(snapshot.CollectionError{Account: g.account, Region: g.region, Service: "kms", Action: action, Resource: resource, Code: errorCode(err), Message: errorMessage(err)})
-		}
-	}
+	failIn := c.failIn(ctx, g.account, g.region)
+	fail := func(action, resource string, err error) { failIn("kms", action, resource, err) }
 	aliases := map[string][]string{}
 	if g.owned && g.aliases {
 		p := kms.NewListAliasesPaginator(g.client, &kms.ListAliasesInput{})
@@ -146,6 +143,7 @@ func (c *collector) readKeys(ctx context.Context, g *keyGroup) []snapshot.Key {
 	var out []snapshot.Key
 	for _, arn := range g.arns {
 		if ctx.Err() != nil {
+			fail("DescribeKey", keyID(arn), ctx.Err())
 			return out
 		}
 		desc, err := g.client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(arn)})

@@ -22,8 +22,8 @@ func (c *collector) organization(ctx context.Context, caller string, required bo
 	client := c.organizations()
 	org, action, err := readOrganization(ctx, client)
 	if err != nil {
-		if required && ctx.Err() == nil {
-			c.record(snapshot.CollectionError{Account: caller, Service: "organizations", Action: action, Code: errorCode(err), Message: errorMessage(err)})
+		if required {
+			c.fail(ctx, snapshot.CollectionError{Account: caller, Service: "organizations", Action: action}, err)
 		}
 		c.opts.Log.Debug("organization not read", "action", action, "error", err)
 		return nil

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -34,6 +36,7 @@ type scopeFlags struct {
 	rate        float64
 	burst       int
 	shard       string
+	faults      faultFlags
 	deep        deepFlags // registered by scan only
 }
 
@@ -48,6 +51,7 @@ func (f *scopeFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.rate, "api-rate", 20, "API calls per second per account-region (AWS's refill rate for EC2 describe calls)")
 	fs.IntVar(&f.burst, "api-burst", 100, "API call burst per account-region (AWS's EC2 describe bucket size)")
 	fs.StringVar(&f.shard, "shard", "", "scan only shard K of N of the accounts (K/N), for runs split across machines")
+	f.faults.register(fs, 0)
 }
 
 var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
@@ -72,6 +76,9 @@ func (f *scopeFlags) validate() error {
 			return usageError(err)
 		}
 	}
+	if err := f.faults.validate(); err != nil {
+		return err
+	}
 	return f.deep.validate()
 }
 
@@ -81,9 +88,10 @@ func (f *scopeFlags) collect(ctx context.Context, e *env) (*snapshot.Document, e
 	if f.profile != "" {
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(f.profile))
 	}
+	start := e.now()
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
-		return nil, incompleteError(fmt.Errorf("load AWS configuration: %w", err))
+		return nil, incompleteError(explainAWS(fmt.Errorf("load AWS configuration: %w", err), effectiveProfile(f.profile)))
 	}
 	opts := collector.Options{
 		Accounts: f.accounts, Org: f.org, Regions: f.regions,
@@ -92,6 +100,7 @@ func (f *scopeFlags) collect(ctx context.Context, e *env) (*snapshot.Document, e
 		Shard: f.shard, Log: e.log, Now: e.now, ToolVersion: toolVersion(),
 	}
 	f.deep.apply(&opts)
+	f.faults.apply(&opts, start)
 	if e.stderrTerminal && os.Getenv("CI") == "" {
 		opts.Progress = newProgressBar(e.stderr)
 	}
@@ -103,11 +112,20 @@ func (f *scopeFlags) collect(ctx context.Context, e *env) (*snapshot.Document, e
 		if ctx.Err() != nil {
 			return nil, incompleteError(errors.New("interrupted: nothing was written"))
 		}
-		return nil, incompleteError(fmt.Errorf("collect: %w", err))
+		return nil, incompleteError(explainAWS(fmt.Errorf("collect: %w", err), effectiveProfile(f.profile)))
 	}
 	e.log.Info("collected", "accounts", len(doc.Scope.Accounts), "regions", len(doc.Scope.Regions),
 		"images", len(doc.Images), "snapshots", len(doc.Snapshots), "keys", len(doc.Keys), "errors", len(doc.Errors))
 	return doc, nil
+}
+
+// effectiveProfile is the shared config profile the SDK uses: --profile, or
+// AWS_PROFILE.
+func effectiveProfile(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return os.Getenv("AWS_PROFILE")
 }
 
 // nothingRead is true when every account-region failed: the run could not
@@ -122,6 +140,23 @@ func nothingRead(doc *snapshot.Document) bool {
 		}
 	}
 	return len(doc.Errors) > 0
+}
+
+// whyNothingRead names the common cause when every error is the same
+// first-run mistake: a --role that no account lets the caller assume.
+func whyNothingRead(doc *snapshot.Document, role string) string {
+	codes := map[string]bool{}
+	for _, e := range doc.Errors {
+		if e.Service != "sts" || e.Action != "AssumeRole" {
+			return ""
+		}
+		codes[e.Code] = true
+	}
+	if len(codes) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(": role %q could not be assumed in any account (%s); deploy it to the member accounts (docs/deploy) with a trust policy for the scanning identity, or check --role and --external-id",
+		role, strings.Join(slices.Sorted(maps.Keys(codes)), ", "))
 }
 
 // writeSnapshot writes the document atomically (gzip for .gz) and returns the
@@ -154,8 +189,10 @@ AWS_ENDPOINT_URL_<SERVICE> are honoured. The permissions needed are in
 docs/iam-policy.json.
 
 Whatever cannot be read (access denied, region not enabled, throttled past
-retries) is recorded in the snapshot and reported as SCAN-001; the file is
-written atomically, and an interrupted run (Ctrl-C) writes nothing.
+retries, an endpoint that keeps failing, the --max-duration deadline) is
+recorded in the snapshot and reported as SCAN-001; the file is written
+atomically, and an interrupted run (Ctrl-C) writes nothing. See
+docs/faults.md.
 
 Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interrupted.`,
 		Example: `  amiaudit collect --out snapshot.json.gz
@@ -177,7 +214,7 @@ Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interr
 				return err
 			}
 			if nothingRead(doc) {
-				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors recorded in %s)", len(doc.Errors), out))
+				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors recorded in %s)%s", len(doc.Errors), out, whyNothingRead(doc, f.role)))
 			}
 			return nil
 		},
@@ -233,7 +270,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			ev.attach(e, p, doc)
 			auditErr := p.audit(ctx, e, doc, sum)
 			if nothingRead(doc) {
-				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors, reported as SCAN-001)", len(doc.Errors)))
+				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors, reported as SCAN-001)%s", len(doc.Errors), whyNothingRead(doc, f.role)))
 			}
 			return auditErr
 		},

@@ -29,6 +29,7 @@ type gateFlags struct {
 	snapshotFile   string
 	profile        string
 	encryptedGiven bool
+	faults         faultFlags
 }
 
 func newGateCommand(e *env) *cobra.Command {
@@ -86,6 +87,7 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 	fl.StringVar(&f.snapshotFile, "snapshot", "", "judge against this snapshot document instead of reading AWS (offline)")
 	fl.StringVar(&f.profile, "profile", "", "AWS shared config profile")
 	f.deep.register(fl, "the gated AMIs")
+	f.faults.register(fl, defaultGateMaxDuration)
 	rf.register(fl)
 	return cmd
 }
@@ -157,11 +159,15 @@ func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
 }
 
 func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
+	start := e.now()
 	p, err := rf.prepare(ctx)
 	if err != nil {
 		return err
 	}
 	if err := f.deep.validate(); err != nil {
+		return err
+	}
+	if err := f.faults.validate(); err != nil {
 		return err
 	}
 	var loadOpts []func(*config.LoadOptions) error
@@ -189,17 +195,18 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 	}
 	if doc == nil {
 		if cfgErr != nil {
-			return incompleteError(fmt.Errorf("load AWS configuration: %w", cfgErr))
+			return incompleteError(explainAWS(fmt.Errorf("load AWS configuration: %w", cfgErr), effectiveProfile(f.profile)))
 		}
 		images, keys := gate.Targets(changes)
 		opts := collector.Options{Log: e.log, Now: e.now, ToolVersion: toolVersion()}
 		f.deep.apply(&opts)
+		f.faults.apply(&opts, start)
 		doc, err = collector.CollectImages(ctx, cfg, opts, images, keys)
 		if err != nil {
 			if ctx.Err() != nil {
 				return incompleteError(errors.New("interrupted"))
 			}
-			return incompleteError(fmt.Errorf("gate: %w", err))
+			return incompleteError(explainAWS(fmt.Errorf("gate: %w", err), effectiveProfile(f.profile)))
 		}
 		if sum, err = documentDigest(doc); err != nil {
 			return err

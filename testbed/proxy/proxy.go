@@ -16,6 +16,8 @@ package proxy
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -49,6 +51,9 @@ type Config struct {
 	Faults []Fault
 	// Throttle limits read calls; nil means no throttling.
 	Throttle *Throttle
+	// Seed drives the faults with a Probability: the same seed fails the
+	// same calls in every run.
+	Seed int64
 }
 
 // Setting is the state of the account-level EC2 settings of one
@@ -70,18 +75,71 @@ type Setting struct {
 	EBSDefaultKMSKeyID *string
 }
 
-// Fault makes the proxy answer an AWS error instead of forwarding a call.
+// Fault makes the proxy fail a call instead of forwarding it: with an AWS
+// error, or at the connection, as an endpoint that went away or hangs does.
 // Empty Account, Region or Action matches any. Action is an API name
 // ("DescribeImages") or, to pick one service, "service:Action" as in IAM
-// policies ("kms:DescribeKey"). Code is the AWS error code; the response uses
-// the protocol of the called service and the HTTP status AWS uses for that
-// code (see errorStatus). Count 0 fails every matching call; otherwise only
-// the first Count matching calls fail. For STS AssumeRole, Account is the
-// account whose role is assumed (from RoleArn), not the caller's: that is
-// the account a refused AssumeRole keeps the scan out of.
+// policies ("kms:DescribeKey"). For STS AssumeRole, Account is the account
+// whose role is assumed (from RoleArn), not the caller's: that is the account
+// a refused AssumeRole keeps the scan out of.
 type Fault struct {
-	Account, Region, Action, Code string
-	Count                         int
+	Account, Region, Action string
+	// Kind is how the call fails (FaultError when empty).
+	Kind FaultKind
+	// Code is the AWS error code of a FaultError; the response uses the
+	// protocol of the called service and the HTTP status AWS uses for that
+	// code (see errorStatus).
+	Code string
+	// Stall is how long a FaultStall holds the request before it drops the
+	// connection (a client whose timeout is shorter gives up first).
+	Stall time.Duration
+	// After lets the first After matching calls through: the fault starts
+	// mid-run, as an endpoint that dies does.
+	After int
+	// Count 0 fails every matching call (after After); otherwise only the
+	// first Count of them fail.
+	Count int
+	// Probability, when above 0, fails each matching call with that
+	// probability. The draw depends only on Config.Seed, the call's content
+	// (account, region, action, URI and body) and how many identical calls
+	// came before, never on the order in which concurrent calls arrive, so
+	// a run is reproducible.
+	Probability float64
+}
+
+// FaultKind is how a Fault fails a call.
+type FaultKind string
+
+// Fault kinds.
+const (
+	// FaultError answers the AWS error Fault.Code.
+	FaultError FaultKind = "error"
+	// FaultReset drops the connection with a TCP reset before answering, as
+	// an endpoint that went away does (the client sees "connection reset").
+	FaultReset FaultKind = "reset"
+	// FaultStall holds the request for Fault.Stall, then resets the
+	// connection: a connection that accepts and never answers.
+	FaultStall FaultKind = "stall"
+)
+
+func (f Fault) validate() error {
+	switch f.Kind {
+	case "", FaultError:
+		if f.Code == "" {
+			return errors.New("empty Code")
+		}
+	case FaultReset:
+	case FaultStall:
+		if f.Stall <= 0 {
+			return errors.New("a stall needs a positive Stall")
+		}
+	default:
+		return fmt.Errorf("unknown Kind %q (want error, reset or stall)", f.Kind)
+	}
+	if f.Probability < 0 || f.Probability > 1 || f.After < 0 || f.Count < 0 {
+		return errors.New("probability must be in [0, 1]; After and Count must not be negative")
+	}
+	return nil
 }
 
 // Call is one request the proxy saw, whatever became of it.
@@ -98,7 +156,8 @@ type Call struct {
 	Service string
 	// Action is the API operation, e.g. DescribeImages or ListSnapshotBlocks.
 	Action string
-	// Status is the HTTP status answered to the client.
+	// Status is the HTTP status answered to the client; 0 when the connection
+	// was dropped without an answer (FaultReset, FaultStall).
 	Status int
 	// target is the account an AssumeRole call asks to enter.
 	target string
@@ -123,6 +182,10 @@ type Proxy struct {
 	mu         sync.Mutex
 	calls      []Call
 	faultsUsed []int // per Config.Faults index: calls failed so far
+	faultsSeen []int // per Config.Faults index: matching calls so far
+	// repeats counts identical calls (same content), for the draws of
+	// faults with a Probability.
+	repeats map[[sha256.Size]byte]int
 }
 
 // Start validates cfg and serves on an ephemeral loopback port until Close.
@@ -135,8 +198,8 @@ func Start(cfg Config) (*Proxy, error) {
 		cfg.DefaultAccount = MotoDefaultAccount
 	}
 	for i, f := range cfg.Faults {
-		if f.Code == "" {
-			return nil, fmt.Errorf("proxy fault %d: empty Code", i)
+		if err := f.validate(); err != nil {
+			return nil, fmt.Errorf("proxy fault %d: %w", i, err)
 		}
 	}
 	for i, s := range cfg.Settings {
@@ -149,6 +212,8 @@ func Start(cfg Config) (*Proxy, error) {
 		now:        time.Now,
 		keys:       newAccessKeys(cfg.DefaultAccount),
 		faultsUsed: make([]int, len(cfg.Faults)),
+		faultsSeen: make([]int, len(cfg.Faults)),
+		repeats:    map[[sha256.Size]byte]int{},
 	}
 	if t := cfg.Throttle; t != nil {
 		if err := t.validate(); err != nil {
@@ -183,6 +248,23 @@ func Start(cfg Config) (*Proxy, error) {
 		}
 	}()
 	return p, nil
+}
+
+// SetFaults replaces the faults from the next call on, with fresh counts:
+// a test can scan once cleanly and then again with faults, on one seeding.
+func (p *Proxy) SetFaults(faults []Fault) error {
+	for i, f := range faults {
+		if err := f.validate(); err != nil {
+			return fmt.Errorf("proxy fault %d: %w", i, err)
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cfg.Faults = append([]Fault(nil), faults...)
+	p.faultsUsed = make([]int, len(faults))
+	p.faultsSeen = make([]int, len(faults))
+	p.repeats = map[[sha256.Size]byte]int{}
+	return nil
 }
 
 // URL is the proxy's base URL, for AWS_ENDPOINT_URL or aws.Config.BaseEndpoint.
@@ -249,9 +331,22 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, c, throttleCode(c.Service))
 		return
 	}
-	if code := p.fault(c); code != "" {
-		c.Fault = code
-		writeError(rec, c, code)
+	if f := p.fault(c, r, body); f != nil {
+		switch f.Kind {
+		case FaultReset:
+			c.Fault, rec.status = string(FaultReset), 0
+			resetConnection(w)
+		case FaultStall:
+			c.Fault, rec.status = string(FaultStall), 0
+			select {
+			case <-time.After(f.Stall):
+			case <-r.Context().Done():
+			}
+			resetConnection(w)
+		default:
+			c.Fault = f.Code
+			writeError(rec, c, f.Code)
+		}
 		return
 	}
 	if p.answerSetting(rec, c) {
@@ -260,11 +355,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.upstream.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
 }
 
-// fault returns the code of the first fault matching c that still has calls
-// to fail, counting this one.
-func (p *Proxy) fault(c *Call) string {
+// fault returns the first fault that fails c, counting this call.
+func (p *Proxy) fault(c *Call, r *http.Request, body []byte) *Fault {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	var draw float64
+	drawn := false
 	for i, f := range p.cfg.Faults {
 		account := c.Account
 		if c.target != "" {
@@ -276,13 +372,54 @@ func (p *Proxy) fault(c *Call) string {
 		if f.Action != "" && f.Action != c.Action && f.Action != c.Service+":"+c.Action {
 			continue
 		}
+		p.faultsSeen[i]++
+		if p.faultsSeen[i] <= f.After {
+			continue
+		}
 		if f.Count > 0 && p.faultsUsed[i] >= f.Count {
 			continue
 		}
+		if f.Probability > 0 {
+			if !drawn {
+				draw, drawn = p.draw(c, r, body), true
+			}
+			if draw >= f.Probability {
+				continue
+			}
+		}
 		p.faultsUsed[i]++
-		return f.Code
+		return &p.cfg.Faults[i]
 	}
-	return ""
+	return nil
+}
+
+// draw is a number in [0, 1) fixed by the seed, the call's content and how
+// many identical calls came before it (a retry is a new draw).
+func (p *Proxy) draw(c *Call, r *http.Request, body []byte) float64 {
+	content := sha256.New()
+	fmt.Fprintf(content, "%s\x00%s\x00%s\x00%s\x00%s\x00", c.Account, c.Region, c.Service, c.Action, r.URL.RequestURI())
+	content.Write(body)
+	var key [sha256.Size]byte
+	content.Sum(key[:0])
+	n := p.repeats[key]
+	p.repeats[key] = n + 1
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00%x\x00%d", p.cfg.Seed, key, n)
+	sum := h.Sum(nil)
+	return float64(binary.BigEndian.Uint64(sum[:8])>>11) / (1 << 53)
+}
+
+// resetConnection drops the client's connection with a TCP reset (linger 0),
+// without an answer.
+func resetConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // closes the connection without an answer
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	_ = conn.Close()
 }
 
 func matches(want, got string) bool { return want == "" || want == got }

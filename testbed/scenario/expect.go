@@ -25,8 +25,10 @@ func (s *Seeded) ProxyConfig(upstream string) proxy.Config {
 		return a.Account+"/"+a.Region < b.Account+"/"+b.Region
 	})
 	for _, f := range s.s.Faults {
-		cfg.Faults = append(cfg.Faults, proxy.Fault{Account: s.Accounts[f.Account], Region: f.Region, Action: f.Action, Code: f.Code, Count: f.Count})
+		cfg.Faults = append(cfg.Faults, proxy.Fault{Account: s.Accounts[f.Account], Region: f.Region, Action: f.Action,
+			Kind: proxy.FaultKind(f.Kind), Code: f.Code, Stall: f.Stall, After: f.After, Count: f.Count, Probability: f.Probability})
 	}
+	cfg.Seed = s.s.FaultSeed
 	if t := s.s.Throttle; t != nil {
 		cfg.Throttle = &proxy.Throttle{RatePerSecond: t.RatePerSecond, Burst: t.Burst}
 	}

@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -46,7 +47,9 @@ type Scenario struct {
 	// moto, which serves the calls that set them.
 	Settings []AccountSettings `yaml:"settings"`
 	Faults   []FaultSpec       `yaml:"faults"`
-	Throttle *ThrottleSpec     `yaml:"throttle"`
+	// FaultSeed fixes which calls the faults with a probability fail.
+	FaultSeed int64         `yaml:"fault_seed"`
+	Throttle  *ThrottleSpec `yaml:"throttle"`
 	// Expect is what a scan of the seeded organization must report.
 	Expect Expect `yaml:"expect"`
 
@@ -216,7 +219,8 @@ type AccountSettings struct {
 	EBSEncryptionByDefault *bool `yaml:"ebs_encryption_by_default"`
 }
 
-// FaultSpec makes the proxy answer an AWS error instead of moto's answer.
+// FaultSpec makes the proxy fail calls instead of giving moto's answer: with
+// an AWS error, or at the connection (see proxy.Fault).
 type FaultSpec struct {
 	// Account names an account; empty means any.
 	Account string `yaml:"account"`
@@ -224,10 +228,21 @@ type FaultSpec struct {
 	Region string `yaml:"region"`
 	// Action is an API name (DescribeImages) or service:Action (kms:GetKeyPolicy).
 	Action string `yaml:"action"`
-	// Code is the AWS error code (see FaultCodes).
+	// Kind is error (the default: answer Code), reset (drop the connection
+	// unanswered, as an endpoint that went away) or stall (hold the call for
+	// Stall, then drop it, as a hung connection).
+	Kind string `yaml:"kind"`
+	// Code is the AWS error code of an error fault (see FaultCodes).
 	Code string `yaml:"code"`
+	// Stall is how long a stall holds a call, e.g. 30s.
+	Stall time.Duration `yaml:"stall"`
+	// After lets this many matching calls through first: the fault starts mid-run.
+	After int `yaml:"after"`
 	// Count is how many matching calls fail; 0 means every one.
 	Count int `yaml:"count"`
+	// Probability, when set, fails each matching call with that probability,
+	// reproducibly for one fault_seed.
+	Probability float64 `yaml:"probability"`
 }
 
 // ThrottleSpec is the proxy's token bucket, per account-region.

@@ -467,9 +467,27 @@ func (c *checker) faults() {
 		if f.Action == "" && f.Account == "" && f.Region == "" {
 			c.fail("a fault needs an action, an account or a region: one for every call would stop any scan", p("action")...)
 		}
-		c.oneOf(f.Code, FaultCodes, p("code")...)
+		switch f.Kind {
+		case "", "error":
+			c.oneOf(f.Code, FaultCodes, p("code")...)
+		case "reset", "stall":
+			if f.Code != "" {
+				c.failf(p("code"), "a %s fault answers no error code: drop code", f.Kind)
+			}
+			if f.Kind == "stall" && f.Stall <= 0 {
+				c.fail("a stall fault needs a positive stall duration, e.g. 30s", p("stall")...)
+			}
+		default:
+			c.failf(p("kind"), "%q is not a fault kind: want error, reset or stall", f.Kind)
+		}
 		if f.Count < 0 {
 			c.failf(p("count"), "count must be 0 (every call) or more, found %d", f.Count)
+		}
+		if f.After < 0 {
+			c.failf(p("after"), "after must be 0 or more, found %d", f.After)
+		}
+		if f.Probability < 0 || f.Probability > 1 {
+			c.failf(p("probability"), "probability must be between 0 and 1, found %g", f.Probability)
 		}
 	}
 	if t := s.Throttle; t != nil {
