@@ -179,15 +179,19 @@ func compile(ctx context.Context, files []policyFile) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	compiler := ast.NewCompiler()
+	sandbox := CurrentSandbox()
+	if errs := sandbox.check(modules); len(errs) > 0 {
+		return nil, &PolicyError{Errors: errs}
+	}
+	compiler := ast.NewCompiler().WithCapabilities(sandbox.Capabilities)
 	if compiler.Compile(modules); compiler.Failed() {
-		return nil, &PolicyError{Errors: astErrors(compiler.Errors)}
+		return nil, &PolicyError{Errors: sandbox.errors(compiler.Errors)}
 	}
 	rules, err := rulesOf(compiler, modules)
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{rules: rules, byID: map[string]*finding.Rule{}, compiler: compiler, digest: digest(files)}
+	e := &Engine{rules: rules, byID: map[string]*finding.Rule{}, compiler: compiler, digest: digest(files, sandbox)}
 	var regional, global []*finding.Rule
 	for i := range e.rules {
 		r := &e.rules[i]
@@ -353,8 +357,10 @@ func fold(s string) string {
 	return strings.Join(paras, "\n\n")
 }
 
-// digest is the sha256 of the policy bundle: every file's name and content, in name order.
-func digest(files []policyFile) string {
+// digest is the sha256 of the policy bundle: every file's name and content, in
+// name order, then the sandbox the files are compiled in (the same files mean
+// something else when the builtins they may call change).
+func digest(files []policyFile, sandbox *Sandbox) string {
 	sorted := append([]policyFile(nil), files...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
 	h := sha256.New()
@@ -362,6 +368,7 @@ func digest(files []policyFile) string {
 		fmt.Fprintf(h, "%s\x00%d\x00", f.name, len(f.content))
 		h.Write(f.content)
 	}
+	fmt.Fprintf(h, "sandbox\x00%s", sandbox.Digest())
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
