@@ -114,6 +114,20 @@ func (s *Sandbox) Digest() string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
+// Callable lists the allowed builtins a policy author can call: Allowed
+// without OPA's internal ones (internal.*) and those deprecated builtins
+// that Rego v1 rejects anyway (any, all, set_diff, …).
+func (s *Sandbox) Callable() []string {
+	var out []string
+	for _, name := range s.Allowed {
+		if b, ok := ast.BuiltinMap[name]; ok && (b.Deprecated || strings.HasPrefix(name, "internal.")) {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
 // RefusedNames lists the refused builtins, sorted.
 func (s *Sandbox) RefusedNames() []string {
 	out := make([]string, 0, len(s.Refused))

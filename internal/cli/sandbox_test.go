@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/amiaudit/amiaudit/rules"
+)
+
+// sandboxPolicy writes a user rule whose findings rule starts with body.
+func sandboxPolicy(t *testing.T, id, body string) (dir, file string) {
+	t.Helper()
+	dir = t.TempDir()
+	file = filepath.Join(dir, "custom.rego")
+	src := fmt.Sprintf(`# METADATA
+# title: Custom rule %[1]s
+# custom:
+#   id: %[1]s
+#   severity: high
+package amiaudit.rules.custom.sandbox
+
+findings contains f if {
+	%[2]s
+	some img in input.shared_images
+	f := {
+		"resource": {"type": "ami", "id": img.id, "arn": img.arn, "account": img.account, "region": img.region},
+		"message": sprintf("AMI %%s is shared.", [img.id]),
+	}
+}
+`, id, body)
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, filepath.ToSlash(file)
+}
+
+// builtinCall calls a builtin with as many arguments as it takes.
+func builtinCall(t *testing.T, name string) string {
+	t.Helper()
+	b, ok := ast.BuiltinMap[name]
+	if !ok {
+		t.Fatalf("%s is no builtin", name)
+	}
+	args := make([]string, len(b.Decl.FuncArgs().Args))
+	for i := range args {
+		args[i] = fmt.Sprintf("input.arg%d", i)
+	}
+	return fmt.Sprintf("x := %s(%s)", name, strings.Join(args, ", "))
+}
+
+// TestSandboxRefusesBuiltins: a user policy that calls a refused builtin
+// stops evaluate and gate with exit 2, one line on stderr naming the file,
+// line, column and builtin and saying why, no report on stdout and no output
+// file. One case per refused builtin and command.
+func TestSandboxRefusesBuiltins(t *testing.T) {
+	sandbox := rules.CurrentSandbox()
+	commands := map[string][]string{
+		"evaluate": {"evaluate", exampleSnapshot, "--format", "json"},
+		"gate":     {"gate", "--snapshot", exampleSnapshot, "--region", "us-east-1", "--image", "ami-0a1b2c3d4e5f60001", "--share-with", "111122223333", "--format", "json"},
+		"rules":    {"rules"},
+	}
+	for _, name := range sandbox.RefusedNames() {
+		for cmd, args := range commands {
+			t.Run(cmd+"/"+name, func(t *testing.T) {
+				dir, file := sandboxPolicy(t, "ORG-900", builtinCall(t, name))
+				out := filepath.Join(t.TempDir(), "report.json")
+				full := append(append([]string{}, args...), "--policy", dir)
+				if cmd != "rules" {
+					full = append(full, "--output", out)
+				}
+				code, stdout, stderr := amiaudit(t, "", full...)
+				if code != exitUsage {
+					t.Fatalf("exit %d, want 2; stderr %q", code, stderr)
+				}
+				want := fmt.Sprintf("amiaudit: %s:9:7: builtin %s is not allowed: %s; ", file, name, sandbox.Refused[name])
+				if !strings.HasPrefix(stderr, want) || !strings.HasSuffix(stderr, "(see docs/writing-rules.md#sandbox)\n") || strings.Count(stderr, "\n") != 1 {
+					t.Errorf("stderr %q, want one line starting %q", stderr, want)
+				}
+				if stdout != "" {
+					t.Errorf("stdout %q, want nothing", stdout)
+				}
+				if _, err := os.Stat(out); !os.IsNotExist(err) {
+					t.Errorf("%s was written (%v)", out, err)
+				}
+			})
+		}
+	}
+}
+
+// TestSandboxOrdinaryPolicyRuns: a user policy made of ordinary builtins
+// loads, runs and reports in evaluate and gate.
+func TestSandboxOrdinaryPolicyRuns(t *testing.T) {
+	dir, _ := sandboxPolicy(t, "ORG-901", `regex.match("^[0-9]{12}$", "123456789012")
+	uuid.parse("00000000-0000-4000-8000-000000000000").version == 4
+	time.parse_rfc3339_ns(input.collected_at) == input.now_ns`)
+	for name, args := range map[string][]string{
+		"evaluate": {"evaluate", exampleSnapshot, "--format", "json", "--policy", dir},
+		"gate":     {"gate", "--snapshot", exampleSnapshot, "--region", "us-east-1", "--image", "ami-0a1b2c3d4e5f60001", "--share-with", "111122223333", "--format", "json", "--policy", dir},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := amiaudit(t, "", args...)
+			if code != exitFindings {
+				t.Fatalf("exit %d, want 1; stderr %q", code, stderr)
+			}
+			if !strings.Contains(stdout, `"rule_id": "ORG-901"`) {
+				t.Errorf("the report has no ORG-901 finding:\n%s", stdout)
+			}
+		})
+	}
+}
+
+// TestRulesBuiltinsListsSandbox: 'amiaudit rules --builtins' prints what a
+// policy may call and what it may not, and why.
+func TestRulesBuiltinsListsSandbox(t *testing.T) {
+	code, out, stderr := amiaudit(t, "", "rules", "--builtins")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	sandbox := rules.CurrentSandbox()
+	for _, name := range sandbox.Callable() {
+		if !regexp.MustCompile(`(?m)^allowed\s+` + regexp.QuoteMeta(name) + `$`).MatchString(out) {
+			t.Errorf("%s is not listed as allowed", name)
+		}
+	}
+	for _, name := range []string{"any", "internal.print"} {
+		if strings.Contains(out, " "+name+"\n") {
+			t.Errorf("%s is listed, but Rego v1 policies cannot call it", name)
+		}
+	}
+	for _, name := range sandbox.RefusedNames() {
+		if !regexp.MustCompile(`(?m)^refused\s+` + regexp.QuoteMeta(name) + `\s+` + regexp.QuoteMeta(sandbox.Refused[name]) + `$`).MatchString(out) {
+			t.Errorf("%s is not listed as refused with its reason", name)
+		}
+	}
+}
