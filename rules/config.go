@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gobwas/glob"
+	"github.com/open-policy-agent/opa/v1/ast"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -27,6 +28,14 @@ type Config struct {
 	MaxSharedImageAgeDays int `yaml:"max_shared_image_age_days" json:"max_shared_image_age_days"`
 	// Waivers accept known findings.
 	Waivers []Waiver `yaml:"waivers" json:"waivers"`
+	// PolicyData is free-form data for user rules, given to them as
+	// input.config.policy_data: the sandbox refuses builtins that fetch
+	// values from outside (http.send, …), so what a rule needs comes through
+	// the configuration, which is recorded with the evaluation.
+	// It must be a mapping.
+	PolicyData any `yaml:"policy_data" json:"policy_data,omitempty"`
+
+	policyData ast.Value // PolicyData as Rego sees it
 }
 
 // Waiver accepts the findings of one rule on the resources that Resource matches.
@@ -131,7 +140,7 @@ func yamlError(name string, err error) error {
 		fmt.Sscanf(m[1], "%d", &line)
 		text := m[2]
 		if f := yamlUnknownFieldRe.FindStringSubmatch(text); f != nil {
-			return &ConfigError{File: name, Line: line, Key: f[1], Msg: "unknown key (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, waivers; a waiver has rule, resource, reason, expires, approved_by)"}
+			return &ConfigError{File: name, Line: line, Key: f[1], Msg: "unknown key (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, waivers, policy_data; a waiver has rule, resource, reason, expires, approved_by)"}
 		}
 		return &ConfigError{File: name, Line: line, Msg: text}
 	}
@@ -181,6 +190,9 @@ func (c *Config) validate(file string) error {
 	if c.MaxSharedImageAgeDays <= 0 {
 		return bad(0, "max_shared_image_age_days", "expected a positive number of days, found %d", c.MaxSharedImageAgeDays)
 	}
+	if err := c.convertPolicyData(); err != nil {
+		return bad(0, "policy_data", "%v", err)
+	}
 	for i := range c.Waivers {
 		w := &c.Waivers[i]
 		key := fmt.Sprintf("waivers[%d]", i)
@@ -210,6 +222,85 @@ func (c *Config) validate(file string) error {
 		}
 	}
 	return nil
+}
+
+// convertPolicyData turns PolicyData into a Rego value once, so that every
+// evaluation shares it; YAML values that JSON cannot hold are refused here.
+func (c *Config) convertPolicyData() error {
+	if c.PolicyData == nil {
+		c.policyData = ast.NewObject()
+		return nil
+	}
+	data, ok := normalizeYAML(c.PolicyData).(map[string]any)
+	if !ok {
+		return fmt.Errorf("expected a mapping (policy_data: {key: value, …}), found %s", yamlKind(c.PolicyData))
+	}
+	v, err := ast.InterfaceToValue(data)
+	if err != nil {
+		return fmt.Errorf("expected a mapping of JSON-like values: %w", err)
+	}
+	c.policyData = v
+	return nil
+}
+
+// normalizeYAML makes what yaml.v3 decodes into any JSON-shaped: mappings
+// with non-string keys get their keys as strings, timestamps become RFC 3339
+// strings.
+func normalizeYAML(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalizeYAML(e)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[fmt.Sprint(k)] = normalizeYAML(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalizeYAML(e)
+		}
+		return out
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	default:
+		return v
+	}
+}
+
+func yamlKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int, int64, uint64, float64:
+		return "a number"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
+
+// policyDataTerm is input.config.policy_data: a copy for each input, as
+// regions are evaluated in parallel. A Config built in Go rather than parsed
+// is converted here.
+func (c *Config) policyDataTerm() *ast.Term {
+	if c.policyData != nil {
+		return ast.NewTerm(c.policyData).Copy()
+	}
+	if c.PolicyData != nil {
+		if v, err := ast.InterfaceToValue(normalizeYAML(c.PolicyData)); err == nil {
+			return ast.NewTerm(v)
+		}
+	}
+	return ast.ObjectTerm()
 }
 
 // parseExpiry reads a waiver expiry. A date means the end of that day, UTC.

@@ -384,3 +384,55 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("timed out")
 }
+
+// docs/writing-rules.md lists exactly the builtins the sandbox refuses, with
+// the same reasons.
+func TestSandboxDocsListRefused(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "writing-rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	start := strings.Index(text, "\n## Sandbox\n")
+	if start < 0 {
+		t.Fatal("docs/writing-rules.md has no Sandbox section (the refusal message points at #sandbox)")
+	}
+	section := text[start+1:]
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	documented := map[string]string{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9_.]+)` \\| (.+) \\|$").FindAllStringSubmatch(section, -1) {
+		documented[m[1]] = m[2]
+	}
+	s := CurrentSandbox()
+	for name, reason := range s.Refused {
+		if documented[name] != reason {
+			t.Errorf("docs/writing-rules.md#sandbox: %s is documented as %q, the sandbox refuses it because %q", name, documented[name], reason)
+		}
+	}
+	for name := range documented {
+		if _, ok := s.Refused[name]; !ok {
+			t.Errorf("docs/writing-rules.md#sandbox lists %s as refused, the sandbox allows it", name)
+		}
+	}
+}
+
+// The example configuration in docs/configuration.md parses, policy_data included.
+func TestConfigurationDocExample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "configuration.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no yaml example")
+	}
+	cfg, err := ParseConfig("docs/configuration.md", m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.policyDataTerm().String(); !strings.Contains(got, `"approved_base_images": ["ami-0a1b2c3d4e5f60001"]`) {
+		t.Errorf("policy_data = %s", got)
+	}
+}

@@ -139,3 +139,66 @@ func TestRulesBuiltinsListsSandbox(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyDataReachesUserRules: the configuration's policy_data is where a
+// user rule gets the values it may not fetch; it arrives as
+// input.config.policy_data.
+func TestPolicyDataReachesUserRules(t *testing.T) {
+	dir := t.TempDir()
+	rule := `# METADATA
+# title: Shared AMI not on the approved list
+# custom:
+#   id: ORG-902
+#   severity: medium
+package amiaudit.rules.custom.approved
+
+findings contains f if {
+	some img in input.shared_images
+	not img.id in input.config.policy_data.approved_images
+	f := {
+		"resource": {"type": "ami", "id": img.id, "arn": img.arn, "account": img.account, "region": img.region},
+		"message": sprintf("AMI %s is shared but not approved.", [img.id]),
+	}
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "approved.rego"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "amiaudit.yaml")
+	if err := os.WriteFile(cfg, []byte("policy_data:\n  approved_images: [ami-0a1b2c3d4e5f60001]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "json", "--fail-on", "none", "--policy", dir, "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, `"rule_id": "ORG-902"`) {
+		t.Fatalf("no ORG-902 finding:\n%s", stdout)
+	}
+	if strings.Contains(stdout, `"message": "AMI ami-0a1b2c3d4e5f60001 is shared but not approved."`) {
+		t.Error("the approved image, listed in policy_data, was reported")
+	}
+}
+
+// TestPrintIsDiscarded: print() in a policy is accepted and goes nowhere,
+// not to stdout (the report) nor to stderr (CI logs), even with --verbose:
+// a rule's findings are its only output.
+func TestPrintIsDiscarded(t *testing.T) {
+	dir, _ := sandboxPolicy(t, "ORG-903", `print("PRINTED-BY-POLICY", count(input.images))`)
+	for _, verbose := range []bool{false, true} {
+		args := []string{"evaluate", exampleSnapshot, "--format", "json", "--fail-on", "none", "--policy", dir}
+		if verbose {
+			args = append(args, "--verbose")
+		}
+		code, stdout, stderr := amiaudit(t, "", args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if !strings.Contains(stdout, `"rule_id": "ORG-903"`) {
+			t.Errorf("the rule with print did not run")
+		}
+		if strings.Contains(stdout+stderr, "PRINTED-BY-POLICY") {
+			t.Errorf("print output escaped (verbose=%v)", verbose)
+		}
+	}
+}
