@@ -139,7 +139,7 @@ func (s *Sandbox) RefusedNames() []string {
 }
 
 // check finds every call of a refused builtin, and every with that replaces
-// one, in the parsed modules, before the compiler sees them: the compiler
+// one or replaces a function by one, in the parsed modules, before the compiler sees them: the compiler
 // would report the first as an undefined function and the second as a with
 // target that names nothing, neither saying why. A name that the module's
 // package defines as a rule or function, or that the module imports, is the
@@ -193,8 +193,12 @@ func (s *Sandbox) check(modules map[string]*ast.Module) []string {
 					refused(x[0], ref)
 				}
 			case *ast.With:
-				if ref, ok := x.Target.Value.(ast.Ref); ok {
-					refused(x.Target, ref)
+				// with can name a builtin as the target it replaces and as
+				// the function that replaces another.
+				for _, t := range []*ast.Term{x.Target, x.Value} {
+					if ref, ok := t.Value.(ast.Ref); ok {
+						refused(t, ref)
+					}
 				}
 			}
 			return false

@@ -170,7 +170,8 @@ func TestLoadRefusesBuiltinAnywhere(t *testing.T) {
 		{"nested", `x := {"r": [http.send({"method": "GET", "url": input.u})]}`, "9:14: builtin http.send"},
 		{"comprehension", `x := [y | some y in input.xs; uuid.rfc4122(y) != ""]`, "9:32: builtin uuid.rfc4122"},
 		{"every", `every y in input.xs { net.lookup_ip_addr(y) }`, "9:24: builtin net.lookup_ip_addr"},
-		{"with", `true with time.now_ns as 1`, "9:12: builtin time.now_ns"},
+		{"with target", `true with time.now_ns as 1`, "9:12: builtin time.now_ns"},
+		{"with value", `count(input.xs) > 0 with count as opa.runtime`, "9:36: builtin opa.runtime"},
 		{"clock hint", `time.now_ns() > 0`, "builtin time.now_ns is not allowed: it reads the clock, so the result depends on when amiaudit ran; use input.now_ns, the snapshot's collection time"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -191,6 +192,22 @@ func TestLoadRefusesBuiltinAnywhere(t *testing.T) {
 	_, err := Load(context.Background(), dir)
 	if err == nil || !strings.Contains(err.Error(), "helper.rego:3:8: builtin time.now_ns is not allowed") {
 		t.Fatalf("Load: %v", err)
+	}
+}
+
+// LoadFiles, which evidence verification uses to replay a bundle's policies,
+// refuses them in the same way: a tampered bundle cannot reach the network
+// while it is verified.
+func TestLoadFilesRefuses(t *testing.T) {
+	dir := t.TempDir()
+	path := writeRule(t, dir, "TEST-300", `x := http.send({"method": "GET", "url": "http://169.254.169.254/"})`)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadFiles(context.Background(), []PolicyFile{{Name: "bundle/policies/team.rego", Content: b}})
+	if err == nil || err.Error() != "bundle/policies/team.rego:9:7: "+refusalMessage("http.send", "it reaches the network") {
+		t.Fatalf("LoadFiles: %v", err)
 	}
 }
 
