@@ -139,9 +139,10 @@ func (s *Sandbox) RefusedNames() []string {
 }
 
 // check finds every call of a refused builtin, and every with that replaces
-// one or replaces a function by one, in the parsed modules, before the compiler sees them: the compiler
-// would report the first as an undefined function and the second as a with
-// target that names nothing, neither saying why. A name that the module's
+// one or replaces a function by one, in the parsed modules, before the
+// compiler sees them: the compiler would report the first as an undefined
+// function and the second as a with target that names nothing, neither
+// saying why. A name that the module's
 // package defines as a rule or function, or that the module imports, is the
 // policy's own and not a builtin. Errors are sorted by file and position.
 func (s *Sandbox) check(modules map[string]*ast.Module) []string {
@@ -222,7 +223,7 @@ func (s *Sandbox) check(modules map[string]*ast.Module) []string {
 }
 
 func refusalMessage(name, reason string) string {
-	hint := "put the value in the configuration or the snapshot"
+	hint := "put the value in the configuration (policy_data) or the snapshot"
 	if name == "time.now_ns" {
 		hint = "use input.now_ns, the snapshot's collection time"
 	}
