@@ -453,3 +453,30 @@ func TestConfigurationDocExample(t *testing.T) {
 		t.Errorf("policy_data = %s", got)
 	}
 }
+
+// BenchmarkLoad is the cost of loading the built-in policies, sandbox
+// included; BenchmarkSandboxCheck the refused-builtin scan alone.
+func BenchmarkLoad(b *testing.B) {
+	for b.Loop() {
+		if _, err := Load(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSandboxCheck(b *testing.B) {
+	files, err := policyFiles(nil, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	modules, err := parseModules(files)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		s := CurrentSandbox()
+		if errs := s.check(modules); len(errs) > 0 {
+			b.Fatal(errs)
+		}
+	}
+}
