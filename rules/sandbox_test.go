@@ -433,6 +433,20 @@ func TestSandboxDocsListRefused(t *testing.T) {
 			t.Errorf("docs/writing-rules.md#sandbox lists %s as refused, the sandbox allows it", name)
 		}
 	}
+	// Every builtin the Allowed paragraph names can be called.
+	allowed := section[strings.Index(section, "**Allowed**"):]
+	allowed = allowed[:strings.Index(allowed, "\n\n")]
+	callable := s.Callable()
+	named := 0
+	for _, m := range regexp.MustCompile("`([a-z0-9_]+(?:\\.[a-z0-9_]+)+)`").FindAllStringSubmatch(allowed, -1) {
+		named++
+		if _, ok := slices.BinarySearch(callable, m[1]); !ok {
+			t.Errorf("docs/writing-rules.md#sandbox says %s is allowed; it is not callable", m[1])
+		}
+	}
+	if named < 5 {
+		t.Errorf("found %d builtins in the Allowed paragraph", named)
+	}
 }
 
 // The example configuration in docs/configuration.md parses, policy_data included.
