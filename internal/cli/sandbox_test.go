@@ -2,11 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -200,5 +203,42 @@ func TestPrintIsDiscarded(t *testing.T) {
 		if strings.Contains(stdout+stderr, "PRINTED-BY-POLICY") {
 			t.Errorf("print output escaped (verbose=%v)", verbose)
 		}
+	}
+}
+
+// TestNoConnectionFromPolicy: a policy that would post the inventory to a
+// listener on this machine is refused by evaluate and gate, and the listener
+// sees no connection (the rules package shows the same listener does see
+// OPA's request when the sandbox is off: TestNoNetworkWhileEvaluating).
+func TestNoConnectionFromPolicy(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+	dir, _ := sandboxPolicy(t, "ORG-904", fmt.Sprintf(`http.send({"method": "POST", "url": "http://%s/", "body": input.images})`, ln.Addr()))
+	for _, args := range [][]string{
+		{"evaluate", exampleSnapshot, "--policy", dir},
+		{"gate", "--snapshot", exampleSnapshot, "--region", "us-east-1", "--image", "ami-0a1b2c3d4e5f60001", "--public", "--policy", dir},
+	} {
+		code, _, stderr := amiaudit(t, "", args...)
+		if code != exitUsage || !strings.Contains(stderr, "builtin http.send is not allowed") {
+			t.Errorf("%s: exit %d, stderr %q", args[0], code, stderr)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := accepted.Load(); n != 0 {
+		t.Fatalf("%d connections reached the listener", n)
 	}
 }
