@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"strings"
@@ -191,7 +192,12 @@ func (c *Config) validate(file string) error {
 		return bad(0, "max_shared_image_age_days", "expected a positive number of days, found %d", c.MaxSharedImageAgeDays)
 	}
 	if err := c.convertPolicyData(); err != nil {
-		return bad(0, "policy_data", "%v", err)
+		key := "policy_data"
+		var ve *valueError
+		if errors.As(err, &ve) {
+			key = ve.path
+		}
+		return bad(0, key, "%v", err)
 	}
 	for i := range c.Waivers {
 		w := &c.Waivers[i]
@@ -231,47 +237,73 @@ func (c *Config) convertPolicyData() error {
 		c.policyData = ast.NewObject()
 		return nil
 	}
-	data, ok := normalizeYAML(c.PolicyData).(map[string]any)
-	if !ok {
+	if _, ok := c.PolicyData.(map[string]any); !ok {
 		return fmt.Errorf("expected a mapping (policy_data: {key: value, …}), found %s", yamlKind(c.PolicyData))
+	}
+	data, err := jsonShaped(c.PolicyData, "policy_data")
+	if err != nil {
+		return err
 	}
 	v, err := ast.InterfaceToValue(data)
 	if err != nil {
-		return fmt.Errorf("expected a mapping of JSON-like values: %w", err)
+		return fmt.Errorf("expected a mapping of JSON values: %w", err)
 	}
 	c.policyData = v
 	return nil
 }
 
-// normalizeYAML makes what yaml.v3 decodes into any JSON-shaped: mappings
-// with non-string keys get their keys as strings, timestamps become RFC 3339
-// strings.
-func normalizeYAML(v any) any {
+// jsonShaped makes what yaml.v3 decodes into any JSON-shaped: mapping keys
+// become strings, timestamps RFC 3339 strings; NaN and infinities, which JSON
+// cannot hold, are refused with the path where they are.
+func jsonShaped(v any, path string) (any, error) {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = normalizeYAML(e)
+			n, err := jsonShaped(e, path+"."+k)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = n
 		}
-		return out
+		return out, nil
 	case map[any]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[fmt.Sprint(k)] = normalizeYAML(e)
+			key := fmt.Sprint(k)
+			n, err := jsonShaped(e, path+"."+key)
+			if err != nil {
+				return nil, err
+			}
+			out[key] = n
 		}
-		return out
+		return out, nil
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = normalizeYAML(e)
+			n, err := jsonShaped(e, fmt.Sprintf("%s[%d]", path, i))
+			if err != nil {
+				return nil, err
+			}
+			out[i] = n
 		}
-		return out
+		return out, nil
 	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano)
+		return x.UTC().Format(time.RFC3339Nano), nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, &valueError{path: path, msg: fmt.Sprintf("%v is not a JSON number", x)}
+		}
+		return x, nil
 	default:
-		return v
+		return v, nil
 	}
 }
+
+// valueError is a value of policy_data that JSON cannot hold, and where it is.
+type valueError struct{ path, msg string }
+
+func (e *valueError) Error() string { return e.msg }
 
 func yamlKind(v any) string {
 	switch v.(type) {
@@ -296,8 +328,10 @@ func (c *Config) policyDataTerm() *ast.Term {
 		return ast.NewTerm(c.policyData).Copy()
 	}
 	if c.PolicyData != nil {
-		if v, err := ast.InterfaceToValue(normalizeYAML(c.PolicyData)); err == nil {
-			return ast.NewTerm(v)
+		if data, err := jsonShaped(c.PolicyData, "policy_data"); err == nil {
+			if v, err := ast.InterfaceToValue(data); err == nil {
+				return ast.NewTerm(v)
+			}
 		}
 	}
 	return ast.ObjectTerm()

@@ -184,6 +184,9 @@ policy_data:
 	if def := DefaultConfig().policyDataTerm().String(); def != "{}" {
 		t.Errorf("default policy_data = %s, want {}", def)
 	}
+	if _, err := ParseConfig("c.yaml", []byte("policy_data: {limits: [1, .nan]}\n")); err == nil || !strings.Contains(err.Error(), "c.yaml: policy_data.limits[1]: NaN is not a JSON number") {
+		t.Errorf("NaN in policy_data: %v", err)
+	}
 	if _, err := ParseConfig("c.yaml", []byte("policy_data: [1, 2]\n")); err == nil || !strings.Contains(err.Error(), "c.yaml: policy_data: expected a mapping") || !strings.Contains(err.Error(), "found a list") {
 		t.Errorf("a list as policy_data: %v", err)
 	}
