@@ -84,12 +84,14 @@ func Load(ctx context.Context, userDirs ...string) (*Engine, error) {
 type policyFile struct {
 	name    string
 	content []byte
+	builtin bool // embedded in amiaudit, not loaded with --policy
 }
 
 // policyFiles reads the built-in policies and every user directory; withTests
 // adds the _test.rego files.
 func policyFiles(userDirs []string, withTests bool) ([]policyFile, error) {
 	var files []policyFile
+	builtin := true
 	add := func(fsys fs.FS, prefix string) error {
 		return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -105,13 +107,14 @@ func policyFiles(userDirs []string, withTests bool) ([]policyFile, error) {
 			if err != nil {
 				return err
 			}
-			files = append(files, policyFile{name: prefix + p, content: b})
+			files = append(files, policyFile{name: prefix + p, content: b, builtin: builtin})
 			return nil
 		})
 	}
 	if err := add(policies.FS, "policies/"); err != nil {
 		return nil, fmt.Errorf("read built-in policies: %w", err)
 	}
+	builtin = false
 	for _, dir := range userDirs {
 		info, err := os.Stat(dir)
 		if err != nil {
@@ -175,9 +178,15 @@ func astErrors(err error) []string {
 }
 
 func compile(ctx context.Context, files []policyFile) (*Engine, error) {
+	if errs := checkUserFileNames(files); len(errs) > 0 {
+		return nil, &PolicyError{Errors: errs}
+	}
 	modules, err := parseModules(files)
 	if err != nil {
 		return nil, err
+	}
+	if errs := checkUserPackages(files, modules); len(errs) > 0 {
+		return nil, &PolicyError{Errors: errs}
 	}
 	sandbox := CurrentSandbox()
 	if errs := sandbox.check(modules); len(errs) > 0 {
