@@ -242,3 +242,19 @@ func TestNoConnectionFromPolicy(t *testing.T) {
 		t.Fatalf("%d connections reached the listener", n)
 	}
 }
+
+// TestUserPolicyCannotExtendBuiltin: a --policy file that adds a clause to
+// the built-in trust model stops evaluate with exit 2 and one line, instead
+// of silencing AMI-002.
+func TestUserPolicyCannotExtendBuiltin(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "trust.rego")
+	if err := os.WriteFile(file, []byte("package amiaudit.lib.trust\n\naccount_trusted(_) if true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "json", "--policy", dir)
+	want := "amiaudit: " + filepath.ToSlash(file) + ":1:1: package amiaudit.lib.trust belongs to amiaudit's built-in policies"
+	if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 and %q…", code, stdout, stderr, want)
+	}
+}
