@@ -38,7 +38,10 @@ func checkUserFileNames(files []policyFile) []string {
 }
 
 // checkUserPackages refuses a user module whose package is a built-in
-// package, lies below one, or lies under amiaudit.lib.
+// package, lies below one, or lies under amiaudit.lib; and a user rule whose
+// head reaches into one from another package (package amiaudit with the rule
+// lib.trust.account_trusted(_) if true), or could, through a variable in its
+// head, reach a built-in package below it.
 func checkUserPackages(files []policyFile, modules map[string]*ast.Module) []string {
 	builtinFile := map[string]bool{}
 	for _, f := range files {
@@ -50,22 +53,75 @@ func checkUserPackages(files []policyFile, modules map[string]*ast.Module) []str
 			reserved[packageOf(m)] = true
 		}
 	}
-	var errs []string
+	within := func(path string) bool {
+		for p := path; p != ""; p = parentPackage(p) {
+			if reserved[p] {
+				return true
+			}
+		}
+		return false
+	}
+	above := func(path string) bool {
+		for p := range reserved {
+			if strings.HasPrefix(p, path+".") {
+				return true
+			}
+		}
+		return false
+	}
+	type hit struct {
+		loc *ast.Location
+		msg string
+	}
+	var hits []hit
 	for name, m := range modules {
 		if builtinFile[name] {
 			continue
 		}
 		pkg := packageOf(m)
-		for p := pkg; p != ""; p = parentPackage(p) {
-			if reserved[p] {
-				loc := m.Package.Location
-				errs = append(errs, fmt.Sprintf("%s:%d:%d: package %s belongs to amiaudit's built-in policies: a --policy file cannot add to it, as that could change what built-in rules find; give your rule a package of its own, such as %s.<team>.<rule>", loc.File, loc.Row, loc.Col, pkg, RulesPackage))
-				break
+		if within(pkg) {
+			hits = append(hits, hit{m.Package.Location, fmt.Sprintf("package %s belongs to amiaudit's built-in policies: a --policy file cannot add to it, as that could change what built-in rules find; give your rule a package of its own, such as %s.<team>.<rule>", pkg, RulesPackage)})
+			continue
+		}
+		for _, r := range m.Rules {
+			path, dynamic := rulePath(pkg, r.Head.Ref())
+			if within(path) || (dynamic && above(path)) {
+				hits = append(hits, hit{r.Location, fmt.Sprintf("rule %s reaches into amiaudit's built-in policies: a --policy file cannot add to them, as that could change what built-in rules find; define your rules in a package of their own", strings.TrimPrefix(r.Head.Ref().String(), "data."))})
 			}
 		}
 	}
-	sort.Strings(errs)
+	sort.Slice(hits, func(i, j int) bool {
+		a, b := hits[i].loc, hits[j].loc
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Row < b.Row || (a.Row == b.Row && a.Col < b.Col)
+	})
+	errs := make([]string, len(hits))
+	for i, h := range hits {
+		errs[i] = fmt.Sprintf("%s:%d:%d: %s", h.loc.File, h.loc.Row, h.loc.Col, h.msg)
+	}
 	return errs
+}
+
+// rulePath is the document a rule head defines, as far as its head is
+// constant, and whether a variable follows.
+func rulePath(pkg string, ref ast.Ref) (string, bool) {
+	path := pkg
+	for i, t := range ref {
+		switch v := t.Value.(type) {
+		case ast.Var:
+			if i > 0 {
+				return path, true
+			}
+			path += "." + string(v)
+		case ast.String:
+			path += "." + string(v)
+		default:
+			return path, true
+		}
+	}
+	return path, false
 }
 
 func packageOf(m *ast.Module) string {

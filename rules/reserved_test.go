@@ -80,6 +80,22 @@ func TestUserPackagesCannotExtendBuiltin(t *testing.T) {
 			}
 		})
 	}
+	// A rule head that reaches into a built-in package from above.
+	for _, tc := range []struct{ name, src, want string }{
+		{"ref head into lib", "package amiaudit\n\nlib.trust.account_trusted(_) if true\n", ":3:1: rule lib.trust.account_trusted reaches into amiaudit's built-in policies"},
+		{"ref head into a rule", "package amiaudit.rules.ami\n\npublic.findings contains {} if false\n", ":3:1: rule public.findings reaches into"},
+		{"variable above a rule", "package amiaudit.rules\n\nami[x].findings contains {} if x := \"public\"\n", ":3:1: rule ami[x].findings reaches into"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "x.rego"), []byte(tc.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Load(context.Background(), dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load: %v, want %q", err, tc.want)
+			}
+		})
+	}
 	// Packages of one's own, helpers included, and reading the built-in
 	// helpers are fine.
 	dir := t.TempDir()
