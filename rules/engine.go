@@ -84,12 +84,14 @@ func Load(ctx context.Context, userDirs ...string) (*Engine, error) {
 type policyFile struct {
 	name    string
 	content []byte
+	builtin bool // embedded in amiaudit, not loaded with --policy
 }
 
 // policyFiles reads the built-in policies and every user directory; withTests
 // adds the _test.rego files.
 func policyFiles(userDirs []string, withTests bool) ([]policyFile, error) {
 	var files []policyFile
+	builtin := true
 	add := func(fsys fs.FS, prefix string) error {
 		return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -105,13 +107,14 @@ func policyFiles(userDirs []string, withTests bool) ([]policyFile, error) {
 			if err != nil {
 				return err
 			}
-			files = append(files, policyFile{name: prefix + p, content: b})
+			files = append(files, policyFile{name: prefix + p, content: b, builtin: builtin})
 			return nil
 		})
 	}
 	if err := add(policies.FS, "policies/"); err != nil {
 		return nil, fmt.Errorf("read built-in policies: %w", err)
 	}
+	builtin = false
 	for _, dir := range userDirs {
 		info, err := os.Stat(dir)
 		if err != nil {
@@ -175,19 +178,29 @@ func astErrors(err error) []string {
 }
 
 func compile(ctx context.Context, files []policyFile) (*Engine, error) {
+	if errs := checkUserFileNames(files); len(errs) > 0 {
+		return nil, &PolicyError{Errors: errs}
+	}
 	modules, err := parseModules(files)
 	if err != nil {
 		return nil, err
 	}
-	compiler := ast.NewCompiler()
+	if errs := checkUserPackages(files, modules); len(errs) > 0 {
+		return nil, &PolicyError{Errors: errs}
+	}
+	sandbox := CurrentSandbox()
+	if errs := sandbox.check(modules); len(errs) > 0 {
+		return nil, &PolicyError{Errors: errs}
+	}
+	compiler := ast.NewCompiler().WithCapabilities(sandbox.Capabilities)
 	if compiler.Compile(modules); compiler.Failed() {
-		return nil, &PolicyError{Errors: astErrors(compiler.Errors)}
+		return nil, &PolicyError{Errors: sandbox.errors(compiler.Errors)}
 	}
 	rules, err := rulesOf(compiler, modules)
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{rules: rules, byID: map[string]*finding.Rule{}, compiler: compiler, digest: digest(files)}
+	e := &Engine{rules: rules, byID: map[string]*finding.Rule{}, compiler: compiler, digest: digest(files, sandbox)}
 	var regional, global []*finding.Rule
 	for i := range e.rules {
 		r := &e.rules[i]
@@ -353,8 +366,10 @@ func fold(s string) string {
 	return strings.Join(paras, "\n\n")
 }
 
-// digest is the sha256 of the policy bundle: every file's name and content, in name order.
-func digest(files []policyFile) string {
+// digest is the sha256 of the policy bundle: every file's name and content, in
+// name order, then the sandbox the files are compiled in (the same files mean
+// something else when the builtins they may call change).
+func digest(files []policyFile, sandbox *Sandbox) string {
 	sorted := append([]policyFile(nil), files...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
 	h := sha256.New()
@@ -362,6 +377,7 @@ func digest(files []policyFile) string {
 		fmt.Fprintf(h, "%s\x00%d\x00", f.name, len(f.content))
 		h.Write(f.content)
 	}
+	fmt.Fprintf(h, "sandbox\x00%s", sandbox.Digest())
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 

@@ -49,7 +49,7 @@ func Digest(user []PolicyFile) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return digest(files), nil
+	return digest(files, CurrentSandbox()), nil
 }
 
 // BuiltinDigest is the digest of the built-in policies alone: it identifies

@@ -33,7 +33,7 @@ func (f *reportFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file, atomically (default stdout)")
 	fs.StringVar(&f.failOn, "fail-on", "high", "exit 1 when an unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
 	fs.StringVarP(&f.config, "config", "c", "", "configuration file (YAML): trusted accounts, organizations and OUs, thresholds, waivers")
-	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules, added to the built-in ones; repeatable")
+	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules, added to the built-in ones; repeatable. Rules run sealed: no network, clock or randomness (amiaudit rules --builtins)")
 }
 
 // prepared is what every evaluating command needs before it reads AWS or a snapshot.
