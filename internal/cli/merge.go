@@ -49,6 +49,7 @@ together (one line naming the files).`,
 				if docs[i], err = snapshot.Decode(name, data); err != nil {
 					return usageError(err)
 				}
+				maskSecrets(e.log, name, docs[i])
 			}
 			merged, err := snapshot.Merge(docs, args)
 			if err != nil {
