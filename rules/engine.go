@@ -333,6 +333,21 @@ func ruleFromAnnotations(path string, a *ast.Annotations) (finding.Rule, error) 
 		}
 	}
 	r.Deprecated, _ = a.Custom["deprecated"].(bool)
+	r.Fingerprint = finding.DefaultFingerprint
+	if fp, present := a.Custom["fingerprint"]; present {
+		list, ok := fp.([]any)
+		if !ok && fp != nil {
+			return r, fmt.Errorf("rule %s: custom.fingerprint must be a list of evidence field names, found %v", r.ID, fp)
+		}
+		r.Fingerprint = []string{}
+		for _, x := range list {
+			name, ok := x.(string)
+			if !ok || name == "" {
+				return r, fmt.Errorf("rule %s: custom.fingerprint must be a list of evidence field names, found %v", r.ID, x)
+			}
+			r.Fingerprint = append(r.Fingerprint, name)
+		}
+	}
 	switch r.Scope = str("scope"); r.Scope {
 	case "":
 		r.Scope = ScopeSnapshot
@@ -491,6 +506,7 @@ func toFinding(rule *finding.Rule, raw any) (finding.Finding, error) {
 		}
 		f.Evidence = m
 	}
+	f.Key = finding.KeyOf(rule.Fingerprint, f.Evidence)
 	if sev, present := obj["severity"]; present {
 		s, _ := sev.(string)
 		parsed, err := finding.ParseSeverity(s)
