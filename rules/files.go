@@ -11,20 +11,17 @@ type PolicyFile struct {
 }
 
 // UserPolicyFiles reads what Load reads from each user directory or file,
-// under the same names and in the same order, one list per argument. An
-// evidence bundle keeps them so that the evaluation can be reproduced.
+// under the same names and in the same order, one list per argument, as the
+// files are now. Evidence of an evaluation takes them from the engine
+// (Engine.UserPolicies) instead: the files may have changed since.
 func UserPolicyFiles(userDirs ...string) ([][]PolicyFile, error) {
-	builtin, err := policyFiles(nil, false)
-	if err != nil {
-		return nil, err
-	}
 	out := make([][]PolicyFile, len(userDirs))
 	for i, dir := range userDirs {
-		files, err := policyFiles([]string{dir}, false)
+		files, err := userFiles(dir, false)
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range files[len(builtin):] {
+		for _, f := range files {
 			out[i] = append(out[i], PolicyFile{Name: f.name, Content: f.content})
 		}
 	}
@@ -57,7 +54,7 @@ func Digest(user []PolicyFile) (string, error) {
 func BuiltinDigest() (string, error) { return Digest(nil) }
 
 func withBuiltin(user []PolicyFile) ([]policyFile, error) {
-	files, err := policyFiles(nil, false)
+	files, err := builtinFiles(false)
 	if err != nil {
 		return nil, err
 	}
