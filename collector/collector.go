@@ -207,7 +207,7 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 // from it (snapshot, report, evidence bundle) holds a whole secret; the
 // document records what it masked for AMI-007 and SNAP-004.
 func (c *collector) mask(doc *snapshot.Document) {
-	if n := doc.Mask(); n > 0 {
-		c.opts.Log.Warn("credentials found in AMI or snapshot metadata were masked in the snapshot (reported as AMI-007 and SNAP-004)", "credentials", n)
+	if where := doc.Mask(); len(where) > 0 {
+		c.opts.Log.Warn("credentials found in AMI or snapshot metadata were masked in the snapshot (reported as AMI-007 and SNAP-004)", "credentials", len(where))
 	}
 }

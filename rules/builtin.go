@@ -63,13 +63,22 @@ func init() {
 		if !ok {
 			return emptyArray, nil
 		}
+		// What the collector masked is found in detections, not in the
+		// text, which holds only its redacted form. Most resources have none:
+		// they take the path without bookkeeping.
+		dets := detectionsOf(obj)
+		var texts map[string]string
+		var seen map[[3]string]bool
+		if len(dets) > 0 {
+			texts, seen = map[string]string{}, map[[3]string]bool{}
+		}
 		var out []*ast.Term
-		texts := map[string]string{}
-		seen := map[[3]string]bool{}
 		add := func(field, text string, hits []secrets.Hit) {
-			texts[field] = text
-			for _, h := range hits {
-				seen[[3]string{field, h.Detector, h.Redacted}] = true
+			if seen != nil {
+				texts[field] = text
+				for _, h := range hits {
+					seen[[3]string{field, h.Detector, h.Redacted}] = true
+				}
 			}
 			out = appendHits(out, field, hits)
 		}
@@ -81,9 +90,7 @@ func init() {
 			add(fmt.Sprintf("tags[%d].key", i), tag.key, secrets.Detect(tag.key))
 			add(fmt.Sprintf("tags[%d].value", i), tag.value, secrets.DetectKeyValue(tag.key, tag.value))
 		}
-		// What the collector masked is found again in detections, not in the
-		// text, which holds only its redacted form.
-		for _, d := range detectionsOf(obj) {
+		for _, d := range dets {
 			k := [3]string{d.field, d.hit.Detector, d.hit.Redacted}
 			if seen[k] {
 				continue

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/amiaudit/amiaudit/secrets"
 )
@@ -11,8 +12,8 @@ import (
 // metadata it records (Mask) and keeps what it found as Detections, so that
 // AMI-007 and SNAP-004 report from a masked document exactly what they would
 // report from the raw one. A document written before masking existed (or by
-// hand) may still hold raw secrets: Unmasked finds them, and evaluation masks
-// them in memory before anything is evaluated or written.
+// hand) may still hold raw secrets: evaluation masks them in memory, before
+// anything is evaluated or written, and warns about the file.
 
 // Detection is one credential found in a resource's metadata and masked there:
 // the field it was in, what it was, and its redacted form, which the field
@@ -35,58 +36,44 @@ type Detection struct {
 
 // Mask replaces every credential in the names, descriptions and tags of the
 // document's images and snapshots with its redacted form and records each one
-// in the resource's Detections. It returns the number of credentials masked;
-// a document already masked is left as it is.
-func (d *Document) Mask() int {
-	n := 0
+// in the resource's Detections. It returns where it masked them, as JSON
+// pointers with the detector (/images/3/description: aws-access-key-id),
+// never what; a document already masked is left as it is and gives none.
+func (d *Document) Mask() []string {
+	var where []string
+	record := func(base string, found []Detection) {
+		for _, f := range found {
+			where = append(where, base+"/"+pointerOf(f.Field)+": "+f.Detector)
+		}
+	}
 	for i := range d.Images {
 		img := &d.Images[i]
 		var found []Detection
 		img.Name, found = maskField("name", img.Name, found)
 		img.Description, found = maskField("description", img.Description, found)
 		found = maskTags(img.Tags, found)
-		n += len(found)
-		img.Detections = append(img.Detections, found...)
+		if len(found) > 0 {
+			record(fmt.Sprintf("/images/%d", i), found)
+			img.Detections = append(img.Detections, found...)
+		}
 	}
 	for i := range d.Snapshots {
 		s := &d.Snapshots[i]
 		var found []Detection
 		s.Description, found = maskField("description", s.Description, found)
 		found = maskTags(s.Tags, found)
-		n += len(found)
-		s.Detections = append(s.Detections, found...)
+		if len(found) > 0 {
+			record(fmt.Sprintf("/snapshots/%d", i), found)
+			s.Detections = append(s.Detections, found...)
+		}
 	}
-	return n
+	return where
 }
 
-// Unmasked lists where the document holds credentials that are not masked,
-// as JSON pointers with the detector (/images/3/description: aws-access-key-id);
-// empty for a document the collector wrote.
-func (d *Document) Unmasked() []string {
-	var out []string
-	add := func(base, field string, hits []secrets.Hit) {
-		for _, h := range hits {
-			out = append(out, fmt.Sprintf("%s/%s: %s", base, field, h.Detector))
-		}
-	}
-	tags := func(base string, ts []Tag) {
-		for j, t := range ts {
-			add(base, fmt.Sprintf("tags/%d/key", j), secrets.Detect(t.Key))
-			add(base, fmt.Sprintf("tags/%d/value", j), secrets.DetectKeyValue(t.Key, t.Value))
-		}
-	}
-	for i, img := range d.Images {
-		base := fmt.Sprintf("/images/%d", i)
-		add(base, "name", secrets.Detect(img.Name))
-		add(base, "description", secrets.Detect(img.Description))
-		tags(base, img.Tags)
-	}
-	for i, s := range d.Snapshots {
-		base := fmt.Sprintf("/snapshots/%d", i)
-		add(base, "description", secrets.Detect(s.Description))
-		tags(base, s.Tags)
-	}
-	return out
+// pointerOf turns a Detection field (tags[2].value) into JSON pointer
+// segments (tags/2/value).
+func pointerOf(field string) string {
+	return strings.NewReplacer("[", "/", "].", "/").Replace(field)
 }
 
 func maskField(field, text string, found []Detection) (string, []Detection) {

@@ -189,7 +189,7 @@ func decodeSnapshot(log *slog.Logger, name string, data []byte) (*snapshot.Docum
 // masked); reports, logs and evidence bundles get only redacted forms. The
 // warning says where, never what.
 func maskSecrets(log *slog.Logger, name string, doc *snapshot.Document) {
-	where := doc.Unmasked()
+	where := doc.Mask()
 	if len(where) == 0 {
 		return
 	}
@@ -201,7 +201,6 @@ func maskSecrets(log *slog.Logger, name string, doc *snapshot.Document) {
 	log.Warn("the snapshot file holds credentials in clear: they are masked before evaluation, so reports and evidence hold only redacted forms, "+
 		"but the file itself must be treated as secret: delete it, or collect again (amiaudit collect masks them)",
 		"file", name, "credentials", len(where), "where", list)
-	doc.Mask()
 }
 
 func newEvaluateCommand(e *env) *cobra.Command {
