@@ -80,3 +80,30 @@ func TestMarkers(t *testing.T) {
 		t.Errorf("markers = %v, want %v", got, want)
 	}
 }
+
+// FuzzMask: for any text, masking leaves nothing a detector finds, masking
+// again changes nothing, and the same holds for a tag value read with a key.
+func FuzzMask(f *testing.F) {
+	for _, tc := range truePositives() {
+		f.Add(tc.text, "")
+	}
+	f.Add(fakePassword(), "DB_PASSWORD")
+	f.Add("password="+Redact("hunter22hunter22"), "")
+	f.Add("x sha256:0123456789ab y", "token")
+	f.Fuzz(func(t *testing.T, text, key string) {
+		masked, hits := Mask(text)
+		if len(hits) == 0 && masked != text {
+			t.Fatalf("Mask changed a text without hits: %q → %q", text, masked)
+		}
+		if again := Detect(masked); len(again) != 0 {
+			t.Fatalf("Mask(%q) = %q still gives hits %+v", text, masked, again)
+		}
+		if twice, _ := Mask(masked); twice != masked {
+			t.Fatalf("Mask is not idempotent on %q: %q → %q", text, masked, twice)
+		}
+		value, _ := MaskKeyValue(key, text)
+		if again := DetectKeyValue(key, value); len(again) != 0 {
+			t.Fatalf("MaskKeyValue(%q, %q) = %q still gives hits %+v", key, text, value, again)
+		}
+	})
+}
