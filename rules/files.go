@@ -10,26 +10,8 @@ type PolicyFile struct {
 	Content []byte
 }
 
-// UserPolicyFiles reads what Load reads from each user directory or file,
-// under the same names and in the same order, one list per argument, as the
-// files are now. Evidence of an evaluation takes them from the engine
-// (Engine.UserPolicies) instead: the files may have changed since.
-func UserPolicyFiles(userDirs ...string) ([][]PolicyFile, error) {
-	out := make([][]PolicyFile, len(userDirs))
-	for i, dir := range userDirs {
-		files, err := userFiles(dir, false)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			out[i] = append(out[i], PolicyFile{Name: f.name, Content: f.content})
-		}
-	}
-	return out, nil
-}
-
 // LoadFiles compiles the built-in policies with user policy files given by
-// name and content, as UserPolicyFiles returned them: the same files give the
+// name and content, as Engine.UserPolicies returned them: the same files give the
 // same engine and the same digest as Load did.
 func LoadFiles(ctx context.Context, user []PolicyFile) (*Engine, error) {
 	files, err := withBuiltin(user)
