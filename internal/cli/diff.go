@@ -27,9 +27,11 @@ snapshot document (.json or .json.gz), which is then evaluated with --config
 and --policy as 'amiaudit evaluate' would. The kind of each file is told from
 its top-level keys.
 
-A finding is the same in both runs when its rule, resource ARN and message
-are: messages state facts, so a finding whose facts changed (an AMI shared
-with one more account) is new, and the old one resolved.
+A finding is the same in both runs when its rule, resource ARN and key (the
+grantee, path, detector or statement that tells apart the rule's findings on
+one resource) are, whatever its wording: an AMI shared with one more account
+gives a new finding for that account, while a count that changed in a message
+does not. Reports written before findings had keys are matched by message.
 
 Exit codes: 0 no new unwaived finding at or above --fail-on; 1 there is one
 (for nightly notifications); 2 usage, configuration, policy or input error.`,

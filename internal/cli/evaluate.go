@@ -218,6 +218,11 @@ collected_at; waivers expire against the current time (or SOURCE_DATE_EPOCH).
 
 Use - to read the snapshot from standard input.
 
+A snapshot written before the collector masked credentials may hold some in
+clear in AMI or snapshot metadata: amiaudit warns that the file holds secrets
+(where, never what) and evaluates a masked copy, so that reports and evidence
+bundles hold only redacted forms; the findings are the same.
+
 Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 2 usage, configuration, policy or input error.`,
 		Example: `  amiaudit evaluate snapshot.json
