@@ -3,8 +3,9 @@
 // snapshot document, a report, a log or an evidence bundle. Every value is
 // generated from a seed at run time and the vendor prefixes are split in the
 // source, so that repository secret scanners have nothing to flag. Each text
-// fits in an AMI or snapshot description (255 characters) and a tag value
-// (256).
+// is at most 255 bytes, so that it fits in an EC2 tag value (at most 256
+// Unicode characters, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Tag.html)
+// and in an AMI or snapshot description.
 package secretstest
 
 import (

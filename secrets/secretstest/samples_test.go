@@ -22,7 +22,10 @@ func TestSamplesCoverEveryDetector(t *testing.T) {
 			t.Errorf("%s sample %q: hits %+v, want one %s hit on the secret", s.Detector, s.Text, hits, s.Detector)
 		}
 		if len(s.Text) > 255 {
-			t.Errorf("%s sample is %d bytes: longer than an AMI description may be", s.Detector, len(s.Text))
+			t.Errorf("%s sample is %d bytes: longer than an EC2 tag value or description may be", s.Detector, len(s.Text))
+		}
+		if s.TagKey != "" && len(s.TagKey) > 127 {
+			t.Errorf("%s sample's tag key is %d bytes: EC2 tag keys hold at most 127", s.Detector, len(s.TagKey))
 		}
 		covered[s.Detector] = true
 	}
