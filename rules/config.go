@@ -37,6 +37,20 @@ type Config struct {
 	PolicyData any `yaml:"policy_data" json:"policy_data,omitempty"`
 
 	policyData ast.Value // PolicyData as Rego sees it
+
+	// source is the file's bytes as ParseConfig read them; nil for the
+	// default configuration.
+	source []byte
+}
+
+// Source returns the configuration file's bytes exactly as they were read and
+// validated, nil for the default configuration (no --config): what an
+// evidence bundle holds, whatever the file holds by the time it is written.
+func (c *Config) Source() []byte {
+	if c == nil {
+		return nil
+	}
+	return c.source
 }
 
 // Waiver accepts the findings of one rule on the resources that Resource matches.
@@ -113,6 +127,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
+			cfg.source = []byte{}
 			return cfg, nil // an empty file is the default configuration
 		}
 		return nil, yamlError(name, err)
@@ -131,6 +146,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 	if err := cfg.validate(name); err != nil {
 		return nil, err
 	}
+	cfg.source = append([]byte{}, data...)
 	return cfg, nil
 }
 

@@ -53,6 +53,10 @@ type Engine struct {
 	global   *ruleQuery // the others, evaluated over the whole snapshot
 	digest   string
 	compiler *ast.Compiler
+	// userArgs are the --policy arguments Load was given, and userGroups the
+	// files it read and compiled from each, as they were then.
+	userArgs   []string
+	userGroups [][]PolicyFile
 }
 
 // ruleQuery is one prepared query that evaluates a set of rules' findings.
@@ -72,13 +76,31 @@ const (
 
 // Load reads the built-in policies and the .rego files under each user
 // directory (recursively, _test.rego files excluded), compiles them and prepares
-// the evaluation query.
+// the evaluation query. The engine keeps the bytes it compiled (UserPolicies),
+// so that evidence of the evaluation holds them and not what the files hold
+// later.
 func Load(ctx context.Context, userDirs ...string) (*Engine, error) {
-	files, err := policyFiles(userDirs, false)
+	files, err := builtinFiles(false)
 	if err != nil {
 		return nil, err
 	}
-	return compile(ctx, files)
+	groups := make([][]PolicyFile, len(userDirs))
+	for i, dir := range userDirs {
+		user, err := userFiles(dir, false)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, user...)
+		for _, f := range user {
+			groups[i] = append(groups[i], PolicyFile{Name: f.name, Content: f.content})
+		}
+	}
+	e, err := compile(ctx, files)
+	if err != nil {
+		return nil, err
+	}
+	e.userArgs, e.userGroups = append([]string(nil), userDirs...), groups
+	return e, nil
 }
 
 type policyFile struct {
@@ -90,49 +112,73 @@ type policyFile struct {
 // policyFiles reads the built-in policies and every user directory; withTests
 // adds the _test.rego files.
 func policyFiles(userDirs []string, withTests bool) ([]policyFile, error) {
-	var files []policyFile
-	builtin := true
-	add := func(fsys fs.FS, prefix string) error {
-		return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() || !strings.HasSuffix(p, ".rego") {
-				return nil
-			}
-			if !withTests && strings.HasSuffix(p, "_test.rego") {
-				return nil
-			}
-			b, err := fs.ReadFile(fsys, p)
-			if err != nil {
-				return err
-			}
-			files = append(files, policyFile{name: prefix + p, content: b, builtin: builtin})
-			return nil
-		})
+	files, err := builtinFiles(withTests)
+	if err != nil {
+		return nil, err
 	}
-	if err := add(policies.FS, "policies/"); err != nil {
-		return nil, fmt.Errorf("read built-in policies: %w", err)
-	}
-	builtin = false
 	for _, dir := range userDirs {
-		info, err := os.Stat(dir)
+		user, err := userFiles(dir, withTests)
 		if err != nil {
-			return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: cannot read policy directory: %v", dir, unwrapPathError(err))}}
+			return nil, err
 		}
-		if !info.IsDir() {
-			b, err := os.ReadFile(dir)
-			if err != nil {
-				return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: %v", dir, unwrapPathError(err))}}
-			}
-			files = append(files, policyFile{name: dir, content: b})
-			continue
-		}
-		if err := add(os.DirFS(dir), filepath.ToSlash(filepath.Clean(dir))+"/"); err != nil {
-			return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: cannot read policy directory: %v", dir, unwrapPathError(err))}}
-		}
+		files = append(files, user...)
 	}
 	return files, nil
+}
+
+func builtinFiles(withTests bool) ([]policyFile, error) {
+	files, err := walkPolicies(policies.FS, "policies/", withTests)
+	if err != nil {
+		return nil, fmt.Errorf("read built-in policies: %w", err)
+	}
+	for i := range files {
+		files[i].builtin = true
+	}
+	return files, nil
+}
+
+// userFiles reads a --policy argument: a directory, walked recursively, or a
+// single file.
+func userFiles(dir string, withTests bool) ([]policyFile, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: cannot read policy directory: %v", dir, unwrapPathError(err))}}
+	}
+	if !info.IsDir() {
+		b, err := os.ReadFile(dir)
+		if err != nil {
+			return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: %v", dir, unwrapPathError(err))}}
+		}
+		return []policyFile{{name: dir, content: b}}, nil
+	}
+	files, err := walkPolicies(os.DirFS(dir), filepath.ToSlash(filepath.Clean(dir))+"/", withTests)
+	if err != nil {
+		return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: cannot read policy directory: %v", dir, unwrapPathError(err))}}
+	}
+	return files, nil
+}
+
+// walkPolicies reads the .rego files of fsys, named prefix + their path.
+func walkPolicies(fsys fs.FS, prefix string, withTests bool) ([]policyFile, error) {
+	var files []policyFile
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".rego") {
+			return nil
+		}
+		if !withTests && strings.HasSuffix(p, "_test.rego") {
+			return nil
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		files = append(files, policyFile{name: prefix + p, content: b})
+		return nil
+	})
+	return files, err
 }
 
 func unwrapPathError(err error) error {
@@ -346,6 +392,21 @@ func ruleFromAnnotations(path string, a *ast.Annotations) (finding.Rule, error) 
 		}
 	}
 	r.Deprecated, _ = a.Custom["deprecated"].(bool)
+	r.Fingerprint = finding.DefaultFingerprint
+	if fp, present := a.Custom["fingerprint"]; present {
+		list, ok := fp.([]any)
+		if !ok && fp != nil {
+			return r, fmt.Errorf("rule %s: custom.fingerprint must be a list of evidence field names, found %v", r.ID, fp)
+		}
+		r.Fingerprint = []string{}
+		for _, x := range list {
+			name, ok := x.(string)
+			if !ok || name == "" {
+				return r, fmt.Errorf("rule %s: custom.fingerprint must be a list of evidence field names, found %v", r.ID, x)
+			}
+			r.Fingerprint = append(r.Fingerprint, name)
+		}
+	}
 	switch r.Scope = str("scope"); r.Scope {
 	case "":
 		r.Scope = ScopeSnapshot
@@ -392,6 +453,14 @@ func (e *Engine) Rule(id string) (*finding.Rule, bool) {
 
 // Digest is the sha256 of the evaluated policy bundle.
 func (e *Engine) Digest() string { return e.digest }
+
+// UserPolicies returns the user policy arguments Load was given and, for each,
+// the files it compiled, with their content as it was read then: what an
+// evidence bundle must hold, whatever the files on disk hold by the time it is
+// written. The caller must not modify them.
+func (e *Engine) UserPolicies() (args []string, groups [][]PolicyFile) {
+	return e.userArgs, e.userGroups
+}
 
 // Evaluate runs every rule over the snapshot and returns the findings, sorted
 // as the report contract requires. Regional rules are evaluated one region at a
@@ -507,6 +576,7 @@ func toFinding(rule *finding.Rule, raw any) (finding.Finding, error) {
 		}
 		f.Evidence = m
 	}
+	f.Key = finding.KeyOf(rule.Fingerprint, f.Evidence)
 	if sev, present := obj["severity"]; present {
 		s, _ := sev.(string)
 		parsed, err := finding.ParseSeverity(s)
