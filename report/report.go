@@ -26,6 +26,11 @@ type Options struct {
 	Color bool
 	// Width is the terminal width in columns, 0 when unknown.
 	Width int
+	// Baseline, for the HTML report, is an earlier run: the page marks the
+	// findings that are new since then and lists those resolved.
+	Baseline *Baseline
+	// Trend, for the HTML report, are runs whose counts the page draws over time.
+	Trend []TrendPoint
 }
 
 // Format names, as accepted by --format.
@@ -43,6 +48,7 @@ var formats = []struct {
 	{FormatTable, func(o Options) Writer { return &tableWriter{opts: o} }},
 	{FormatJSON, func(Options) Writer { return jsonWriter{} }},
 	{FormatSARIF, func(Options) Writer { return sarifWriter{} }},
+	{FormatHTML, func(o Options) Writer { return &htmlWriter{opts: o} }},
 }
 
 // Formats lists the format names New accepts.
@@ -75,6 +81,8 @@ func FormatForPath(path string) (string, bool) {
 		return FormatSARIF, true
 	case strings.HasSuffix(base, ".json"):
 		return FormatJSON, true
+	case strings.HasSuffix(base, ".html"), strings.HasSuffix(base, ".htm"):
+		return FormatHTML, true
 	case strings.HasSuffix(base, ".txt"):
 		return FormatTable, true
 	}
