@@ -26,6 +26,9 @@ type Options struct {
 	Color bool
 	// Width is the terminal width in columns, 0 when unknown.
 	Width int
+	// Summary makes the table count findings per rule and account instead of
+	// listing them: the view for large organizations.
+	Summary bool
 	// Baseline, for the HTML report, is an earlier run: the page marks the
 	// findings that are new since then and lists those resolved.
 	Baseline *Baseline
@@ -38,6 +41,10 @@ const (
 	FormatTable = "table"
 	FormatJSON  = "json"
 	FormatSARIF = "sarif"
+	FormatOCSF  = "ocsf"
+	FormatASFF  = "asff"
+	FormatJUnit = "junit"
+	FormatCSV   = "csv"
 )
 
 // formats is ordered as the names should appear in help and error messages.
@@ -49,6 +56,10 @@ var formats = []struct {
 	{FormatJSON, func(Options) Writer { return jsonWriter{} }},
 	{FormatSARIF, func(Options) Writer { return sarifWriter{} }},
 	{FormatHTML, func(o Options) Writer { return &htmlWriter{opts: o} }},
+	{FormatOCSF, func(Options) Writer { return ocsfWriter{} }},
+	{FormatASFF, func(Options) Writer { return asffWriter{} }},
+	{FormatJUnit, func(Options) Writer { return junitWriter{} }},
+	{FormatCSV, func(Options) Writer { return csvWriter{} }},
 }
 
 // Formats lists the format names New accepts.
@@ -76,9 +87,19 @@ func New(format string, opts Options) (Writer, error) {
 func FormatForPath(path string) (string, bool) {
 	base := strings.ToLower(filepath.Base(path))
 	switch {
-	// Checked before .json: a .sarif.json file is SARIF.
+	// Checked before .json: a .sarif.json file is SARIF, and so on. OCSF and
+	// ASFF are JSON too, so only their double extensions name them.
 	case strings.HasSuffix(base, ".sarif.json"), strings.HasSuffix(base, ".sarif"):
 		return FormatSARIF, true
+	case strings.HasSuffix(base, ".ocsf.json"):
+		return FormatOCSF, true
+	case strings.HasSuffix(base, ".asff.json"):
+		return FormatASFF, true
+	// JUnit is the only XML format amiaudit writes.
+	case strings.HasSuffix(base, ".xml"):
+		return FormatJUnit, true
+	case strings.HasSuffix(base, ".csv"):
+		return FormatCSV, true
 	case strings.HasSuffix(base, ".json"):
 		return FormatJSON, true
 	case strings.HasSuffix(base, ".html"), strings.HasSuffix(base, ".htm"):
