@@ -225,14 +225,23 @@ func asffFindingFor(rep *finding.Report, f *finding.Finding, rule finding.Rule, 
 	if a.Description == "" {
 		a.Description = a.Title
 	}
-	if a.Resources[0].Id == "" {
-		a.Resources[0].Id = f.Resource.ID
+	// Resources[].Id is required; a finding without an ARN (none that the
+	// engine produces) is named by its resource ID, or else by its own Id.
+	for _, id := range []string{f.Resource.ID, a.Id} {
+		if a.Resources[0].Id == "" {
+			a.Resources[0].Id = id
+		}
 	}
 	if a.Resources[0].Type == "Other" {
-		a.Resources[0].Details = &asffResourceOther{Other: map[string]string{
-			"amiaudit/ResourceType": truncateRunes(f.Resource.Type, asffMaxOtherValue),
-			"amiaudit/ResourceId":   truncateRunes(f.Resource.ID, asffMaxOtherValue),
-		}}
+		other := map[string]string{}
+		for k, v := range map[string]string{"amiaudit/ResourceType": f.Resource.Type, "amiaudit/ResourceId": f.Resource.ID} {
+			if v != "" {
+				other[k] = truncateRunes(v, asffMaxOtherValue)
+			}
+		}
+		if len(other) > 0 {
+			a.Resources[0].Details = &asffResourceOther{Other: other}
+		}
 	}
 	// A coverage finding is a check that could not run: WARNING is ASFF's
 	// "some information is missing".

@@ -94,8 +94,7 @@ func (tab *tableWriter) writeSummary(buf *bytes.Buffer, r *finding.Report) error
 	if width <= 0 {
 		width = defaultTableWidth
 	}
-	fmt.Fprintf(buf, "Findings per account and rule (unwaived; waived counted apart): %d accounts, %d rules\n",
-		len(c.accounts), len(c.rules))
+	fmt.Fprintf(buf, "Unwaived findings per account and rule (%d accounts, %d rules):\n", len(c.accounts), len(c.rules))
 
 	acctWidth := twwidth.Width(summaryAccountHeader)
 	for _, a := range c.accounts {
