@@ -45,6 +45,9 @@ type prepared struct {
 	engine *rules.Engine
 	// afterReport, when set, runs once the report is written (the evidence bundle).
 	afterReport func(*finding.Report) error
+	// baseline and trend feed the HTML report (--baseline, report --trend).
+	baseline *report.Baseline
+	trend    []report.TrendPoint
 }
 
 // prepare validates the report flags and loads the configuration and the
@@ -128,7 +131,7 @@ func (p *prepared) audit(ctx context.Context, e *env, doc *snapshot.Document, do
 
 func (p *prepared) write(e *env, r *finding.Report) error {
 	toStdout := p.flags.output == "" || p.flags.output == "-"
-	opts := report.Options{}
+	opts := report.Options{Baseline: p.baseline, Trend: p.trend}
 	if toStdout {
 		opts.Color = colorWanted(e.stdoutTerminal)
 		opts.Width = terminalWidth(e.stdout)
@@ -182,6 +185,7 @@ func decodeSnapshot(name string, data []byte) (*snapshot.Document, string, error
 func newEvaluateCommand(e *env) *cobra.Command {
 	var f reportFlags
 	var ev evidenceFlags
+	var baseline baselineFlag
 	cmd := &cobra.Command{
 		Use:   "evaluate SNAPSHOT",
 		Short: "Evaluate a snapshot offline and report findings (the linter)",
@@ -200,7 +204,8 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
   amiaudit evaluate snapshot.json --config amiaudit.yaml --format json --output report.json
   amiaudit evaluate snapshot.json --policy ./our-rules --fail-on critical
   gunzip -c snapshot.json.gz | amiaudit evaluate -
-  amiaudit evaluate snapshot.json.gz --config amiaudit.yaml --evidence audit-2026-11-20 --sign-key audit.key`,
+  amiaudit evaluate snapshot.json.gz --config amiaudit.yaml --evidence audit-2026-11-20 --sign-key audit.key
+  amiaudit evaluate today.json.gz --config amiaudit.yaml --baseline yesterday.json --output findings.html`,
 		Args: exactArgs(1, "a snapshot file (or - for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -209,6 +214,9 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			}
 			p, err := f.prepare(ctx)
 			if err != nil {
+				return err
+			}
+			if err := baseline.load(ctx, e, p); err != nil {
 				return err
 			}
 			doc, sum, err := readSnapshot(args[0], e.stdin)
@@ -222,6 +230,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 	}
 	f.register(cmd.Flags())
 	ev.register(cmd.Flags())
+	baseline.register(cmd.Flags())
 	return cmd
 }
 

@@ -60,7 +60,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestEvaluateExampleGolden(t *testing.T) {
-	for _, format := range []string{"table", "json", "sarif"} {
+	for _, format := range []string{"table", "json", "sarif", "ocsf", "asff", "junit", "csv"} {
 		t.Run(format, func(t *testing.T) {
 			code, out, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--config", exampleConfig, "--format", format)
 			if code != exitFindings {
@@ -71,6 +71,39 @@ func TestEvaluateExampleGolden(t *testing.T) {
 			}
 			golden(t, "example."+format+".golden", out)
 		})
+	}
+}
+
+func TestEvaluateExampleSummaryGolden(t *testing.T) {
+	code, out, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--config", exampleConfig, "--summary")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1; stderr: %s", code, stderr)
+	}
+	golden(t, "example.table-summary.golden", out)
+
+	code, _, stderr = amiaudit(t, "", "evaluate", exampleSnapshot, "--summary", "--format", "json")
+	if code != exitUsage || !strings.Contains(stderr, "--summary") {
+		t.Errorf("--summary with --format json: exit %d, stderr %q; want a usage error naming --summary", code, stderr)
+	}
+}
+
+// An --output name picks the format where its extension is unambiguous.
+func TestOutputExtensionPicksFormat(t *testing.T) {
+	dir := t.TempDir()
+	for name, want := range map[string]string{
+		"findings.ocsf.json": `"class_uid": 2003`,
+		"findings.asff.json": `"SchemaVersion": "2018-10-08"`,
+		"junit.xml":          `<testsuites name="amiaudit"`,
+		"findings.csv":       "rule_id,severity,title,",
+	} {
+		path := filepath.Join(dir, name)
+		if code, _, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--output", path, "--fail-on", "none"); code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s does not hold its format (%v): %.200s", name, err, data)
+		}
 	}
 }
 
