@@ -26,6 +26,7 @@ type reportFlags struct {
 	failOn   string
 	config   string
 	policies []string
+	summary  bool
 }
 
 func (f *reportFlags) register(fs *pflag.FlagSet) {
@@ -34,6 +35,7 @@ func (f *reportFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.failOn, "fail-on", "high", "exit 1 when an unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
 	fs.StringVarP(&f.config, "config", "c", "", "configuration file (YAML): trusted accounts, organizations and OUs, thresholds, waivers")
 	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules, added to the built-in ones; repeatable")
+	fs.BoolVar(&f.summary, "summary", false, "table format: count findings per account and rule instead of listing them (for large organizations)")
 }
 
 // prepared is what every evaluating command needs before it reads AWS or a snapshot.
@@ -64,6 +66,9 @@ func (f *reportFlags) prepare(ctx context.Context) (*prepared, error) {
 	}
 	if _, err := report.New(p.format, report.Options{}); err != nil {
 		return nil, usageError(fmt.Errorf("--format: %w", err))
+	}
+	if f.summary && p.format != report.FormatTable {
+		return nil, usageError(fmt.Errorf("--summary: the summary is a view of the table format, not of --format %s", p.format))
 	}
 	if !strings.EqualFold(f.failOn, "none") {
 		sev, err := finding.ParseSeverity(f.failOn)
@@ -136,6 +141,7 @@ func (p *prepared) write(e *env, r *finding.Report) error {
 		opts.Color = colorWanted(e.stdoutTerminal)
 		opts.Width = terminalWidth(e.stdout)
 	}
+	opts.Summary = p.flags.summary
 	w, err := report.New(p.format, opts)
 	if err != nil {
 		return usageError(err)
