@@ -1,7 +1,9 @@
-// Package report renders a finding.Report for its three audiences: a table for
-// people at a terminal, the JSON report for scripts and CI gates, and SARIF for
-// code scanning dashboards. Writers are pure: they only turn a report into bytes,
-// so the same report always gives the same output.
+// Package report renders a finding.Report for its audiences: a table for
+// people at a terminal, the JSON report for scripts and CI gates, SARIF for
+// code scanning dashboards, an HTML page, OCSF for Security Lake and SIEMs,
+// ASFF for Security Hub, JUnit for CI test reports and CSV for spreadsheets.
+// Writers are pure: they only turn a report into bytes, so the same report
+// always gives the same output.
 package report
 
 import (
