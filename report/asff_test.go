@@ -1,8 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -165,5 +169,36 @@ func TestASFFTruncatesToLimits(t *testing.T) {
 	}
 	if !utf8.ValidString(a.Description) {
 		t.Error("truncation split a character")
+	}
+}
+
+// TestASFFMatchesSecurityHubModel checks the findings against the AWS API
+// model of BatchImportFindings, as botocore (installed with moto, which the
+// test bed needs) ships it: every member name, type and required member.
+func TestASFFMatchesSecurityHubModel(t *testing.T) {
+	if err := exec.Command("python3", "-c", "import botocore").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("python3 with botocore is needed (make test installs moto, which brings it): %v", err)
+		}
+		t.Skipf("python3 with botocore is not installed (make test installs moto, which brings it): %v", err)
+	}
+	for name, r := range sarifCases() {
+		if len(r.Findings) == 0 {
+			continue // BatchImportFindings takes at least one finding
+		}
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command("python3", filepath.Join("testdata", "asff_validate.py"))
+			cmd.Stdin = bytes.NewReader(render(t, FormatASFF, Options{}, r))
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("not valid for BatchImportFindings: %v\n%s", err, out)
+			}
+		})
+	}
+	// And a finding the model must reject, so that the check can fail.
+	cmd := exec.Command("python3", filepath.Join("testdata", "asff_validate.py"))
+	cmd.Stdin = strings.NewReader(`[{"SchemaVersion":"2018-10-08","Id":"x"}]`)
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Errorf("the model accepted a finding without its required attributes: %s", out)
 	}
 }
