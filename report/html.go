@@ -383,9 +383,9 @@ const maxBars = 15
 
 // Chart geometry, in SVG user units (the SVG scales to its box).
 const (
-	chartWidth  = 400
-	labelWidth  = 96
-	countWidth  = 44
+	chartWidth  = 640
+	labelWidth  = 110
+	countWidth  = 50
 	barHeight   = 16
 	barGap      = 5
 	chartMargin = 4
@@ -509,10 +509,10 @@ func esc(s string) string {
 
 // Trend chart geometry.
 const (
-	trendWidth  = 640
-	trendHeight = 220
+	trendWidth  = 1100
+	trendHeight = 230
 	trendLeft   = 44
-	trendRight  = 16
+	trendRight  = 36
 	trendTop    = 12
 	trendBottom = 36
 )
