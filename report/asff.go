@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -151,11 +150,7 @@ func (asffWriter) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return errNilReport
 	}
-	out := buildASFF(r)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(out); err != nil {
+	if err := writeJSONArray(w, buildASFF(r)); err != nil {
 		return fmt.Errorf("write ASFF report: %w", err)
 	}
 	return nil

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -163,14 +165,43 @@ func (ocsfWriter) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return errNilReport
 	}
-	events := buildOCSF(r)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(events); err != nil {
+	if err := writeJSONArray(w, buildOCSF(r)); err != nil {
 		return fmt.Errorf("write OCSF report: %w", err)
 	}
 	return nil
+}
+
+// writeJSONArray writes items as an indented JSON array, one element at a
+// time: a large organization's 50,000 findings are never held as one
+// document (and then once more, indented) in memory. The bytes are those
+// json.Encoder with SetIndent("", "  ") would write for the whole slice.
+func writeJSONArray[T any](w io.Writer, items []T) error {
+	bw := bufio.NewWriter(w)
+	if len(items) == 0 {
+		bw.WriteString("[]\n")
+		return bw.Flush()
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("  ", "  ")
+	// Evidence quotes AMI names and policies verbatim; \u003c would only
+	// make them harder to read and grep.
+	enc.SetEscapeHTML(false)
+	bw.WriteString("[\n")
+	for i := range items {
+		buf.Reset()
+		if err := enc.Encode(&items[i]); err != nil {
+			return err
+		}
+		bw.WriteString("  ")
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		if i < len(items)-1 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
 }
 
 func buildOCSF(r *finding.Report) []ocsfEvent {
