@@ -453,3 +453,74 @@ func TestHTMLReportHostileTextInChromium(t *testing.T) {
 		t.Errorf("evidence shown as %q, want the text itself", got)
 	}
 }
+
+// BenchmarkHTML50kInChromium is a one-off measurement, not a test: how long a
+// page of 50,000 findings takes to become interactive in headless Chromium,
+// and how long a filter over all of them takes (go test ./e2e -run '^$'
+// -bench HTML50kInChromium -benchtime 3x).
+func BenchmarkHTML50kInChromium(b *testing.B) {
+	chromium(b)
+	b.Setenv("SOURCE_DATE_EPOCH", "1795564800")
+	dir := b.TempDir()
+	saved := filepath.Join(dir, "example.json")
+	amiaudit(b, "evaluate", "../examples/snapshot.json", "--config", "../examples/amiaudit.yaml", "--fail-on", "none", "--output", saved)
+	data, err := os.ReadFile(saved)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		b.Fatal(err)
+	}
+	base := doc["findings"].([]any)
+	var many []any
+	for i := range 50000 {
+		src := base[i%len(base)].(map[string]any)
+		f := map[string]any{}
+		for k, v := range src {
+			f[k] = v
+		}
+		res := map[string]any{}
+		for k, v := range src["resource"].(map[string]any) {
+			res[k] = v
+		}
+		res["account"] = fmt.Sprintf("%012d", 210000000000+i%400)
+		res["arn"] = fmt.Sprintf("%s#%d", res["arn"], i)
+		f["resource"] = res
+		f["message"] = fmt.Sprintf("%s (copy %d)", src["message"], i)
+		many = append(many, f)
+	}
+	doc["findings"] = many
+	data, _ = json.Marshal(doc)
+	big := filepath.Join(dir, "big.json")
+	if err := os.WriteFile(big, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	page := filepath.Join(dir, "big.html")
+	amiaudit(b, "report", big, "--output", page, "--fail-on", "none")
+	fi, err := os.Stat(page)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := browser(b, 1440, 1000)
+	var load, filter, search time.Duration
+	for b.Loop() {
+		start := time.Now()
+		open(b, ctx, page)
+		load = time.Since(start)
+		start = time.Now()
+		do(b, ctx, chromedp.Click(chromedp.CSS(`.card[data-severity="critical"]`)))
+		_ = eval[int](b, ctx, `+document.getElementById("shown-count").dataset.count`)
+		filter = time.Since(start)
+		do(b, ctx, chromedp.Click(chromedp.CSS(`#f-reset`)))
+		start = time.Now()
+		// The search box is debounced by 150 ms; that wait is part of what a user sees.
+		do(b, ctx, chromedp.SendKeys(chromedp.CSS(`#f-text`), "copy 4999"),
+			chromedp.WaitReady(chromedp.CSS(`#shown-count[data-count="11"]`)))
+		search = time.Since(start)
+	}
+	b.ReportMetric(float64(fi.Size())/1e6, "MB")
+	b.ReportMetric(float64(load.Milliseconds()), "load-ms")
+	b.ReportMetric(float64(filter.Milliseconds()), "filter-ms")
+	b.ReportMetric(float64(search.Milliseconds()), "search-ms")
+}
