@@ -34,6 +34,10 @@ func (b *baselineFlag) load(ctx context.Context, e *env, p *prepared) error {
 	if b.path == "" {
 		return nil
 	}
+	if b.path == "-" {
+		// Standard input is the run's to read (evaluate -, report -).
+		return usageError(errors.New("--baseline names a file or an evidence bundle directory, not - (standard input)"))
+	}
 	if p.format != report.FormatHTML {
 		return usageError(fmt.Errorf("--baseline goes with --format html (not %s); 'amiaudit diff OLD NEW' compares two runs as a table or JSON", p.format))
 	}
@@ -70,7 +74,9 @@ func loadRun(ctx context.Context, e *env, p *prepared, path string) (*run, error
 	} else if r.report.PolicyDigest != p.engine.Digest() {
 		e.log.Warn("the run was evaluated with other policies than those loaded now", "run", name, "its", r.report.PolicyDigest, "now", p.engine.Digest())
 	}
-	r.name = name
+	if name != "-" {
+		r.name = name
+	}
 	return r, nil
 }
 

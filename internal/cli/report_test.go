@@ -130,6 +130,7 @@ func TestReportUsageErrors(t *testing.T) {
 		{[]string{"report", notBundle, "--format", "json"}, "must be an evidence bundle"},
 		{[]string{"report", exampleConfig, "--format", "json"}, exampleConfig},
 		{[]string{"report", "--trend", filepath.Join(empty, "missing"), "--format", "html"}, "no such file"},
+		{[]string{"report", "-", "--baseline", "-", "--format", "html"}, "not - (standard input)"},
 	}
 	for _, c := range cases {
 		code, _, stderr := amiaudit(t, "", c.args...)
