@@ -191,6 +191,9 @@ Exit codes: 0 no unwaived finding at or above --fail-on in the run rendered;
 			if trend && p.format != report.FormatHTML {
 				return usageError(fmt.Errorf("--trend draws a chart: it goes with --format html (or an --output ending in .html), not %s", p.format))
 			}
+			if err := b.load(ctx, e, p); err != nil {
+				return err
+			}
 			paths := args
 			if trend {
 				if paths, err = trendPaths(args); err != nil {
@@ -216,9 +219,6 @@ Exit codes: 0 no unwaived finding at or above --fail-on in the run rendered;
 				if b.path == "" && len(runs) > 1 {
 					p.baseline = runs[len(runs)-2].baseline()
 				}
-			}
-			if err := b.load(ctx, e, p); err != nil {
-				return err
 			}
 			rep := current.report
 			if len(rep.Rules) == 0 && rep.PolicyDigest == p.engine.Digest() {
