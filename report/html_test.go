@@ -397,3 +397,17 @@ func BenchmarkHTML50k(b *testing.B) {
 	}
 	b.ReportMetric(float64(size)/1e6, "MB")
 }
+
+// A clean run says so, instead of three empty charts.
+func TestHTMLNoFindings(t *testing.T) {
+	page := string(renderHTML(t, Options{}, emptyReport()))
+	if !strings.Contains(page, "<h2>No findings</h2>") || !strings.Contains(page, "2 accounts and 2 regions") {
+		t.Error("a run without findings does not say so")
+	}
+	if strings.Contains(page, `<svg class="bars"`) || strings.Contains(page, `id="chart-rule"`) {
+		t.Error("a run without findings draws charts")
+	}
+	if strings.Contains(string(renderHTML(t, Options{}, testReport())), "<h2>No findings</h2>") {
+		t.Error("a run with findings says it has none")
+	}
+}
