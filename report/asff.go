@@ -76,17 +76,19 @@ type asffFinding struct {
 	SchemaVersion string `json:"SchemaVersion"`
 	// Id is stable across runs (findingID): importing tonight's findings
 	// updates last night's instead of duplicating them.
-	Id                    string                    `json:"Id"`
-	ProductArn            string                    `json:"ProductArn"`
-	ProductName           string                    `json:"ProductName"`
-	CompanyName           string                    `json:"CompanyName"`
-	GeneratorId           string                    `json:"GeneratorId"`
-	AwsAccountId          string                    `json:"AwsAccountId"`
-	Region                string                    `json:"Region"`
-	Types                 []string                  `json:"Types"`
+	Id           string   `json:"Id"`
+	ProductArn   string   `json:"ProductArn"`
+	ProductName  string   `json:"ProductName"`
+	CompanyName  string   `json:"CompanyName"`
+	GeneratorId  string   `json:"GeneratorId"`
+	AwsAccountId string   `json:"AwsAccountId"`
+	Region       string   `json:"Region"`
+	Types        []string `json:"Types"`
+	// CreatedAt, UpdatedAt and LastObservedAt are the collection time of the
+	// run. amiaudit keeps no history, so it cannot tell when a finding was
+	// first observed and leaves FirstObservedAt out rather than guess.
 	CreatedAt             string                    `json:"CreatedAt"`
 	UpdatedAt             string                    `json:"UpdatedAt"`
-	FirstObservedAt       string                    `json:"FirstObservedAt"`
 	LastObservedAt        string                    `json:"LastObservedAt"`
 	Severity              asffSeverity              `json:"Severity"`
 	FindingProviderFields asffFindingProviderFields `json:"FindingProviderFields"`
@@ -199,7 +201,6 @@ func asffFindingFor(rep *finding.Report, f *finding.Finding, rule finding.Rule, 
 		Types:                 types,
 		CreatedAt:             observed,
 		UpdatedAt:             observed,
-		FirstObservedAt:       observed,
 		LastObservedAt:        observed,
 		Severity:              sev,
 		FindingProviderFields: asffFindingProviderFields{Severity: sev, Types: types},

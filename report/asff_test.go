@@ -62,7 +62,7 @@ func TestASFFRequiredAttributes(t *testing.T) {
 				if m == nil || m[1] != d["Region"] || m[2] != d["AwsAccountId"] || m[3] != d["AwsAccountId"] {
 					t.Errorf("ProductArn %v is not the default product of account %v in %v", d["ProductArn"], d["AwsAccountId"], d["Region"])
 				}
-				for _, ts := range []string{"CreatedAt", "UpdatedAt", "FirstObservedAt", "LastObservedAt"} {
+				for _, ts := range []string{"CreatedAt", "UpdatedAt", "LastObservedAt"} {
 					if _, err := time.Parse(time.RFC3339, fmt.Sprint(d[ts])); err != nil {
 						t.Errorf("%s: %v", ts, err)
 					}
