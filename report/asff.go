@@ -241,7 +241,7 @@ func asffFindingFor(rep *finding.Report, f *finding.Finding, rule finding.Rule, 
 	}
 	// A coverage finding is a check that could not run: WARNING is ASFF's
 	// "some information is missing".
-	if strings.HasPrefix(f.RuleID, ocsfCoverageRulePrefix) {
+	if strings.HasPrefix(f.RuleID, coverageRulePrefix) {
 		a.Compliance.Status = "WARNING"
 	}
 	if f.Remediation != "" {

@@ -21,18 +21,18 @@ const (
 	// metadata.version.
 	OCSFVersion = "1.5.0"
 
-	ocsfCategoryFindings   = 2
-	ocsfClassCompliance    = 2003
-	ocsfActivityCreate     = 1
-	ocsfAccountTypeAWS     = 10 // account.type_id "AWS Account"
-	ocsfAnalyticTypeRule   = 1  // analytic.type_id "Rule"
-	ocsfStatusNew          = 1  // status_id: the finding is new and yet to be reviewed
-	ocsfStatusSuppressed   = 3  // status_id: reviewed and suppressed (a waiver)
-	ocsfComplianceWarning  = 2  // compliance.status_id: no result, information missing
-	ocsfComplianceFail     = 3  // compliance.status_id: the check failed
-	ocsfSeverityOther      = 99 // severity_id for a severity outside the scale
-	ocsfStandardAmiaudit   = "amiaudit rule catalogue"
-	ocsfCoverageRulePrefix = "SCAN-"
+	ocsfCategoryFindings  = 2
+	ocsfClassCompliance   = 2003
+	ocsfActivityCreate    = 1
+	ocsfAccountTypeAWS    = 10 // account.type_id "AWS Account"
+	ocsfAnalyticTypeRule  = 1  // analytic.type_id "Rule"
+	ocsfStatusNew         = 1  // status_id: the finding is new and yet to be reviewed
+	ocsfStatusSuppressed  = 3  // status_id: reviewed and suppressed (a waiver)
+	ocsfComplianceWarning = 2  // compliance.status_id: no result, information missing
+	ocsfComplianceFail    = 3  // compliance.status_id: the check failed
+	ocsfSeverityOther     = 99 // severity_id for a severity outside the scale
+	ocsfStandardAmiaudit  = "amiaudit rule catalogue"
+	coverageRulePrefix    = "SCAN-"
 )
 
 // ocsfSeverities maps the severity scale onto severity_id and its caption.
@@ -275,7 +275,7 @@ func ocsfEventFor(rep *finding.Report, f *finding.Finding, rule finding.Rule, ob
 	}
 	// A coverage finding is a check that could not run, not one that failed:
 	// OCSF's Warning is "did not yield a result due to missing information".
-	if strings.HasPrefix(f.RuleID, ocsfCoverageRulePrefix) {
+	if strings.HasPrefix(f.RuleID, coverageRulePrefix) {
 		e.Compliance.StatusID, e.Compliance.Status = ocsfComplianceWarning, "Warning"
 	}
 	if f.Remediation != "" {
