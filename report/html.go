@@ -420,12 +420,12 @@ func barChart(id, title, key string, groups []group, labels map[string]string, l
 		groups = groups[:limit]
 		rest = &other
 	}
+	// The bars are scaled to the largest group shown by name: "others" may
+	// sum hundreds of accounts, and would flatten every other bar. A longer
+	// "others" keeps its mix of severities, squeezed to the full width.
 	maxTotal := 0
 	for _, g := range groups {
 		maxTotal = max(maxTotal, g.Total)
-	}
-	if rest != nil {
-		maxTotal = max(maxTotal, rest.Total)
 	}
 	rows := len(groups)
 	if rest != nil {
@@ -434,15 +434,15 @@ func barChart(id, title, key string, groups []group, labels map[string]string, l
 	height := chartMargin*2 + rows*(barHeight+barGap) - barGap
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="bars" viewBox="0 0 %d %d" role="img" aria-label="%s">`, chartWidth, height, esc(title))
-	scale := float64(chartWidth-labelWidth-countWidth) / float64(maxTotal)
+	full := float64(chartWidth - labelWidth - countWidth)
 	draw := func(i int, g group, label, filter string) {
-		y := chartMargin + i*(barHeight+barGap)
-		name := g.Key
-		if name == "" {
-			name = "(none)"
+		scale := full / float64(maxTotal)
+		if g.Total > maxTotal {
+			scale = full / float64(g.Total)
 		}
-		tip := name
-		if labels[g.Key] != "" {
+		y := chartMargin + i*(barHeight+barGap)
+		tip := label
+		if filter != "" && labels[g.Key] != "" {
 			tip += " \u2014 " + labels[g.Key]
 		}
 		tip += ": " + countPhrase(g.Summary)

@@ -315,6 +315,21 @@ func TestHTMLCharts(t *testing.T) {
 	if !bytes.Contains(page, []byte("25 more grouped as \u201cothers\u201d")) || !bytes.Contains(page, []byte(">others</text>")) {
 		t.Error("the accounts beyond the 15th are not grouped as others")
 	}
+	// "others" (25 findings) is squeezed to the width of a full bar; the named
+	// bars (1 finding each) keep theirs.
+	others := regexp.MustCompile(`<g class="bar"><title>others: 25 low</title>.*?</g>`).Find(page)
+	if others == nil {
+		t.Fatalf("no others bar titled with its counts")
+	}
+	width := 0.0
+	for _, m := range regexp.MustCompile(`width="([0-9.]+)"`).FindAllSubmatch(others, -1) {
+		var w float64
+		fmt.Sscan(string(m[1]), &w)
+		width += w
+	}
+	if full := float64(chartWidth - labelWidth - countWidth); width < full-0.5 || width > full+0.5 {
+		t.Errorf("others bar is %.1f wide, want the full %.0f", width, full)
+	}
 }
 
 func TestHTMLTrend(t *testing.T) {
