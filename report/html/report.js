@@ -257,6 +257,9 @@
     var i = parseInt(tr.getAttribute("data-index"), 10);
     state.open = state.open === i ? -1 : i;
     render();
+    // The rows were redrawn: keep the keyboard on the row just toggled.
+    var again = body.querySelector('tr.row[data-index="' + i + '"] .toggle');
+    if (again && ev.target.closest(".toggle")) again.focus();
   });
 
   // Summary cards and chart bars set one filter.
