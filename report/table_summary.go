@@ -108,7 +108,11 @@ func (tab *tableWriter) writeSummary(buf *bytes.Buffer, r *finding.Report) error
 	}
 	buf.WriteString("Rules:\n")
 	for _, rule := range c.rules {
-		fmt.Fprintf(buf, "  %-9s %-8s %s\n", sanitize(rule.ID), sanitize(string(rule.Severity)), sanitize(rule.Title))
+		sev := fmt.Sprintf("%-8s", sanitize(string(rule.Severity)))
+		if color, ok := severityColors[rule.Severity]; ok && tab.opts.Color {
+			sev = color + sev + ansiReset
+		}
+		fmt.Fprintf(buf, "  %-9s %s %s\n", sanitize(rule.ID), sev, sanitize(rule.Title))
 	}
 	return nil
 }

@@ -75,3 +75,16 @@ func TestSummaryNoFindings(t *testing.T) {
 		t.Errorf("got %q", out)
 	}
 }
+
+func TestSummaryColor(t *testing.T) {
+	plain := string(render(t, FormatTable, Options{Summary: true}, testReport()))
+	if strings.Contains(plain, "\x1b") {
+		t.Error("plain summary contains an escape code")
+	}
+	color := string(render(t, FormatTable, Options{Summary: true, Color: true}, testReport()))
+	for _, want := range []string{"  AMI-001   \x1b[1;31mcritical\x1b[0m AMI is public\n", "  KMS-003   \x1b[33mmedium  \x1b[0m Key backing"} {
+		if !strings.Contains(color, want) {
+			t.Errorf("colour summary lacks %q:\n%s", want, color)
+		}
+	}
+}
