@@ -205,7 +205,9 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
   amiaudit scan --org --role amiaudit-reader --format sarif --output amiaudit.sarif
   amiaudit scan --regions us-east-1 --config amiaudit.yaml --snapshot-out evidence/snapshot.json.gz
   amiaudit scan --org --role amiaudit-reader --config amiaudit.yaml --evidence evidence/2026-11-20 --sign-key audit.key
-  amiaudit scan --org --role amiaudit-reader --baseline evidence/2026-11-19 --output findings.html`,
+  amiaudit scan --org --role amiaudit-reader --baseline evidence/2026-11-19 --output findings.html
+  amiaudit scan --org --role amiaudit-reader --summary
+  amiaudit scan --org --role amiaudit-reader --output findings.asff.json   # then import per account: docs/report-formats.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
