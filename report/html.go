@@ -555,13 +555,23 @@ func trendChart(points []TrendPoint) *trendView {
 		fmt.Fprintf(&b, `<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f"/>`, trendLeft, trendWidth-trendRight, y, y)
 		fmt.Fprintf(&b, `<text class="axis" x="%d" y="%.1f" text-anchor="end">%s</text>`, trendLeft-6, y+4, thousands(v))
 	}
-	// At most 8 date labels, evenly picked, the last always.
+	// At most 8 date labels, evenly picked, the last always; with the time of
+	// day when two runs fall on one day, and the year when they span two.
+	layout := "Jan 2"
+	for i := 1; i < len(pts); i++ {
+		if pts[i].CollectedAt.UTC().Format("2006-01-02") == pts[i-1].CollectedAt.UTC().Format("2006-01-02") {
+			layout = "Jan 2 15:04"
+		}
+	}
+	if first.UTC().Year() != last.UTC().Year() {
+		layout = "Jan 2 2006"
+	}
 	step := max(1, (len(pts)+7)/8)
 	for i := range pts {
 		if i%step != 0 && i != len(pts)-1 {
 			continue
 		}
-		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>`, xOf(i), trendHeight-trendBottom+18, esc(pts[i].CollectedAt.UTC().Format("Jan 2")))
+		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>`, xOf(i), trendHeight-trendBottom+18, esc(pts[i].CollectedAt.UTC().Format(layout)))
 	}
 	for s := range segmentSeverities {
 		var path strings.Builder

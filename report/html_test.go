@@ -353,6 +353,17 @@ func TestHTMLTrend(t *testing.T) {
 	if !strings.Contains(page, "<title>2026-11-20 02:00 UTC: 4 critical</title>") {
 		t.Error("the first run's critical count is not on its point")
 	}
+	if !strings.Contains(page, `text-anchor="middle">Nov 20</text>`) {
+		t.Error("nightly runs are not labelled by day")
+	}
+	hourly := []TrendPoint{{CollectedAt: collectedAt}, {CollectedAt: collectedAt.Add(6 * time.Hour)}}
+	if p := string(renderHTML(t, Options{Trend: hourly}, testReport())); !strings.Contains(p, ">Nov 22 08:00</text>") {
+		t.Error("two runs of one day are not labelled with their time")
+	}
+	yearly := []TrendPoint{{CollectedAt: collectedAt.AddDate(-1, 0, 0)}, {CollectedAt: collectedAt}}
+	if p := string(renderHTML(t, Options{Trend: yearly}, testReport())); !strings.Contains(p, ">Nov 22 2025</text>") {
+		t.Error("runs a year apart are not labelled with their year")
+	}
 	if strings.Contains(string(renderHTML(t, Options{}, testReport())), "over time") {
 		t.Error("a trend panel without a trend")
 	}

@@ -109,6 +109,7 @@ func TestBaselineNeedsHTML(t *testing.T) {
 		{"evaluate", exampleSnapshot, "--format", "json", "--baseline", exampleSnapshot},
 		{"report", exampleSnapshot, "--format", "table", "--baseline", exampleSnapshot},
 		{"report", "--trend", exampleSnapshot, "--format", "sarif"},
+		{"diff", exampleSnapshot, exampleSnapshot, "--format", "html"},
 	} {
 		code, _, stderr := amiaudit(t, "", args...)
 		if code != exitUsage || !strings.Contains(stderr, "--format html") {
