@@ -145,27 +145,62 @@ type asffWorkflow struct {
 	Status string `json:"Status"`
 }
 
-// asffWriter writes AWS Security Finding Format findings.
-type asffWriter struct{}
+// asffWriter writes AWS Security Finding Format findings. With a baseline
+// (an earlier run), the findings it had that this run no longer has are
+// written too, archived: importing the file then closes them in Security Hub
+// instead of leaving them active for ever.
+type asffWriter struct {
+	opts Options
+}
 
-func (asffWriter) Write(w io.Writer, r *finding.Report) error {
+func (a asffWriter) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return errNilReport
 	}
-	if err := writeJSONArray(w, buildASFF(r)); err != nil {
+	if err := writeJSONArray(w, buildASFF(r, a.opts.Baseline)); err != nil {
 		return fmt.Errorf("write ASFF report: %w", err)
 	}
 	return nil
 }
 
-func buildASFF(r *finding.Report) []asffFinding {
+func buildASFF(r *finding.Report, baseline *Baseline) []asffFinding {
 	rep := normalize(r)
 	rules := rulesByID(rep.Rules)
 	observed := asffTime(observedAt(&rep))
 	out := make([]asffFinding, 0, len(rep.Findings))
+	current := make(map[string]bool, len(rep.Findings))
 	for i := range rep.Findings {
 		f := &rep.Findings[i]
 		out = append(out, asffFindingFor(&rep, f, rules[f.RuleID], observed))
+		current[findingID(f)] = true
+	}
+	if baseline == nil {
+		return out
+	}
+	// Resolved: in the baseline, not in this run, by finding ID (so a finding
+	// whose wording changed is not resolved). They keep the baseline's
+	// content, but carry this run's time, so that Security Hub takes the
+	// update as newer.
+	resolved := make([]finding.Finding, 0)
+	for _, f := range baseline.Findings {
+		id := findingID(&f)
+		if current[id] {
+			continue
+		}
+		current[id] = true // a baseline listing one finding twice archives it once
+		resolved = append(resolved, f)
+	}
+	finding.Sort(resolved)
+	for i := range resolved {
+		f := &resolved[i]
+		if f.Evidence == nil {
+			f.Evidence = map[string]any{}
+		}
+		a := asffFindingFor(&rep, f, rules[f.RuleID], observed)
+		a.RecordState = "ARCHIVED"
+		a.Compliance.Status = "PASSED"
+		a.ProductFields["amiaudit/Resolved"] = "true"
+		out = append(out, a)
 	}
 	return out
 }

@@ -100,7 +100,7 @@ func TestASFFRequiredAttributes(t *testing.T) {
 
 func TestASFFMapping(t *testing.T) {
 	r := testReport()
-	docs := buildASFF(r)
+	docs := buildASFF(r, nil)
 	for i, a := range docs {
 		f := r.Findings[i]
 		if a.GeneratorId != f.RuleID || a.AwsAccountId != f.Resource.Account || a.Region != f.Resource.Region {
@@ -130,7 +130,7 @@ func TestASFFMapping(t *testing.T) {
 		}
 	}
 	// A coverage finding did not fail a check: it could not run one.
-	for _, a := range buildASFF(sarifCases()["unknown rules"]) {
+	for _, a := range buildASFF(sarifCases()["unknown rules"], nil) {
 		if a.GeneratorId == "SCAN-001" && a.Compliance.Status != "WARNING" {
 			t.Errorf("SCAN-001 Compliance.Status %s, want WARNING", a.Compliance.Status)
 		}
@@ -139,11 +139,11 @@ func TestASFFMapping(t *testing.T) {
 
 func TestASFFIdStableAcrossWording(t *testing.T) {
 	r := testReport()
-	before := buildASFF(r)
+	before := buildASFF(r, nil)
 	for i := range r.Findings {
 		r.Findings[i].Message = "Reworded: " + r.Findings[i].Message
 	}
-	after := buildASFF(r)
+	after := buildASFF(r, nil)
 	for i := range before {
 		if before[i].Id != after[i].Id {
 			t.Errorf("%s: Id changed with the message", before[i].GeneratorId)
@@ -157,7 +157,7 @@ func TestASFFTruncatesToLimits(t *testing.T) {
 	r.Findings[0].Message = strings.Repeat("é", 3000)
 	r.Findings[0].Title = strings.Repeat("t", 400)
 	r.Findings[0].Remediation = strings.Repeat("r", 600)
-	a := buildASFF(r)[0]
+	a := buildASFF(r, nil)[0]
 	if n := utf8.RuneCountInString(a.Description); n != asffMaxDescription || !strings.HasSuffix(a.Description, "…") {
 		t.Errorf("Description has %d characters", n)
 	}
@@ -200,5 +200,47 @@ func TestASFFMatchesSecurityHubModel(t *testing.T) {
 	cmd.Stdin = strings.NewReader(`[{"SchemaVersion":"2018-10-08","Id":"x"}]`)
 	if out, err := cmd.CombinedOutput(); err == nil {
 		t.Errorf("the model accepted a finding without its required attributes: %s", out)
+	}
+}
+
+// With a baseline, what the earlier run found and this one does not is
+// written archived and passed, so that an import closes it; a finding only
+// reworded since is not resolved.
+func TestASFFBaselineArchivesResolved(t *testing.T) {
+	old := testReport()
+	gone := old.Findings[0]
+	r := testReport()
+	r.Findings = r.Findings[1:]
+	for i := range r.Findings {
+		r.Findings[i].Message = "Reworded tonight: " + r.Findings[i].Message
+	}
+	baseline := &Baseline{Name: "last-night.json", Findings: append(old.Findings, gone)} // listed twice
+	out := buildASFF(r, baseline)
+	if len(out) != len(r.Findings)+1 {
+		t.Fatalf("%d ASFF findings, want %d current and 1 resolved", len(out), len(r.Findings))
+	}
+	for _, a := range out[:len(r.Findings)] {
+		if a.RecordState != "ACTIVE" || a.Compliance.Status == "PASSED" {
+			t.Errorf("current %s is %s/%s", a.GeneratorId, a.RecordState, a.Compliance.Status)
+		}
+	}
+	last := out[len(out)-1]
+	if last.Id != "amiaudit/"+gone.RuleID+"/"+findingID(&gone) || last.RecordState != "ARCHIVED" ||
+		last.Compliance.Status != "PASSED" || last.ProductFields["amiaudit/Resolved"] != "true" {
+		t.Errorf("resolved finding: %+v", last)
+	}
+	if last.UpdatedAt != asffTime(collectedAt) {
+		t.Errorf("resolved finding UpdatedAt %s, want this run's time", last.UpdatedAt)
+	}
+
+	// Through the writer, as --baseline hands it over.
+	var docs []map[string]any
+	if err := json.Unmarshal(render(t, FormatASFF, Options{Baseline: baseline}, r), &docs); err != nil || len(docs) != len(out) {
+		t.Fatalf("writer with a baseline: %v, %d findings", err, len(docs))
+	}
+	// Nothing resolved: the output is the same as without a baseline.
+	same := buildASFF(testReport(), &Baseline{Findings: testReport().Findings})
+	if len(same) != len(testReport().Findings) {
+		t.Errorf("an unchanged run archives %d findings", len(same)-len(testReport().Findings))
 	}
 }

@@ -59,7 +59,7 @@ var formats = []struct {
 	{FormatSARIF, func(Options) Writer { return sarifWriter{} }},
 	{FormatHTML, func(o Options) Writer { return &htmlWriter{opts: o} }},
 	{FormatOCSF, func(Options) Writer { return ocsfWriter{} }},
-	{FormatASFF, func(Options) Writer { return asffWriter{} }},
+	{FormatASFF, func(o Options) Writer { return asffWriter{opts: o} }},
 	{FormatJUnit, func(Options) Writer { return junitWriter{} }},
 	{FormatCSV, func(Options) Writer { return csvWriter{} }},
 }

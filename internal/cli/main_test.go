@@ -107,6 +107,54 @@ func TestOutputExtensionPicksFormat(t *testing.T) {
 	}
 }
 
+// --baseline with ASFF: a finding of the earlier run that this run lacks is
+// written archived and passed, so that the import closes it in Security Hub.
+func TestASFFBaselineArchivesResolved(t *testing.T) {
+	dir := t.TempDir()
+	_, out, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--config", exampleConfig, "--format", "json", "--fail-on", "none")
+	var old map[string]any
+	if err := json.Unmarshal([]byte(out), &old); err != nil {
+		t.Fatalf("JSON report: %v (%s)", err, stderr)
+	}
+	// Last night there was one more public AMI, since deregistered.
+	findings := old["findings"].([]any)
+	extra := map[string]any{}
+	b, _ := json.Marshal(findings[0])
+	_ = json.Unmarshal(b, &extra)
+	extra["resource"].(map[string]any)["arn"] = "arn:aws:ec2:us-east-1::image/ami-0deregistered0000"
+	extra["resource"].(map[string]any)["id"] = "ami-0deregistered0000"
+	old["findings"] = append(findings, extra)
+	baseline := filepath.Join(dir, "last-night.json")
+	b, _ = json.Marshal(old)
+	writeFile(t, baseline, string(b))
+
+	code, out, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--config", exampleConfig, "--format", "asff", "--baseline", baseline, "--fail-on", "none")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var asff []struct {
+		RecordState string
+		Compliance  struct{ Status string }
+		Resources   []struct{ Id string }
+	}
+	if err := json.Unmarshal([]byte(out), &asff); err != nil {
+		t.Fatal(err)
+	}
+	var archived []string
+	for _, a := range asff {
+		if a.RecordState == "ARCHIVED" {
+			archived = append(archived, a.Resources[0].Id+" "+a.Compliance.Status)
+		}
+	}
+	if len(archived) != 1 || archived[0] != "arn:aws:ec2:us-east-1::image/ami-0deregistered0000 PASSED" || len(asff) != len(findings)+1 {
+		t.Errorf("archived %v of %d ASFF findings, want the deregistered AMI alone, PASSED", archived, len(asff))
+	}
+
+	if code, _, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "csv", "--baseline", baseline); code != exitUsage || !strings.Contains(stderr, "html or asff") {
+		t.Errorf("--baseline with csv: exit %d, %q", code, stderr)
+	}
+}
+
 func TestEvaluateIsByteIdentical(t *testing.T) {
 	_, first, _ := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "json", "--fail-on", "none")
 	_, second, _ := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "json", "--fail-on", "none")
