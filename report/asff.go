@@ -168,34 +168,15 @@ func buildASFF(r *finding.Report, baseline *Baseline) []asffFinding {
 	rules := rulesByID(rep.Rules)
 	observed := asffTime(observedAt(&rep))
 	out := make([]asffFinding, 0, len(rep.Findings))
-	current := make(map[string]bool, len(rep.Findings))
 	for i := range rep.Findings {
 		f := &rep.Findings[i]
 		out = append(out, asffFindingFor(&rep, f, rules[f.RuleID], observed))
-		current[findingID(f)] = true
 	}
-	if baseline == nil {
-		return out
-	}
-	// Resolved: in the baseline, not in this run, by finding ID (so a finding
-	// whose wording changed is not resolved). They keep the baseline's
-	// content, but carry this run's time, so that Security Hub takes the
-	// update as newer.
-	resolved := make([]finding.Finding, 0)
-	for _, f := range baseline.Findings {
-		id := findingID(&f)
-		if current[id] {
-			continue
-		}
-		current[id] = true // a baseline listing one finding twice archives it once
-		resolved = append(resolved, f)
-	}
-	finding.Sort(resolved)
+	// Resolved findings keep the baseline's content but carry this run's
+	// time, so that Security Hub takes the update as newer.
+	resolved := resolvedSince(rep.Findings, baseline)
 	for i := range resolved {
 		f := &resolved[i]
-		if f.Evidence == nil {
-			f.Evidence = map[string]any{}
-		}
 		a := asffFindingFor(&rep, f, rules[f.RuleID], observed)
 		a.RecordState = "ARCHIVED"
 		a.Compliance.Status = "PASSED"

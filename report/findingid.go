@@ -51,3 +51,30 @@ func findingID(f *finding.Finding) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// resolvedSince lists the findings of a baseline run that current lacks, by
+// finding ID (a finding only reworded since is not resolved), each once,
+// sorted as reports are, with an evidence object as the JSON report has.
+func resolvedSince(current []finding.Finding, baseline *Baseline) []finding.Finding {
+	if baseline == nil {
+		return nil
+	}
+	seen := make(map[string]bool, len(current))
+	for i := range current {
+		seen[findingID(&current[i])] = true
+	}
+	var resolved []finding.Finding
+	for _, f := range baseline.Findings {
+		id := findingID(&f)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if f.Evidence == nil {
+			f.Evidence = map[string]any{}
+		}
+		resolved = append(resolved, f)
+	}
+	finding.Sort(resolved)
+	return resolved
+}

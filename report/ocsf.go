@@ -24,10 +24,13 @@ const (
 	ocsfCategoryFindings  = 2
 	ocsfClassCompliance   = 2003
 	ocsfActivityCreate    = 1
+	ocsfActivityClose     = 3
 	ocsfAccountTypeAWS    = 10 // account.type_id "AWS Account"
 	ocsfAnalyticTypeRule  = 1  // analytic.type_id "Rule"
 	ocsfStatusNew         = 1  // status_id: the finding is new and yet to be reviewed
 	ocsfStatusSuppressed  = 3  // status_id: reviewed and suppressed (a waiver)
+	ocsfStatusResolved    = 4  // status_id: remediated, now considered resolved
+	ocsfCompliancePass    = 1  // compliance.status_id: the check passed
 	ocsfComplianceWarning = 2  // compliance.status_id: no result, information missing
 	ocsfComplianceFail    = 3  // compliance.status_id: the check failed
 	ocsfSeverityOther     = 99 // severity_id for a severity outside the scale
@@ -158,14 +161,18 @@ type ocsfUnmapped struct {
 	PolicyDigest   string                 `json:"policy_digest,omitempty"`
 }
 
-// ocsfWriter writes OCSF Compliance Finding events.
-type ocsfWriter struct{}
+// ocsfWriter writes OCSF Compliance Finding events. With a baseline (an
+// earlier run), each finding it had that this run no longer has is written
+// too, as a Close event with status Resolved and compliance Pass.
+type ocsfWriter struct {
+	opts Options
+}
 
-func (ocsfWriter) Write(w io.Writer, r *finding.Report) error {
+func (o ocsfWriter) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return errNilReport
 	}
-	if err := writeJSONArray(w, buildOCSF(r)); err != nil {
+	if err := writeJSONArray(w, buildOCSF(r, o.opts.Baseline)); err != nil {
 		return fmt.Errorf("write OCSF report: %w", err)
 	}
 	return nil
@@ -204,13 +211,24 @@ func writeJSONArray[T any](w io.Writer, items []T) error {
 	return bw.Flush()
 }
 
-func buildOCSF(r *finding.Report) []ocsfEvent {
+func buildOCSF(r *finding.Report, baseline *Baseline) []ocsfEvent {
 	rep := normalize(r)
 	rules := rulesByID(rep.Rules)
 	observed := observedAt(&rep)
 	events := make([]ocsfEvent, 0, len(rep.Findings))
 	for i := range rep.Findings {
 		events = append(events, ocsfEventFor(&rep, &rep.Findings[i], rules[rep.Findings[i].RuleID], observed))
+	}
+	resolved := resolvedSince(rep.Findings, baseline)
+	for i := range resolved {
+		f := &resolved[i]
+		e := ocsfEventFor(&rep, f, rules[f.RuleID], observed)
+		e.ActivityID, e.ActivityName = ocsfActivityClose, "Close"
+		e.TypeUID, e.TypeName = ocsfClassCompliance*100+ocsfActivityClose, "Compliance Finding: Close"
+		e.StatusID, e.Status = ocsfStatusResolved, "Resolved"
+		e.StatusDetail = "Not found by this run; found by the baseline run"
+		e.Compliance.StatusID, e.Compliance.Status = ocsfCompliancePass, "Pass"
+		events = append(events, e)
 	}
 	return events
 }

@@ -231,3 +231,35 @@ func TestFindingIDIgnoresWordingButNotGrantee(t *testing.T) {
 		t.Errorf("ID %q is not a hex SHA-256", findingID(&a))
 	}
 }
+
+// With a baseline, a finding the earlier run had and this one lacks becomes a
+// Close event: status Resolved, compliance Pass; the whole still validates.
+func TestOCSFBaselineClosesResolved(t *testing.T) {
+	old := testReport()
+	r := testReport()
+	gone := r.Findings[0]
+	r.Findings = r.Findings[1:]
+	out := render(t, FormatOCSF, Options{Baseline: &Baseline{Findings: old.Findings}}, r)
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ocsfSchema(t).Validate(inst); err != nil {
+		t.Fatalf("OCSF with resolved findings does not validate: %v", err)
+	}
+	var events []ocsfEvent
+	if err := json.Unmarshal(out, &events); err != nil || len(events) != len(old.Findings) {
+		t.Fatalf("%d events, want %d (%v)", len(events), len(old.Findings), err)
+	}
+	last := events[len(events)-1]
+	if last.ActivityID != 3 || last.TypeUID != 200303 || last.StatusID != 4 || last.Compliance.StatusID != 1 ||
+		last.FindingInfo.UID != findingID(&gone) {
+		t.Errorf("resolved event: activity %d type %d status %d compliance %d uid %s",
+			last.ActivityID, last.TypeUID, last.StatusID, last.Compliance.StatusID, last.FindingInfo.UID)
+	}
+	for _, e := range events[:len(events)-1] {
+		if e.ActivityID != 1 || e.StatusID == 4 {
+			t.Errorf("current finding %s closed", e.Compliance.Control)
+		}
+	}
+}

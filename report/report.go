@@ -58,7 +58,7 @@ var formats = []struct {
 	{FormatJSON, func(Options) Writer { return jsonWriter{} }},
 	{FormatSARIF, func(Options) Writer { return sarifWriter{} }},
 	{FormatHTML, func(o Options) Writer { return &htmlWriter{opts: o} }},
-	{FormatOCSF, func(Options) Writer { return ocsfWriter{} }},
+	{FormatOCSF, func(o Options) Writer { return ocsfWriter{opts: o} }},
 	{FormatASFF, func(o Options) Writer { return asffWriter{opts: o} }},
 	{FormatJUnit, func(Options) Writer { return junitWriter{} }},
 	{FormatCSV, func(Options) Writer { return csvWriter{} }},

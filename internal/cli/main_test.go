@@ -150,7 +150,7 @@ func TestASFFBaselineArchivesResolved(t *testing.T) {
 		t.Errorf("archived %v of %d ASFF findings, want the deregistered AMI alone, PASSED", archived, len(asff))
 	}
 
-	if code, _, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "csv", "--baseline", baseline); code != exitUsage || !strings.Contains(stderr, "html or asff") {
+	if code, _, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "csv", "--baseline", baseline); code != exitUsage || !strings.Contains(stderr, "html, asff or ocsf") {
 		t.Errorf("--baseline with csv: exit %d, %q", code, stderr)
 	}
 }

@@ -18,13 +18,13 @@ import (
 	"github.com/amiaudit/amiaudit/report"
 )
 
-// baselineFlag is --baseline, on the commands that write an HTML or ASFF report.
+// baselineFlag is --baseline, on the commands that write an HTML, ASFF or OCSF report.
 type baselineFlag struct {
 	path string
 }
 
 func (b *baselineFlag) register(fs *pflag.FlagSet) {
-	fs.StringVar(&b.path, "baseline", "", "with --format html: an earlier run (JSON report, snapshot or evidence bundle directory) to mark new and resolved findings against; with --format asff: the earlier run whose findings resolved since are written archived, so that importing closes them")
+	fs.StringVar(&b.path, "baseline", "", "with --format html: an earlier run (JSON report, snapshot or evidence bundle directory) to mark new and resolved findings against; with --format asff or ocsf: the earlier run whose findings resolved since are written as closed (ASFF archived, OCSF Close events)")
 }
 
 // load reads the baseline into p, once the flags are prepared: a snapshot is
@@ -38,8 +38,10 @@ func (b *baselineFlag) load(ctx context.Context, e *env, p *prepared) error {
 		// Standard input is the run's to read (evaluate -, report -).
 		return usageError(errors.New("--baseline names a file or an evidence bundle directory, not - (standard input)"))
 	}
-	if p.format != report.FormatHTML && p.format != report.FormatASFF {
-		return usageError(fmt.Errorf("--baseline goes with --format html or asff (not %s); 'amiaudit diff OLD NEW' compares two runs as a table or JSON", p.format))
+	switch p.format {
+	case report.FormatHTML, report.FormatASFF, report.FormatOCSF:
+	default:
+		return usageError(fmt.Errorf("--baseline goes with --format html, asff or ocsf (not %s); 'amiaudit diff OLD NEW' compares two runs as a table or JSON", p.format))
 	}
 	r, err := loadRun(ctx, e, p, b.path)
 	if err != nil {
