@@ -221,6 +221,16 @@ func TestHTMLReportInChromium(t *testing.T) {
 			id: r.querySelector(".res-id").textContent, text: r.querySelector(".msg").textContent}))`)
 	}
 
+	t.Run("the page's own style and script pass its Content-Security-Policy", func(t *testing.T) {
+		// The script ran (open waited for it); the style applied too.
+		if got := eval[string](t, ctx, `getComputedStyle(document.querySelector("header.top")).backgroundColor`); got != "rgb(36, 59, 83)" {
+			t.Errorf("header background %s: the inline style was blocked or changed", got)
+		}
+		if got := eval[string](t, ctx, `document.querySelector('meta[http-equiv="Content-Security-Policy"]').content`); !strings.HasPrefix(got, "default-src 'none'") {
+			t.Errorf("policy %q", got)
+		}
+	})
+
 	t.Run("summary counts are the report's", func(t *testing.T) {
 		for _, sev := range []string{"critical", "high", "medium", "low", "info"} {
 			got := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('.card[data-severity=%q] .count').textContent`, sev))

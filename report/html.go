@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -96,6 +98,10 @@ type htmlPage struct {
 	Trend        *trendView
 	CSS          template.CSS
 	JS           template.JS
+	// CSP is the page's Content-Security-Policy: nothing may load, and only
+	// the page's own script and style (by hash) may run, so that even text
+	// that slipped through as markup could neither run nor send anything.
+	CSP string
 	// Data is the JSON payload; see payload. It is HTML-escaped JSON (no <,
 	// > or & appears in it), which is what makes it safe inside <script>.
 	Data template.JS
@@ -154,6 +160,7 @@ func (h *htmlWriter) page(r *finding.Report) (*htmlPage, error) {
 		CSS:          template.CSS(css),
 		JS:           template.JS(js),
 	}
+	p.CSP = fmt.Sprintf("default-src 'none'; script-src '%s'; style-src '%s'; base-uri 'none'; form-action 'none'", cspHash(js), cspHash(css))
 	p.Cards = severityCards(n.Summary)
 	p.Unwaived = p.Total - p.Waived
 	for i := range n.Findings {
@@ -185,6 +192,12 @@ func (h *htmlWriter) page(r *finding.Report) (*htmlPage, error) {
 	}
 	p.Data = template.JS(data)
 	return p, nil
+}
+
+// cspHash is a CSP source for an inline element with this exact content.
+func cspHash(content []byte) string {
+	sum := sha256.Sum256(content)
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
 func formatTime(t time.Time) string {

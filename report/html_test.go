@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -119,6 +120,26 @@ func TestHTMLSelfContained(t *testing.T) {
 	outside := dataElement.ReplaceAllString(page, "")
 	if strings.Contains(outside, "https://") {
 		t.Error("an https:// URL appears outside the data payload")
+	}
+	// The browser enforces it too: a Content-Security-Policy that allows no
+	// source but the page's own script and style, named by their hashes.
+	csp := regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" content="([^"]*)">`).FindStringSubmatch(page)
+	if csp == nil {
+		t.Fatal("no Content-Security-Policy")
+	}
+	policy := html.UnescapeString(csp[1])
+	script := regexp.MustCompile(`(?s)<script>(.*?)</script>`).FindStringSubmatch(page)
+	style := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindStringSubmatch(page)
+	if script == nil || style == nil {
+		t.Fatal("no inline script or style")
+	}
+	for _, want := range []string{"default-src 'none'", "script-src '" + cspHash([]byte(script[1])) + "'", "style-src '" + cspHash([]byte(style[1])) + "'", "base-uri 'none'", "form-action 'none'"} {
+		if !strings.Contains(policy, want) {
+			t.Errorf("the policy %q lacks %q", policy, want)
+		}
+	}
+	if regexp.MustCompile(`\son[a-z]+=`).MatchString(outside) || strings.Contains(page, " style=") {
+		t.Error("an inline event handler or style attribute, which the policy would block")
 	}
 	if !strings.HasPrefix(page, "<!DOCTYPE html>") {
 		t.Error("the page lacks its doctype")

@@ -239,6 +239,7 @@
     var sel = $(p[0]); if (!sel) return;
     sel.addEventListener("change", function () { state[p[1]] = sel.value; changed(); });
   });
+  $("filters").addEventListener("submit", function (ev) { ev.preventDefault(); });
   var timer = null;
   $("f-text").addEventListener("input", function () {
     clearTimeout(timer);
