@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/amiaudit/amiaudit/finding"
 )
@@ -79,9 +80,25 @@ func csvRow(f *finding.Finding) []string {
 		findingID(f), evidence,
 	}
 	for i := range row {
-		row[i] = csvSafe(row[i])
+		row[i] = csvSafe(csvCap(row[i]))
 	}
 	return row
+}
+
+// csvMaxCell is the most characters a spreadsheet cell holds (Excel's limit);
+// a longer one would be cut by the spreadsheet without a word.
+const csvMaxCell = 32767
+
+// csvCap cuts a cell that a spreadsheet could not hold, and says so in it.
+// Only evidence (a large key policy, say) gets this long; the JSON report
+// always has it whole.
+func csvCap(s string) string {
+	n := utf8.RuneCountInString(s)
+	if n <= csvMaxCell {
+		return s
+	}
+	note := fmt.Sprintf(" …[cut: %d characters; the JSON report has them all]", n)
+	return string([]rune(s)[:csvMaxCell-utf8.RuneCountInString(note)]) + note
 }
 
 // csvSafe defuses formula injection: a spreadsheet evaluates a cell that

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/amiaudit/amiaudit/finding"
 )
@@ -89,5 +90,20 @@ func TestCSVFormulaInjection(t *testing.T) {
 		if !slices.Contains(row, want) {
 			t.Errorf("row lacks %q: %q", want, row)
 		}
+	}
+}
+
+func TestCSVCapsCellsAtSpreadsheetLimit(t *testing.T) {
+	r := testReport()
+	r.Findings = r.Findings[:1]
+	r.Findings[0].Evidence = map[string]any{"key_policy": strings.Repeat("x", 100_000)}
+	r.Findings[0].Message = strings.Repeat("m", csvMaxCell)
+	row := csvRecords(t, r)[1]
+	ev := row[len(row)-1]
+	if n := utf8.RuneCountInString(ev); n != csvMaxCell || !strings.Contains(ev, "[cut: 100") {
+		t.Errorf("evidence cell of %d characters ends %q", n, ev[len(ev)-60:])
+	}
+	if row[8] != r.Findings[0].Message {
+		t.Error("a cell at the limit was cut")
 	}
 }
