@@ -26,9 +26,9 @@ import (
 	"github.com/masahiro331/go-disk/gpt"
 	"github.com/masahiro331/go-disk/mbr"
 	disktypes "github.com/masahiro331/go-disk/types"
-	"github.com/masahiro331/go-ext4-filesystem/ext4"
 	"github.com/masahiro331/go-xfs-filesystem/xfs"
 
+	"github.com/amiaudit/amiaudit/deepscan/internal/ext4"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -254,10 +254,7 @@ func openFS(sr *io.SectionReader) (fs.FS, error) {
 	}
 	switch {
 	case probe(ext4.Check):
-		if err := checkExt4(sr, sr.Size()); err != nil {
-			return nil, fmt.Errorf("ext4 superblock: %w", err)
-		}
-		f, err := ext4.NewFS(*io.NewSectionReader(sr, 0, sr.Size()), nil)
+		f, err := ext4.NewFS(sr, sr.Size())
 		if err != nil {
 			return nil, fmt.Errorf("ext4: %w", err)
 		}
