@@ -356,7 +356,7 @@ func (in *inode) readable() error {
 // a hole (or an unwritten extent) of that many blocks, which reads as zeros.
 func (f *FS) mapBlock(in *inode, lblk uint64) (phys, run uint64, err error) {
 	if in.flags&flagExtents != 0 {
-		return f.mapExtent(in.block[:], lblk, maxExtentDepth+1)
+		return f.mapExtent(in.block[:], lblk, 1<<32, maxExtentDepth+1)
 	}
 	return f.mapIndirect(in, lblk)
 }
@@ -364,9 +364,11 @@ func (f *FS) mapBlock(in *inode, lblk uint64) (phys, run uint64, err error) {
 // mapExtent walks an extent tree node (the inode's i_block, or a tree
 // block) down to the leaf extent that covers lblk
 // (https://docs.kernel.org/filesystems/ext4/ifork.html, "Extent Tree").
-// Each node's depth must be below depthLeft, its parent's, so that a node
-// pointing at itself or up the tree ends the walk.
-func (f *FS) mapExtent(node []byte, lblk uint64, depthLeft int) (uint64, uint64, error) {
+// end is where the node's range ends (the next index entry's first block):
+// a hole at the end of a leaf runs only up to there. Each node's depth must
+// be below depthLeft, its parent's, so that a node pointing at itself or up
+// the tree ends the walk.
+func (f *FS) mapExtent(node []byte, lblk, end uint64, depthLeft int) (uint64, uint64, error) {
 	le := binary.LittleEndian
 	if len(node) < 12 || le.Uint16(node[0:]) != extentMagic {
 		return 0, 0, fmt.Errorf("%w: extent header magic", ErrCorrupt)
@@ -376,7 +378,7 @@ func (f *FS) mapExtent(node []byte, lblk uint64, depthLeft int) (uint64, uint64,
 		return 0, 0, fmt.Errorf("%w: extent node of %d entries at depth %d", ErrCorrupt, entries, depth)
 	}
 	if depth == 0 {
-		next := uint64(1<<32 - 1)
+		next := end
 		for i := range entries {
 			e := node[12+12*i:]
 			start := uint64(le.Uint32(e[0:]))
@@ -405,12 +407,15 @@ func (f *FS) mapExtent(node []byte, lblk uint64, depthLeft int) (uint64, uint64,
 	// An index node: the last entry whose first block is at most lblk.
 	child := -1
 	for i := range entries {
-		if uint64(le.Uint32(node[12+12*i:])) <= lblk {
+		start := uint64(le.Uint32(node[12+12*i:]))
+		if start <= lblk {
 			child = i
+		} else {
+			end = min(end, start)
 		}
 	}
 	if child < 0 {
-		return 0, 1, nil
+		return 0, max(1, end-lblk), nil
 	}
 	e := node[12+12*child:]
 	blk := uint64(le.Uint16(e[8:]))<<32 | uint64(le.Uint32(e[4:]))
@@ -418,7 +423,7 @@ func (f *FS) mapExtent(node []byte, lblk uint64, depthLeft int) (uint64, uint64,
 	if err := f.readBlockBytes(buf, blk, 0); err != nil {
 		return 0, 0, fmt.Errorf("extent tree: %w", err)
 	}
-	return f.mapExtent(buf, lblk, depth)
+	return f.mapExtent(buf, lblk, end, depth)
 }
 
 // mapIndirect maps lblk through the ext2/ext3 block map: 12 direct blocks,
