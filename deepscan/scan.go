@@ -6,8 +6,13 @@
 // places where credentials are left behind (see Targets), handing each file
 // to the secrets package, the one place that decides what a credential is.
 //
-// A disk image is untrusted input: the partition and filesystem parsers are
-// third-party code that can panic or loop on a corrupt image. Each scan runs
+// ext2/3/4 is read by our own reader (internal/ext4: go-ext4-filesystem
+// could not read 1 KiB blocks nor 128-byte inodes, see docs/deepscan.md);
+// partition tables and XFS by masahiro331's go-disk and go-xfs-filesystem.
+//
+// A disk image is untrusted input: the partition and XFS parsers are
+// third-party code that can panic or loop on a corrupt image, and any parser
+// can have a bug a corrupt image finds. Each scan runs
 // under a deadline, every read honours it, panics are recovered, and the walk
 // is bounded, so a corrupt image ends its own scan with an error and nothing
 // else.

@@ -26,6 +26,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -95,7 +96,17 @@ type FS struct {
 	// backupGroups are the only groups with superblock backups, with
 	// sparse_super2.
 	backupGroups *[2]uint64
+
+	// dirs caches directory listings by inode: every lookup lists each
+	// directory on its path again (/, /home, /home/u for each file of each
+	// home), and parsing them again costs CPU and the parser read budget.
+	mu        sync.Mutex
+	dirs      map[uint64][]dirent
+	dirsCount int
 }
+
+// maxCachedDirents bounds the directory cache (a few MiB).
+const maxCachedDirents = 1 << 16
 
 // NewFS reads the superblock of the filesystem in r, size bytes long, and
 // checks every field the reader sizes reads or loops by.
@@ -108,7 +119,7 @@ func NewFS(r io.ReaderAt, size int64) (*FS, error) {
 	if le.Uint16(sb[0x38:]) != superblockMagic {
 		return nil, fmt.Errorf("%w: no superblock magic", ErrCorrupt)
 	}
-	f := &FS{r: r, incompat: le.Uint32(sb[0x60:]), roCompat: le.Uint32(sb[0x64:])}
+	f := &FS{r: r, incompat: le.Uint32(sb[0x60:]), roCompat: le.Uint32(sb[0x64:]), dirs: map[uint64][]dirent{}}
 	if f.incompat&(incompatCompression|incompatJournalDev|incompatDirData) != 0 {
 		return nil, fmt.Errorf("%w: incompatible features %#x", ErrUnsupported, f.incompat)
 	}
@@ -509,12 +520,38 @@ type dirent struct {
 // corrupt size field can claim.
 const maxDirBytes = 32 << 20
 
-// readDir lists a directory inode's entries, every block as a linear
+// readDir lists a directory inode's entries, from the cache if it is there.
+// The caller must not change the slice.
+func (f *FS) readDir(in *inode) ([]dirent, error) {
+	f.mu.Lock()
+	d, ok := f.dirs[in.num]
+	f.mu.Unlock()
+	if ok {
+		return d, nil
+	}
+	d, err := f.listDir(in)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.dirsCount+len(d) > maxCachedDirents {
+		clear(f.dirs)
+		f.dirsCount = 0
+	}
+	if len(d) <= maxCachedDirents {
+		f.dirs[in.num] = d
+		f.dirsCount += len(d)
+	}
+	return d, nil
+}
+
+// listDir lists a directory inode's entries, every block as a linear
 // directory: an htree directory's index blocks read as one empty entry
 // (inode 0) spanning the block, by design of the format
 // (https://docs.kernel.org/filesystems/ext4/directory.html, "Hash Tree
 // Directories").
-func (f *FS) readDir(in *inode) ([]dirent, error) {
+func (f *FS) listDir(in *inode) ([]dirent, error) {
 	if err := in.readable(); err != nil {
 		return nil, err
 	}

@@ -372,6 +372,42 @@ func inodeOffset(t *testing.T, f *FS, num uint64) int64 {
 	return int64(table)*f.blockSize + int64(idx)*f.inodeSize
 }
 
+type countingReader struct {
+	r     io.ReaderAt
+	bytes int
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	c.bytes += len(p)
+	return c.r.ReadAt(p, off)
+}
+
+// A directory is parsed once however many lookups pass through it.
+func TestDirectoryCache(t *testing.T) {
+	files := map[string][]byte{}
+	for i := range 300 {
+		files[fmt.Sprintf("home/user%03d/.bashrc", i)] = []byte("x")
+	}
+	img := mkfs(t, 16, tree{files: files}, "-t", "ext4", "-b", "1024")
+	c := &countingReader{r: bytes.NewReader(img)}
+	f, err := NewFS(c, int64(len(img)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.Stat(f, "home/user000/.bashrc"); err != nil {
+		t.Fatal(err)
+	}
+	first := c.bytes
+	if _, err := fs.Stat(f, "home/user001/.bashrc"); err != nil {
+		t.Fatal(err)
+	}
+	// The second lookup reads user001's inode and directory and the
+	// file's inode, not / and /home again (/home alone is several blocks).
+	if again := c.bytes - first; again >= first/2 || again > 4*1024 {
+		t.Errorf("second lookup read %d bytes, the first %d", again, first)
+	}
+}
+
 func TestCheck(t *testing.T) {
 	img := mkfs(t, 8, tree{files: map[string][]byte{"a": nil}}, "-t", "ext4", "-b", "2048")
 	if !Check(bytes.NewReader(img)) {
