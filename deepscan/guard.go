@@ -87,6 +87,15 @@ func checkXFS(r io.ReaderAt, size int64) error {
 		return fmt.Errorf("read superblock: %w", err)
 	}
 	be := binary.BigEndian
+	// go-xfs-filesystem reads the v5 (CRC) format only: v4's allocation
+	// group free list, inodes and directory blocks have no v5 headers, and
+	// it fails on the first with "agfl magic". v4 is what mkfs.xfs -m crc=0
+	// and xfsprogs before 3.2.3 make, and the only format that takes blocks
+	// under 1 KiB. The version is sb_versionnum's low four bits
+	// (XFS_SB_VERSION_NUMBITS in the kernel's fs/xfs/libxfs/xfs_format.h).
+	if v := be.Uint16(sb[100:]) & 0xf; v != 5 {
+		return fmt.Errorf("XFS v%d (no metadata CRCs: mkfs.xfs -m crc=0, or xfsprogs before 3.2.3): not supported, only v5 is read", v)
+	}
 	bs := uint64(be.Uint32(sb[4:]))
 	if bs < 512 || bs > 64<<10 || bs&(bs-1) != 0 {
 		return fmt.Errorf("block size %d", bs)

@@ -54,6 +54,10 @@ type Spec struct {
 	// 512 MiB, see mke2fs.conf(5), "small"); mkfs.xfs takes 1024 to 65536
 	// with its default v5 (CRC) format, whose minimum is 1024.
 	BlockSize int
+	// MkfsArgs are more mkfs options, before the image's path: ["-m",
+	// "crc=0"] makes XFS's older v4 format, the only one that takes 512-byte
+	// blocks; ["-I", "128"] makes ext4's 128-byte inodes.
+	MkfsArgs []string
 	// Files maps absolute paths in the filesystem to their contents.
 	Files map[string][]byte
 }
@@ -110,7 +114,8 @@ func Build(dir string, s Spec) (string, error) {
 	}
 	switch s.FS {
 	case Ext4:
-		if err := run("mkfs.ext4", "-q", "-F", "-b", strconv.Itoa(s.BlockSize), "-d", tree, fsPath); err != nil {
+		args := append([]string{"-q", "-F", "-b", strconv.Itoa(s.BlockSize), "-d", tree}, s.MkfsArgs...)
+		if err := run("mkfs.ext4", append(args, fsPath)...); err != nil {
 			return "", err
 		}
 	case XFS:
@@ -118,7 +123,8 @@ func Build(dir string, s Spec) (string, error) {
 		if err := os.WriteFile(proto, protofile(tree, s.Files), 0o600); err != nil {
 			return "", err
 		}
-		if err := run("mkfs.xfs", "-q", "-f", "-b", "size="+strconv.Itoa(s.BlockSize), "-p", proto, fsPath); err != nil {
+		args := append([]string{"-q", "-f", "-b", "size=" + strconv.Itoa(s.BlockSize), "-p", proto}, s.MkfsArgs...)
+		if err := run("mkfs.xfs", append(args, fsPath)...); err != nil {
 			return "", err
 		}
 	default:
