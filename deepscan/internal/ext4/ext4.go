@@ -367,6 +367,11 @@ func (in *inode) readable() error {
 // a hole (or an unwritten extent) of that many blocks, which reads as zeros.
 func (f *FS) mapBlock(in *inode, lblk uint64) (phys, run uint64, err error) {
 	if in.flags&flagExtents != 0 {
+		// Extents address 2^32 logical blocks; a size field that says more
+		// is corrupt.
+		if lblk >= 1<<32 {
+			return 0, 0, fmt.Errorf("%w: logical block %d beyond extent addressing", ErrCorrupt, lblk)
+		}
 		return f.mapExtent(in.block[:], lblk, 1<<32, maxExtentDepth+1)
 	}
 	return f.mapIndirect(in, lblk)
@@ -495,6 +500,8 @@ func (f *FS) readAt(in *inode, p []byte, off int64) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("inode %d block %d: %w", in.num, lblk, err)
 		}
+		// The run can be a hole of 2^32 blocks: count no further than p.
+		run = min(run, uint64(len(p)-n)/uint64(f.blockSize)+1)
 		avail := int64(run)*f.blockSize - within
 		chunk := p[n:min(int64(len(p)), int64(n)+avail)]
 		if phys == 0 {
@@ -673,7 +680,20 @@ func (f *FS) entries(in *inode) ([]fs.DirEntry, error) {
 	}
 	out := make([]fs.DirEntry, 0, len(des))
 	for _, d := range des {
-		out = append(out, &dirEntry{fs: f, d: d})
+		e := &dirEntry{fs: f, d: d}
+		if t, ok := direntTypes[d.ftype]; ok {
+			e.typ = t
+		} else {
+			// No file type in the entry (ext2 without filetype): the inode
+			// says, and failing to read it fails the listing, rather than
+			// hiding a directory from the walk.
+			in, err := f.inode(d.inode)
+			if err != nil {
+				return nil, fmt.Errorf("entry %q: %w", d.name, err)
+			}
+			e.typ = in.fileMode().Type()
+		}
+		out = append(out, e)
 	}
 	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return out, nil
@@ -760,10 +780,11 @@ func (fi fileInfo) IsDir() bool        { return fi.in.mode&0xF000 == modeDir }
 func (fi fileInfo) Sys() any           { return nil }
 
 // dirEntry reads its inode only when asked for more than the name and the
-// type the directory entry carries.
+// type.
 type dirEntry struct {
-	fs *FS
-	d  dirent
+	fs  *FS
+	d   dirent
+	typ fs.FileMode
 }
 
 // Directory entry file types
@@ -776,17 +797,7 @@ var direntTypes = map[uint8]fs.FileMode{
 func (e *dirEntry) Name() string { return e.d.name }
 func (e *dirEntry) IsDir() bool  { return e.Type().IsDir() }
 
-func (e *dirEntry) Type() fs.FileMode {
-	if t, ok := direntTypes[e.d.ftype]; ok {
-		return t
-	}
-	// No file type in the entry: the inode says.
-	in, err := e.fs.inode(e.d.inode)
-	if err != nil {
-		return fs.ModeIrregular
-	}
-	return in.fileMode().Type()
-}
+func (e *dirEntry) Type() fs.FileMode { return e.typ }
 
 func (e *dirEntry) Info() (fs.FileInfo, error) {
 	in, err := e.fs.inode(e.d.inode)

@@ -360,6 +360,23 @@ func TestCorruptMetadata(t *testing.T) {
 	if _, err := fs.ReadFile(g, "d/f"); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("extent loop: %v, want ErrCorrupt", err)
 	}
+
+	// A size of 2^50 bytes: reads past 2^32 blocks are corrupt, reads of
+	// the hole before them are zeros.
+	b = slices.Clone(img)
+	b[ino+0x6C+2] = 4 // i_size_high
+	g, _ = NewFS(bytes.NewReader(b), int64(len(b)))
+	h, err := g.Open("d/f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := make([]byte, 4096)
+	if _, err := h.(io.ReaderAt).ReadAt(p, 1<<44); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("read at 2^44: %v, want ErrCorrupt", err)
+	}
+	if n, err := h.(io.ReaderAt).ReadAt(p, 1<<30); n != len(p) || err != nil || !bytes.Equal(p, make([]byte, len(p))) {
+		t.Errorf("read in the hole at 2^30: %d, %v", n, err)
+	}
 }
 
 func inodeOffset(t *testing.T, f *FS, num uint64) int64 {
