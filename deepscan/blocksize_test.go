@@ -2,6 +2,7 @@ package deepscan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -62,5 +63,20 @@ func TestScanDiskXFSv4IsRefused(t *testing.T) {
 				t.Errorf("findings %v", findings)
 			}
 		})
+	}
+}
+
+// The guards hold on the ext4 reader as on the third-party parsers: it reads
+// through the guarded device, so the parser read budget and the deadline
+// end its scan.
+func TestScanDiskExt4Guards(t *testing.T) {
+	f := build(t, diskimage.Spec{FS: diskimage.Ext4, Table: diskimage.GPT, BlockSize: 1024, Files: diskimage.Planted()})
+	if _, err := ScanDisk(context.Background(), f, size(t, f), "snap-1", Options{MaxParseBytes: 32 << 10}); !errors.Is(err, ErrReadBudget) {
+		t.Errorf("32 KiB parser budget: %v, want ErrReadBudget", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ScanDisk(ctx, f, size(t, f), "snap-1", Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("ended context: %v, want context.Canceled", err)
 	}
 }
