@@ -184,6 +184,8 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 		doc.AccountRegions = append(doc.AccountRegions, r.settings)
 		doc.Images = append(doc.Images, r.images...)
 		doc.Snapshots = append(doc.Snapshots, r.snapshots...)
+		doc.RecycleBinImages = append(doc.RecycleBinImages, r.lifecycle.binImages...)
+		doc.RecycleBinSnapshots = append(doc.RecycleBinSnapshots, r.lifecycle.binSnapshots...)
 	}
 	doc.Keys = c.keys(ctx, results)
 	if opts.Deep {
