@@ -49,6 +49,8 @@ type Config struct {
 	Faults []Fault
 	// Throttle limits read calls; nil means no throttling.
 	Throttle *Throttle
+	// Lifecycle is the AMI and snapshot lifecycle state moto lacks (lifecycle.go).
+	Lifecycle Lifecycle
 }
 
 // Setting is the state of the account-level EC2 settings of one
@@ -68,6 +70,17 @@ type Setting struct {
 	// EBSDefaultKMSKeyID is answered verbatim (a key ARN, ID or alias).
 	// Default alias/aws/ebs, which is what AWS answers until one is set.
 	EBSDefaultKMSKeyID *string
+	// ManagedBy is the managedBy of the image and snapshot block public
+	// access and Allowed AMIs answers: account | declarative-policy.
+	// Default account.
+	ManagedBy *string
+	// AllowedImagesCriteria is GetAllowedImagesSettings' imageCriterionSet.
+	AllowedImagesCriteria []ImageCriterion
+}
+
+// ImageCriterion is one Allowed AMIs image criterion.
+type ImageCriterion struct {
+	ImageProviders, MarketplaceProductCodes, ImageNames []string
 }
 
 // Fault makes the proxy answer an AWS error instead of forwarding a call.
@@ -102,6 +115,8 @@ type Call struct {
 	Status int
 	// target is the account an AssumeRole call asks to enter.
 	target string
+	// includeDisabled is DescribeImages' IncludeDisabled.
+	includeDisabled bool
 	// Throttled is set when the proxy's token bucket refused the call.
 	Throttled bool
 	// Fault is the injected error code, if any.
@@ -144,6 +159,9 @@ func Start(cfg Config) (*Proxy, error) {
 			return nil, fmt.Errorf("proxy setting %d (%s %s): %w", i, s.Account, s.Region, err)
 		}
 	}
+	if err := cfg.Lifecycle.validate(); err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
 	p := &Proxy{
 		cfg:        cfg,
 		now:        time.Now,
@@ -165,7 +183,12 @@ func Start(cfg Config) (*Proxy, error) {
 			// Keep the client's Host: it is part of the SigV4 signature.
 			r.Out.Host = r.In.Host
 		},
-		ModifyResponse: p.learnAccessKeys,
+		ModifyResponse: func(resp *http.Response) error {
+			if err := p.learnAccessKeys(resp); err != nil {
+				return err
+			}
+			return p.rewriteImages(resp)
+		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			slog.Error("proxy: upstream", "url", r.URL.String(), "err", err)
 			w.WriteHeader(http.StatusBadGateway)
@@ -257,6 +280,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.answerSetting(rec, c) {
 		return
 	}
+	form, _ := url.ParseQuery(string(body))
+	if p.answerLifecycle(rec, c, form) {
+		return
+	}
+	c.includeDisabled = form.Get("IncludeDisabled") == "true"
 	p.upstream.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
 }
 
