@@ -451,9 +451,9 @@ func toFinding(rule *finding.Rule, raw any) (finding.Finding, error) {
 	}
 	for k := range obj {
 		switch k {
-		case "resource", "message", "evidence", "severity":
+		case "resource", "message", "evidence", "severity", "remediation":
 		default:
-			return finding.Finding{}, fmt.Errorf("finding has unknown key %q (allowed: resource, message, evidence, severity)", k)
+			return finding.Finding{}, fmt.Errorf("finding has unknown key %q (allowed: resource, message, evidence, severity, remediation)", k)
 		}
 	}
 	f := finding.Finding{
@@ -490,6 +490,16 @@ func toFinding(rule *finding.Rule, raw any) (finding.Finding, error) {
 			return f, fmt.Errorf("finding evidence must be an object, got %s", jsonish(ev))
 		}
 		f.Evidence = m
+	}
+	// A rule may give a finding its own remediation when the fix depends on
+	// the resource (a snapshot lock, a setting an organization policy
+	// enforces); the metadata's remediation is the default.
+	if rem, present := obj["remediation"]; present {
+		s, ok := rem.(string)
+		if !ok || s == "" {
+			return f, fmt.Errorf("finding remediation must be a non-empty string, got %s", jsonish(rem))
+		}
+		f.Remediation = s
 	}
 	if sev, present := obj["severity"]; present {
 		s, _ := sev.(string)

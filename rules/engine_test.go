@@ -286,10 +286,11 @@ func TestRegoTwinOfInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	docValue["config"] = map[string]any{
-		"trusted_accounts":          cfg.TrustedAccounts,
-		"trusted_organizations":     []string{},
-		"trusted_ous":               []string{},
-		"max_shared_image_age_days": cfg.MaxSharedImageAgeDays,
+		"trusted_accounts":             cfg.TrustedAccounts,
+		"trusted_organizations":        []string{},
+		"trusted_ous":                  []string{},
+		"max_shared_image_age_days":    cfg.MaxSharedImageAgeDays,
+		"max_unused_shared_image_days": unusedDays(cfg),
 	}
 	compiler := ast.NewCompiler()
 	if compiler.Compile(modules); compiler.Failed() {
