@@ -59,6 +59,12 @@ func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot
 				miss(*c, "ec2", "DescribeImageAttribute", c.ImageID, fmt.Sprintf("the AMI belongs to account %s: only its owner can share it", img.Account))
 				continue
 			}
+			if c.Grantee == "all" {
+				// AWS refuses the call: the state after it is the state before.
+				if c.Refused = refusal(doc, img); c.Refused != "" {
+					continue
+				}
+			}
 			addLaunchPermission(img, c.Grantee)
 		case snapshot.ChangeCreateVolumePermission:
 			if c.SnapshotID == "" {
@@ -93,6 +99,8 @@ func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot
 			if caller == "" {
 				c.CopyingAccount = img.Account
 			}
+			c.CopyVolumes = copyVolumes(doc, img, c, c.CopyingAccount, accountRegion(doc, c.CopyingAccount, c.DestinationRegion))
+			restorable(doc, img, c, c.CopyingAccount)
 		case snapshot.ChangeKMSGrant:
 			if k := findKey(doc, c.KeyID); k != nil {
 				account, _ := snapshot.AccountOfPrincipal(c.Grantee)
@@ -248,8 +256,8 @@ func causesOf(f *finding.Finding, doc *snapshot.Document) []snapshot.ProposedCha
 		if !touches(c, f, doc) {
 			continue
 		}
-		// The gate rules judge copies, and nothing else.
-		if strings.HasPrefix(f.RuleID, "GATE-") && c.Kind != snapshot.ChangeCopy {
+		// The gate rules judge copies, except GATE-004, which judges shares.
+		if want := gateRuleKind(f.RuleID); want != "" && c.Kind != want {
 			continue
 		}
 		touching = append(touching, c)
@@ -261,6 +269,17 @@ func causesOf(f *finding.Finding, doc *snapshot.Document) []snapshot.ProposedCha
 		return named
 	}
 	return touching
+}
+
+// gateRuleKind is the kind of change a gate rule judges; "" for other rules.
+func gateRuleKind(ruleID string) string {
+	switch {
+	case ruleID == "GATE-004":
+		return snapshot.ChangeLaunchPermission
+	case strings.HasPrefix(ruleID, "GATE-"):
+		return snapshot.ChangeCopy
+	}
+	return ""
 }
 
 func touches(c snapshot.ProposedChange, f *finding.Finding, doc *snapshot.Document) bool {

@@ -171,6 +171,39 @@ type ProposedChange struct {
 	KeyID      string   `json:"key_id,omitempty"`
 	Operations []string `json:"operations,omitempty"`
 	Policy     string   `json:"policy,omitempty"`
+
+	// Lifecycle (issue 11): what the gate works out about the change, as AWS
+	// would carry it out.
+
+	// CopyVolumes is how each snapshot of a copied AMI comes out of CopyImage:
+	// encrypted or not, and with which key.
+	CopyVolumes []CopyVolume `json:"copy_volumes,omitempty"`
+	// RestorableSnapshots and UnrestorableSnapshots are the source AMI's
+	// snapshots that the copying account can and cannot read (its
+	// createVolumePermission), when the gate could tell.
+	RestorableSnapshots   []string `json:"restorable_snapshots,omitempty"`
+	UnrestorableSnapshots []string `json:"unrestorable_snapshots,omitempty"`
+	// Refused says why AWS would refuse the change outright (a public share of
+	// an encrypted AMI, of one with a product code, or under image block public
+	// access block-new-sharing); such a change is not applied.
+	Refused string `json:"refused,omitempty"`
+}
+
+// CopyVolume is one snapshot of a proposed copy, as CopyImage will make it.
+type CopyVolume struct {
+	// SnapshotID is the source snapshot.
+	SnapshotID string `json:"snapshot_id" jsonschema:"required"`
+	// SourceEncrypted and SourceKMSKeyID describe the source snapshot.
+	SourceEncrypted bool   `json:"source_encrypted"`
+	SourceKMSKeyID  string `json:"source_kms_key_id,omitempty"`
+	// Encrypted is whether the copy is encrypted; null when it depends on a
+	// setting that could not be read.
+	Encrypted *bool `json:"encrypted"`
+	// KMSKeyID is the key the copy will use (an ARN, ID or alias as AWS
+	// reports the default key), empty when unencrypted or unknown.
+	KMSKeyID string `json:"kms_key_id,omitempty"`
+	// Why says which rule of CopyImage picks the key.
+	Why string `json:"why" jsonschema:"required"`
 }
 
 // Describe says what the change is, in a few words, for finding evidence.
