@@ -56,7 +56,7 @@ var offlineRules = []string{
 var builtinRules = []string{
 	"ACCT-001", "ACCT-002", "ACCT-003", "ACCT-004",
 	"AMI-001", "AMI-002", "AMI-003", "AMI-004", "AMI-005", "AMI-006", "AMI-007", "AMI-008", "AMI-009", "AMI-010", "AMI-011",
-	"GATE-001", "GATE-002",
+	"GATE-001", "GATE-002", "GATE-003", "GATE-004",
 	"KMS-001", "KMS-002", "KMS-003",
 	"SCAN-001",
 	"SNAP-001", "SNAP-002", "SNAP-003", "SNAP-004",
@@ -87,7 +87,7 @@ func TestBuiltinRulesMetadata(t *testing.T) {
 		"SNAP-001": "critical", "SNAP-002": "high", "SNAP-003": "medium", "SNAP-004": "critical",
 		"KMS-001": "critical", "KMS-002": "high", "KMS-003": "medium",
 		"ACCT-001": "high", "ACCT-002": "high", "ACCT-003": "low", "ACCT-004": "medium", "SCAN-001": "high",
-		"GATE-001": "high", "GATE-002": "medium",
+		"GATE-001": "high", "GATE-002": "medium", "GATE-003": "high", "GATE-004": "high",
 	}
 	for id, sev := range want {
 		if r, ok := e.Rule(id); !ok || r.Severity != sev {

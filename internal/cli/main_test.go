@@ -235,7 +235,7 @@ func TestRulesCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rules); err != nil {
 		t.Fatal(err)
 	}
-	if len(rules) != 23 || rules[0].ID != "ACCT-001" || rules[0].Title == "" {
+	if len(rules) != 27 || rules[0].ID != "ACCT-001" || rules[0].Title == "" {
 		t.Errorf("rules = %+v", rules)
 	}
 	code, out, _ = amiaudit(t, "", "rules")
