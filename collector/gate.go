@@ -101,11 +101,13 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 			fail("ec2", "GetImageBlockPublicAccessState", "", err)
 		} else {
 			r.settings.ImageBlockPublicAccess = o.ImageBlockPublicAccessState
+			r.settings.ImageBlockPublicAccessManagedBy = string(o.ManagedBy)
 		}
 		if o, err := r.clients.ec2.GetSnapshotBlockPublicAccessState(ctx, &ec2.GetSnapshotBlockPublicAccessStateInput{}); err != nil {
 			fail("ec2", "GetSnapshotBlockPublicAccessState", "", err)
 		} else {
 			r.settings.SnapshotBlockPublicAccess = aws.String(string(o.State))
+			r.settings.SnapshotBlockPublicAccessManagedBy = string(o.ManagedBy)
 		}
 		results = append(results, r)
 		doc.AccountRegions = append(doc.AccountRegions, r.settings)

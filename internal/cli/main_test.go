@@ -216,7 +216,7 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"AMI-001", "SNAP-003", "KMS-002", "SCAN-001", "29 findings"} {
+	for _, want := range []string{"AMI-001", "SNAP-003", "KMS-002", "SCAN-001", "32 findings"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
@@ -265,7 +265,7 @@ func TestGateOfflineExamplePlan(t *testing.T) {
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1: %s", code, stderr)
 	}
-	for _, want := range []string{`"ruleId": "GATE-001"`, `"ruleId": "AMI-002"`, `"uri": "../../examples/terraform-plan.json"`, "aws_ami_copy.golden_eu", "aws_ami_launch_permission.vendor"} {
+	for _, want := range []string{`"ruleId": "AMI-002"`, `"uri": "../../examples/terraform-plan.json"`, "aws_ami_launch_permission.vendor"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("SARIF lacks %s", want)
 		}
@@ -273,6 +273,17 @@ func TestGateOfflineExamplePlan(t *testing.T) {
 	if strings.Contains(out, `"ruleId": "ACCT-`) {
 		t.Error("the gate reports account settings, which are the nightly scan's")
 	}
+	// The copy leaves encrypted at the provider's default: AWS keeps the copy
+	// of the encrypted golden image encrypted, and nothing asked otherwise.
+	if strings.Contains(out, `"ruleId": "GATE-001"`) {
+		t.Error("GATE-001 on a copy whose configuration does not ask for an unencrypted copy")
+	}
+	code, out, stderr = amiaudit(t, "", "gate", "--snapshot", exampleSnapshot, "--plan", "../../examples/terraform-plan.json",
+		"--region", "us-east-1", "--config", exampleConfig, "--format", "json")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	golden(t, "example-plan.gate.json.golden", out)
 }
 
 func TestGateUsageErrors(t *testing.T) {
