@@ -35,8 +35,8 @@ import data.amiaudit.lib.resources
 findings contains f if {
 	some s in input.snapshots
 	some ami in amiaudit.image_references(s)
-	not input.index.images_by_snapshot[sprintf("%s/%s", [s.region, s.id])]
-	not resources.image_exists(s.region, ami.id)
+	not used_by_registered_image(s)
+	not registered(s.region, ami.id)
 	not in_recycle_bin(s.region, ami.id)
 	not resources.images_unreadable(s.account, s.region)
 	not recycle_bin_unreadable(s.account, s.region)
@@ -54,6 +54,18 @@ findings contains f if {
 		},
 		raised[exposed],
 	)
+}
+
+# DescribeImages may still list a just-deregistered AMI in state
+# "deregistered"; it keeps nothing.
+used_by_registered_image(s) if {
+	some id in input.index.images_by_snapshot[sprintf("%s/%s", [s.region, s.id])]
+	registered(s.region, id)
+}
+
+registered(region, id) if {
+	img := input.index.images[sprintf("%s/%s", [region, id])]
+	object.get(img, "state", "") != "deregistered"
 }
 
 # base_remediation is the METADATA remediation, which a lock note precedes.

@@ -57,6 +57,14 @@ test_disabled_image_keeps_its_snapshots if {
 	count(rule.findings) == 0 with input as t.prepare(doc)
 }
 
+test_image_listed_as_deregistered_keeps_nothing if {
+	doc := {
+		"images": [t.image(gone, {"state": "deregistered", "block_device_mappings": [t.bdm("snap-0a")]})],
+		"snapshots": [orphan],
+	}
+	count(rule.findings) == 1 with input as t.prepare(doc)
+}
+
 test_registered_image_named_by_description_is_not_gone if {
 	doc := {"images": [t.image(gone, {})], "snapshots": [orphan]}
 	count(rule.findings) == 0 with input as t.prepare(doc)
