@@ -2,10 +2,12 @@
 // end-to-end tests.
 //
 // moto serves almost everything the collector reads, but it cannot throttle,
-// fail on demand, or answer the four account-level EC2 settings calls (it
-// answers HTTP 500 for them). The proxy adds exactly that and nothing more:
+// fail on demand, answer the four account-level EC2 settings calls (it
+// answers HTTP 500 for them), or hold the AMI and snapshot lifecycle state of
+// lifecycle.go (disabled AMIs, last launch times, billing platforms, the
+// Recycle Bin, snapshot locks). The proxy adds exactly that and nothing more:
 // every other request goes to moto byte for byte, and moto's answer comes
-// back untouched. It also records each call under the account AWS would bill
+// back untouched, except DescribeImages when lifecycle state names its AMIs. It also records each call under the account AWS would bill
 // it to, so tests can assert which account-region was read and how often.
 //
 // Point the SDK at it with AWS_ENDPOINT_URL (or aws.Config.BaseEndpoint) set to

@@ -87,6 +87,9 @@ func (c *checker) lifecycle() {
 		if img.RecycleBin != nil && !img.Deregistered {
 			c.fail("only a deregistered AMI is in the Recycle Bin: add deregistered: true", p("recycle_bin")...)
 		}
+		if img.RecycleBin != nil && img.RecycleBin.ExitTime.String() == "" {
+			c.fail("required: exit_time, when the Recycle Bin deletes the AMI for good (now+7d, or a past time)", p("recycle_bin")...)
+		}
 		for j, v := range img.Volumes {
 			if v.Lock != nil {
 				c.lock(v.Lock, p("volumes", j, "lock")...)
