@@ -43,7 +43,7 @@ findings contains f if {
 }
 
 # admits says why criterion c lets in an untrusted source.
-admits(ar, c) := {why |
+admits(ar, c) := ({why |
 	some p in object.get(c, "image_providers", [])
 	regex.match(`^[0-9]{12}$`, p)
 	p != ar.account
@@ -53,7 +53,7 @@ admits(ar, c) := {why |
 	"aws-marketplace" in object.get(c, "image_providers", [])
 	count(object.get(c, "marketplace_product_codes", [])) == 0
 	why := "aws-marketplace images of any seller (no marketplace product-code restriction)"
-} | {why |
+}) | {why |
 	count(object.get(c, "image_providers", [])) == 0
 	why := sprintf("images of any account (no image provider; %s)", [conditions(c)])
 }
