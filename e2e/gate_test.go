@@ -395,3 +395,27 @@ func BenchmarkGate(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(env.Proxy.Calls())-before)/float64(b.N), "calls/gate")
 }
+
+// TestGateRefusedPublicSnapshot: snapshot block public access is
+// block-all-sharing in gate.yaml, so AWS refuses to make the AMI's snapshot
+// public (GATE-004) while the AMI itself may be made public (AMI-001).
+// Terraform has no public createVolumePermission: flags only.
+func TestGateRefusedPublicSnapshot(t *testing.T) {
+	env := scenario.Run(t, "../scenarios/gate.yaml")
+	ami := env.Seeded.Images["plain"]
+	code, r, _, stderr := gateRun(t, env, env.Proxy, "--image", ami, "--public", "--create-volume-permission")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %v %s", code, r.rules(), stderr)
+	}
+	if !r.has("AMI-001", ami) || !r.has("GATE-004", ami) {
+		t.Errorf("want AMI-001 and GATE-004 on %s: %v", ami, r.rules())
+	}
+	for _, f := range r.Findings {
+		if f.RuleID == "SNAP-001" {
+			t.Errorf("SNAP-001 on a share AWS refuses: %s", f.Message)
+		}
+		if f.RuleID == "GATE-004" && !strings.Contains(f.Message, "snapshot block public access is block-all-sharing") {
+			t.Errorf("GATE-004 does not say why: %s", f.Message)
+		}
+	}
+}

@@ -138,6 +138,26 @@ func refusal(doc *snapshot.Document, img *snapshot.Image) string {
 	return strings.Join(why, "; ")
 }
 
+// snapshotRefusal says why AWS refuses to make snapshot s public, or "":
+// encrypted snapshots cannot be made public, and snapshot block public access
+// (block-new-sharing or block-all-sharing) refuses any new public share.
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifySnapshotAttribute.html
+// https://docs.aws.amazon.com/ebs/latest/userguide/block-public-access-snapshots.html
+func snapshotRefusal(doc *snapshot.Document, s *snapshot.Snapshot, grantee string) string {
+	if grantee != "all" {
+		return ""
+	}
+	var why []string
+	if s.Encrypted {
+		why = append(why, fmt.Sprintf("encrypted snapshot %s cannot be made public", s.ID))
+	}
+	if ar := accountRegion(doc, s.Account, s.Region); ar != nil && ar.SnapshotBlockPublicAccess != nil &&
+		(*ar.SnapshotBlockPublicAccess == snapshot.BlockNewSharing || *ar.SnapshotBlockPublicAccess == snapshot.BlockAllSharing) {
+		why = append(why, fmt.Sprintf("snapshot block public access is %s in account %s, region %s (snapshot %s)", *ar.SnapshotBlockPublicAccess, s.Account, s.Region, s.ID))
+	}
+	return strings.Join(why, "; ")
+}
+
 func accountRegion(doc *snapshot.Document, account, region string) *snapshot.AccountRegion {
 	for i := range doc.AccountRegions {
 		if doc.AccountRegions[i].Account == account && doc.AccountRegions[i].Region == region {

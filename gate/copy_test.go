@@ -151,3 +151,40 @@ func TestRefusedPublicShares(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedPublicSnapshotShares: AWS refuses to make an encrypted snapshot
+// public, and snapshot block public access refuses any new public share.
+func TestRefusedPublicSnapshotShares(t *testing.T) {
+	const owner = "111111111111"
+	for _, tc := range []struct {
+		name      string
+		encrypted bool
+		block     string
+		want      string
+	}{
+		{"plain, unblocked", false, "unblocked", ""},
+		{"encrypted", true, "unblocked", "encrypted snapshot snap-1 cannot be made public"},
+		{"block-new-sharing", false, "block-new-sharing", "snapshot block public access is block-new-sharing"},
+		{"block-all-sharing", false, "block-all-sharing", "snapshot block public access is block-all-sharing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &snapshot.Document{
+				Scope:          snapshot.Scope{Accounts: []string{owner}, Regions: []string{"us-east-1"}},
+				AccountRegions: []snapshot.AccountRegion{{Account: owner, Region: "us-east-1", SnapshotBlockPublicAccess: ptr(tc.block)}},
+				Images:         []snapshot.Image{{ID: "ami-1", Account: owner, Region: "us-east-1", BlockDeviceMappings: []snapshot.BlockDeviceMapping{{DeviceName: "/dev/xvda", SnapshotID: "snap-1"}}}},
+				Snapshots:      []snapshot.Snapshot{{ID: "snap-1", Account: owner, Region: "us-east-1", Encrypted: tc.encrypted, CreateVolumePermissions: []snapshot.CreateVolumePermission{}}},
+			}
+			for _, c := range []snapshot.ProposedChange{
+				{Kind: snapshot.ChangeCreateVolumePermission, Source: "flags", ImageID: "ami-1", Region: "us-east-1", Grantee: "all"},
+				{Kind: snapshot.ChangeCreateVolumePermission, Source: "plan", SnapshotID: "snap-1", Region: "us-east-1", Grantee: "all"},
+			} {
+				d.Snapshots[0].CreateVolumePermissions = []snapshot.CreateVolumePermission{}
+				Apply(d, []snapshot.ProposedChange{c})
+				refused, granted := d.Proposed[0].Refused, len(d.Snapshots[0].CreateVolumePermissions) > 0
+				if tc.want == "" && (refused != "" || !granted) || tc.want != "" && (!strings.Contains(refused, tc.want) || granted) {
+					t.Errorf("%s: refused %q (want %q), granted %v", c.Source, refused, tc.want, granted)
+				}
+			}
+		})
+	}
+}

@@ -74,18 +74,27 @@ func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot
 					miss(*c, "ec2", "DescribeImages", c.ImageID, "the AMI was not found")
 					continue
 				}
+				var refused []string
 				for _, b := range img.BlockDeviceMappings {
 					if s := findSnapshot(doc, img.Region, b.SnapshotID); s != nil {
+						if why := snapshotRefusal(doc, s, c.Grantee); why != "" {
+							refused = append(refused, why)
+							continue
+						}
 						addVolumePermission(s, c.Grantee)
 					} else if b.SnapshotID != "" {
 						miss(*c, "ec2", "DescribeSnapshots", b.SnapshotID, "a snapshot of the AMI could not be read")
 					}
 				}
+				c.Refused = strings.Join(refused, "; ")
 				continue
 			}
 			s := findSnapshot(doc, c.Region, c.SnapshotID)
 			if s == nil {
 				miss(*c, "ec2", "DescribeSnapshots", c.SnapshotID, "the snapshot is not one of the AMIs the change shares, so it could not be read")
+				continue
+			}
+			if c.Refused = snapshotRefusal(doc, s, c.Grantee); c.Refused != "" {
 				continue
 			}
 			addVolumePermission(s, c.Grantee)
@@ -256,8 +265,7 @@ func causesOf(f *finding.Finding, doc *snapshot.Document) []snapshot.ProposedCha
 		if !touches(c, f, doc) {
 			continue
 		}
-		// The gate rules judge copies, except GATE-004, which judges shares.
-		if want := gateRuleKind(f.RuleID); want != "" && c.Kind != want {
+		if !judges(f.RuleID, c.Kind) {
 			continue
 		}
 		touching = append(touching, c)
@@ -271,15 +279,16 @@ func causesOf(f *finding.Finding, doc *snapshot.Document) []snapshot.ProposedCha
 	return touching
 }
 
-// gateRuleKind is the kind of change a gate rule judges; "" for other rules.
-func gateRuleKind(ruleID string) string {
+// judges says whether a rule judges a kind of change: the gate rules judge
+// copies, except GATE-004, which judges public shares; the others judge any.
+func judges(ruleID, kind string) bool {
 	switch {
 	case ruleID == "GATE-004":
-		return snapshot.ChangeLaunchPermission
+		return kind == snapshot.ChangeLaunchPermission || kind == snapshot.ChangeCreateVolumePermission
 	case strings.HasPrefix(ruleID, "GATE-"):
-		return snapshot.ChangeCopy
+		return kind == snapshot.ChangeCopy
 	}
-	return ""
+	return true
 }
 
 func touches(c snapshot.ProposedChange, f *finding.Finding, doc *snapshot.Document) bool {

@@ -1,12 +1,15 @@
 # METADATA
 # title: Proposed share that AWS will refuse
 # description: |
-#   A proposed public share (launch permission group all) that AWS refuses
-#   outright: the AMI has encrypted snapshots, or a product code, or image
-#   block public access is block-new-sharing in its account-region. The call
-#   would fail, so the AMI would stay private; the pipeline step that makes it
-#   is broken and fails the gate. The share is not applied to the state the
-#   other rules judge.
+#   A proposed public share that AWS refuses outright. An AMI (launch
+#   permission group all) cannot be made public when it has encrypted
+#   snapshots or a product code, or when image block public access is
+#   block-new-sharing in its account-region; a snapshot (createVolumePermission
+#   group all) cannot when it is encrypted, or when snapshot block public
+#   access is block-new-sharing or block-all-sharing. The call would fail, so
+#   the resource would stay private; the pipeline step that makes it is broken
+#   and fails the gate. The share is not applied to the state the other rules
+#   judge.
 # custom:
 #   id: GATE-004
 #   severity: high
@@ -20,6 +23,8 @@
 #   references:
 #     - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-intro.html
 #     - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/block-public-access-to-amis.html
+#     - https://docs.aws.amazon.com/ebs/latest/userguide/block-public-access-snapshots.html
+#     - https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifySnapshotAttribute.html
 package amiaudit.rules.gate.refused_share
 
 import data.amiaudit.lib.resources
@@ -34,4 +39,22 @@ findings contains f if {
 		"message": sprintf("AWS will refuse the proposed public share of AMI %s in %s: %s.", [img.id, img.region, c.refused]),
 		"evidence": {"refused": c.refused, "grantee": c.grantee, "proposed_change": c.source, "address": object.get(c, "address", "")},
 	}
+}
+
+findings contains f if {
+	some c in input.proposed
+	c.kind == "create-volume-permission"
+	c.refused
+	resource := refused_resource(c)
+	f := {
+		"resource": resource,
+		"message": sprintf("AWS will refuse the proposed public createVolumePermission on %s in %s: %s.", [resource.id, c.region, c.refused]),
+		"evidence": {"refused": c.refused, "grantee": c.grantee, "proposed_change": c.source, "address": object.get(c, "address", "")},
+	}
+}
+
+refused_resource(c) := resources.snapshot(s) if {
+	s := input.index.snapshots[sprintf("%s/%s", [c.region, c.snapshot_id])]
+} else := resources.image(img) if {
+	img := input.index.images[sprintf("%s/%s", [c.region, c.image_id])]
 }

@@ -20,3 +20,24 @@ test_refused_share_fails_saying_why if {
 test_accepted_share_is_left_to_the_other_rules if {
 	count(rule.findings) == 0 with input as t.prepare(doc({}))
 }
+
+test_refused_snapshot_share_names_the_snapshot if {
+	d := {
+		"snapshots": [t.snapshot("snap-0a", {"encrypted": true})],
+		"proposed": [{"kind": "create-volume-permission", "source": "flags", "snapshot_id": "snap-0a", "region": t.region, "grantee": "all", "refused": "encrypted snapshot snap-0a cannot be made public"}],
+	}
+	fs := rule.findings with input as t.prepare(d)
+	count(fs) == 1
+	some f in fs
+	f.resource.id == "snap-0a"
+	startswith(f.message, "AWS will refuse the proposed public createVolumePermission on snap-0a")
+}
+
+test_refused_snapshot_share_from_flags_names_the_image if {
+	d := {
+		"images": [t.image("ami-0a", {})],
+		"proposed": [{"kind": "create-volume-permission", "source": "flags", "image_id": "ami-0a", "region": t.region, "grantee": "all", "refused": "snapshot block public access is block-all-sharing"}],
+	}
+	some f in rule.findings with input as t.prepare(d)
+	f.resource.id == "ami-0a"
+}
