@@ -125,11 +125,12 @@ func (n *node) set(name, text string) {
 	n.Nodes = append(n.Nodes, el(name, text))
 }
 
-// plain drops namespaces below the root (the encoder would repeat them) and
-// whitespace-only text around elements.
+// plain drops the namespaces the decoder resolved (the root keeps its xmlns
+// attribute; with them the encoder would write it twice and reset it below)
+// and whitespace-only text around elements.
 func (n *node) plain() {
+	n.XMLName.Space = ""
 	for _, c := range n.Nodes {
-		c.XMLName.Space = ""
 		c.plain()
 	}
 	if len(n.Nodes) > 0 {

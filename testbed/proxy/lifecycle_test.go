@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"encoding/xml"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +11,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
+
+// TestRewrittenAnswerIsWellFormed: the DescribeImages rewrite keeps one
+// xmlns on the root and none below it.
+func TestRewrittenAnswerIsWellFormed(t *testing.T) {
+	var root node
+	in := `<?xml version="1.0"?><DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>x</requestId><imagesSet><item><imageId>ami-1</imageId></item></imagesSet></DescribeImagesResponse>`
+	if err := xml.Unmarshal([]byte(in), &root); err != nil {
+		t.Fatal(err)
+	}
+	root.plain()
+	root.child("imagesSet").Nodes[0].set("imageState", "disabled")
+	out, err := xml.Marshal(&root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>x</requestId><imagesSet><item><imageId>ami-1</imageId><imageState>disabled</imageState></item></imagesSet></DescribeImagesResponse>`
+	if string(out) != want {
+		t.Errorf("got  %s\nwant %s", out, want)
+	}
+}
 
 // TestLifecycle: the calls moto lacks are answered in shapes the real SDK
 // parses, per account-region; DescribeImages carries the overrides and hides
