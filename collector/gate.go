@@ -44,7 +44,7 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 				c.record(snapshot.CollectionError{Account: caller, Region: region, Service: service, Action: action, Resource: resource, Code: errorCode(err), Message: errorMessage(err)})
 			}
 		}
-		out, err := r.clients.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: byRegion[region], IncludeDeprecated: aws.Bool(true)})
+		out, err := r.clients.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: byRegion[region], IncludeDeprecated: aws.Bool(true), IncludeDisabled: aws.Bool(true)})
 		if err != nil {
 			fail("ec2", "DescribeImages", "", err)
 		} else {

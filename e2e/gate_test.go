@@ -123,6 +123,8 @@ func gateCases() []gateCase {
 			plan: func(ami string, _ *scenario.Seeded) string {
 				return planJSON(resource("aws_ami_launch_permission", "public", map[string]any{"image_id": ami, "group": "all"}))
 			}, code: 1, rules: []string{"GATE-004"}, absent: []string{"AMI-001"}, says: []string{"AWS will refuse", "encrypted snapshots"}},
+		{name: "share of a disabled image is refused", image: "retired", flags: []string{"--share-with", "MEMBER"}, plan: share(member),
+			code: 1, rules: []string{"GATE-004"}, says: []string{"AWS will refuse the proposed share", "a disabled AMI can't be shared"}},
 		{name: "public share under block-new-sharing is refused", image: "plain-eu", flags: []string{"--public", "--region", "eu-west-1"},
 			plan: func(ami string, _ *scenario.Seeded) string {
 				return planJSON(resource("aws_ami_launch_permission", "public", map[string]any{"image_id": ami, "group": "all", "region": "eu-west-1"}))

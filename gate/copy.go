@@ -104,6 +104,8 @@ func restorable(doc *snapshot.Document, img *snapshot.Image, c *snapshot.Propose
 }
 
 // refusal says why AWS refuses a public share of img outright, or "".
+// (A disabled AMI refuses every share:
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisableImage.html.)
 // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-intro.html
 // (AMIs with encrypted volumes or product codes cannot be made public) and
 // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/block-public-access-to-amis.html

@@ -130,6 +130,7 @@ func TestRefusedPublicShares(t *testing.T) {
 		{"product code", func(d *snapshot.Document) {
 			d.Images[0].ProductCodes = []snapshot.ProductCode{{ID: "pc1", Type: "marketplace"}}
 		}, "product code (pc1)"},
+		{"disabled", func(d *snapshot.Document) { d.Images[0].State = "disabled" }, "a disabled AMI can't be shared"},
 		{"block public access", func(d *snapshot.Document) {
 			d.AccountRegions = []snapshot.AccountRegion{{Account: owner, Region: "us-east-1", ImageBlockPublicAccess: ptr("block-new-sharing")}}
 		}, "block-new-sharing"},

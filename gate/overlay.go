@@ -59,8 +59,12 @@ func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot
 				miss(*c, "ec2", "DescribeImageAttribute", c.ImageID, fmt.Sprintf("the AMI belongs to account %s: only its owner can share it", img.Account))
 				continue
 			}
+			// AWS refuses the call: the state after it is the state before.
+			if img.State == "disabled" {
+				c.Refused = "a disabled AMI can't be shared (DisableImage removed its launch permissions; aws ec2 enable-image first)"
+				continue
+			}
 			if c.Grantee == "all" {
-				// AWS refuses the call: the state after it is the state before.
 				if c.Refused = refusal(doc, img); c.Refused != "" {
 					continue
 				}

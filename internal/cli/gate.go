@@ -55,8 +55,9 @@ plus the gate rules:
             product code, or a billed platform such as Windows)
   GATE-003  a copy by another account that would fail (no createVolumePermission
             on a snapshot, or a key it cannot use), or cannot be judged
-  GATE-004  a public share AWS refuses (encrypted AMI, product code, image block
-            public access block-new-sharing): the AMI stays private
+  GATE-004  a share AWS refuses (a disabled AMI; a public share of an encrypted
+            AMI, of one with a product code, or under block public access):
+            the resource stays private
 
 Findings the change causes say which part of it causes them; for a plan, SARIF
 points at the resource address. Account-level settings are left to the nightly

@@ -1,8 +1,9 @@
 # METADATA
 # title: Proposed share that AWS will refuse
 # description: |
-#   A proposed public share that AWS refuses outright. An AMI (launch
-#   permission group all) cannot be made public when it has encrypted
+#   A proposed share that AWS refuses outright. A disabled AMI cannot be
+#   shared at all. An AMI (launch permission group all) cannot be made public
+#   when it has encrypted
 #   snapshots or a product code, or when image block public access is
 #   block-new-sharing in its account-region; a snapshot (createVolumePermission
 #   group all) cannot when it is encrypted, or when snapshot block public
@@ -22,6 +23,7 @@
 #     account-region first.
 #   references:
 #     - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-intro.html
+#     - https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisableImage.html
 #     - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/block-public-access-to-amis.html
 #     - https://docs.aws.amazon.com/ebs/latest/userguide/block-public-access-snapshots.html
 #     - https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifySnapshotAttribute.html
@@ -36,7 +38,7 @@ findings contains f if {
 	img := input.index.images[sprintf("%s/%s", [c.region, c.image_id])]
 	f := {
 		"resource": resources.image(img),
-		"message": sprintf("AWS will refuse the proposed public share of AMI %s in %s: %s.", [img.id, img.region, c.refused]),
+		"message": sprintf("AWS will refuse the proposed %s of AMI %s in %s%s: %s.", [share_words(c.grantee), img.id, img.region, grantee_words(c.grantee), c.refused]),
 		"evidence": {"refused": c.refused, "grantee": c.grantee, "proposed_change": c.source, "address": object.get(c, "address", "")},
 	}
 }
@@ -52,6 +54,14 @@ findings contains f if {
 		"evidence": {"refused": c.refused, "grantee": c.grantee, "proposed_change": c.source, "address": object.get(c, "address", "")},
 	}
 }
+
+share_words(grantee) := "public share" if grantee == "all"
+
+else := "share"
+
+grantee_words(grantee) := "" if grantee == "all"
+
+else := sprintf(" with %s", [grantee])
 
 refused_resource(c) := resources.snapshot(s) if {
 	s := input.index.snapshots[sprintf("%s/%s", [c.region, c.snapshot_id])]

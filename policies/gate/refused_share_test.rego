@@ -17,6 +17,15 @@ test_refused_share_fails_saying_why if {
 	not contains(f.message, "is public")
 }
 
+test_share_of_a_disabled_image_is_refused if {
+	d := {
+		"images": [t.image("ami-0a", {"state": "disabled"})],
+		"proposed": [{"kind": "launch-permission", "source": "flags", "image_id": "ami-0a", "region": t.region, "grantee": t.member, "refused": "a disabled AMI can't be shared"}],
+	}
+	some f in rule.findings with input as t.prepare(d)
+	startswith(f.message, sprintf("AWS will refuse the proposed share of AMI ami-0a in us-east-1 with %s: a disabled AMI", [t.member]))
+}
+
 test_accepted_share_is_left_to_the_other_rules if {
 	count(rule.findings) == 0 with input as t.prepare(doc({}))
 }
