@@ -17,10 +17,11 @@
 #   scope: region
 #   remediation: |
 #     Share with the accounts, organization or OUs that need the image instead
-#     of making it public (an encrypted AMI or one with a product code can only
-#     be shared that way); if it must be public, rebuild it unencrypted and
-#     without a product code, and have image block public access lifted for the
-#     account-region first.
+#     of making it public (an encrypted AMI or snapshot, or one with a product
+#     code, can only be shared that way); if it must be public, rebuild it
+#     unencrypted and without a product code, and have image or snapshot block
+#     public access lifted for the account-region first. Enable a disabled AMI
+#     (aws ec2 enable-image) before sharing it.
 #   references:
 #     - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-intro.html
 #     - https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisableImage.html
