@@ -164,6 +164,7 @@ type jsonReport struct {
 		RuleID      string         `json:"rule_id"`
 		Severity    string         `json:"severity"`
 		Message     string         `json:"message"`
+		Key         string         `json:"key"`
 		Evidence    map[string]any `json:"evidence"`
 		Remediation string         `json:"remediation"`
 		Resource    struct {
@@ -253,16 +254,18 @@ func TestHTMLReportInChromium(t *testing.T) {
 	})
 
 	t.Run("baseline marks new and resolved", func(t *testing.T) {
-		key := func(rule, arn, msg string) string { return rule + "|" + arn + "|" + msg }
+		// A finding is the same across runs when its rule, resource and key
+		// are (finding.Compare, as diff matches them): never by its message.
+		key := func(rule, arn, k string) string { return rule + "|" + arn + "|" + k }
 		old := map[string]bool{}
 		for _, f := range yesterday.Findings {
-			old[key(f.RuleID, f.Resource.ARN, f.Message)] = true
+			old[key(f.RuleID, f.Resource.ARN, f.Key)] = true
 		}
 		now := map[string]bool{}
 		wantNew := 0
 		for _, f := range today.Findings {
-			now[key(f.RuleID, f.Resource.ARN, f.Message)] = true
-			if !old[key(f.RuleID, f.Resource.ARN, f.Message)] {
+			now[key(f.RuleID, f.Resource.ARN, f.Key)] = true
+			if !old[key(f.RuleID, f.Resource.ARN, f.Key)] {
 				wantNew++
 			}
 		}
