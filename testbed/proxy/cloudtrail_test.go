@@ -410,11 +410,11 @@ func TestCloudTrailAccountIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The flat form (OperationType + GroupNames): moto ignores the structured
+	// CreateVolumePermission form (testbed/README.md), AWS records both alike.
 	if _, err := ec2t.ModifySnapshotAttribute(ctx, &ec2.ModifySnapshotAttributeInput{
-		SnapshotId: snap.SnapshotId,
-		CreateVolumePermission: &ec2types.CreateVolumePermissionModifications{
-			Add: []ec2types.CreateVolumePermission{{Group: ec2types.PermissionGroupAll}},
-		},
+		SnapshotId: snap.SnapshotId, Attribute: ec2types.SnapshotAttributeNameCreateVolumePermission,
+		OperationType: ec2types.OperationTypeAdd, GroupNames: []string{"all"},
 	}); err != nil {
 		t.Fatal(err)
 	}
