@@ -274,6 +274,7 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 	if err := doc.Normalize(); err != nil {
 		return nil, err
 	}
+	c.mask(doc)
 	return doc, nil
 }
 
@@ -284,4 +285,14 @@ func withDeadline(ctx context.Context, deadline time.Time) (context.Context, con
 		return context.WithCancel(ctx)
 	}
 	return context.WithDeadlineCause(ctx, deadline, ErrMaxDuration)
+}
+
+// mask replaces the credentials in the metadata just read with their redacted
+// forms before the document leaves the collector, so that nothing written
+// from it (snapshot, report, evidence bundle) holds a whole secret; the
+// document records what it masked for AMI-007 and SNAP-004.
+func (c *collector) mask(doc *snapshot.Document) {
+	if where := doc.Mask(); len(where) > 0 {
+		c.opts.Log.Warn("credentials found in AMI or snapshot metadata were masked in the snapshot (reported as AMI-007 and SNAP-004)", "credentials", len(where))
+	}
 }

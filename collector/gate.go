@@ -132,6 +132,7 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 	if err := doc.Normalize(); err != nil {
 		return nil, err
 	}
+	c.mask(doc)
 	return doc, parent.Err()
 }
 

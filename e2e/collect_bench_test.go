@@ -94,7 +94,7 @@ func BenchmarkCollect50AccountRegions(b *testing.B) {
 		setDefaultAccountEnv(b, p.URL())
 		var out, errOut bytes.Buffer
 		start := time.Now()
-		code := cli.Run([]string{"collect", "--out", b.TempDir() + "/snapshot.json.gz", "--accounts", strings.Join(accounts, ","),
+		code := cli.Run([]string{"collect", "--output", b.TempDir() + "/snapshot.json.gz", "--accounts", strings.Join(accounts, ","),
 			"--regions", strings.Join(regions, ","), "--role", awslocal.AccessRole, "--concurrency", "50",
 			"--api-rate", strconv.FormatFloat(rate, 'f', -1, 64), "--api-burst", strconv.Itoa(burst)}, strings.NewReader(""), &out, &errOut)
 		wall = time.Since(start)

@@ -67,7 +67,7 @@ func TestShardedCollectionMergesToOneRun(t *testing.T) {
 	common := []string{"--org", "--role", accessRole, regionsFlag(env)}
 
 	whole := filepath.Join(dir, "whole.json.gz")
-	if code, _, stderr := run(t, env, append([]string{"collect", "--out", whole}, common...)...); code != 0 {
+	if code, _, stderr := run(t, env, append([]string{"collect", "--output", whole}, common...)...); code != 0 {
 		t.Fatalf("collect: exit %d: %s", code, stderr)
 	}
 	const n = 3
@@ -75,7 +75,7 @@ func TestShardedCollectionMergesToOneRun(t *testing.T) {
 	var covered []string
 	for k := 1; k <= n; k++ {
 		file := filepath.Join(dir, fmt.Sprintf("shard-%d.json.gz", k))
-		if code, _, stderr := run(t, env, append([]string{"collect", "--out", file, "--shard", fmt.Sprintf("%d/%d", k, n)}, common...)...); code != 0 && code != 3 {
+		if code, _, stderr := run(t, env, append([]string{"collect", "--output", file, "--shard", fmt.Sprintf("%d/%d", k, n)}, common...)...); code != 0 && code != 3 {
 			t.Fatalf("collect --shard %d/%d: exit %d: %s", k, n, code, stderr)
 		}
 		shards = append(shards, file)
@@ -86,7 +86,7 @@ func TestShardedCollectionMergesToOneRun(t *testing.T) {
 		t.Errorf("the shards cover %v, the whole run %v: every account must be in exactly one shard", covered, all)
 	}
 	merged := filepath.Join(dir, "merged.json.gz")
-	if code, _, stderr := run(t, env, append([]string{"merge", "--out", merged}, shards...)...); code != 0 {
+	if code, _, stderr := run(t, env, append([]string{"merge", "--output", merged}, shards...)...); code != 0 {
 		t.Fatalf("merge: exit %d: %s", code, stderr)
 	}
 	got, want := findingsJSON(t, env, merged), findingsJSON(t, env, whole)

@@ -27,14 +27,24 @@ type Bundle struct {
 	Snapshot *snapshot.Document
 	// Report is the evaluation's report; its Rules feed the SARIF.
 	Report *finding.Report
-	// Config is the configuration file as it was given (--config), nil when none was.
+	// Config is the configuration file's bytes as they were evaluated
+	// (rules.Config.Source), nil when no --config was given.
 	Config []byte
-	// PolicyArgs are the --policy arguments, and Policies the files read from
-	// each (rules.UserPolicyFiles).
+	// PolicyArgs are the --policy arguments, and Policies the files compiled
+	// from each, with the content that was evaluated (rules.Engine.UserPolicies).
 	PolicyArgs []string
 	Policies   [][]rules.PolicyFile
 	// SignKey, when set, signs the manifest.
 	SignKey ed25519.PrivateKey
+}
+
+// FromEvaluation is the bundle of one evaluation: the snapshot and report, and
+// the configuration and user policies exactly as the engine read and compiled
+// them. Nothing is read from disk again, so the bundle holds what was
+// evaluated even if the files changed since.
+func FromEvaluation(doc *snapshot.Document, r *finding.Report, engine *rules.Engine, cfg *rules.Config) *Bundle {
+	args, groups := engine.UserPolicies()
+	return &Bundle{Snapshot: doc, Report: r, Config: cfg.Source(), PolicyArgs: args, Policies: groups}
 }
 
 // ErrTargetExists is returned when the bundle directory already holds something.
@@ -172,7 +182,7 @@ func contents(b *Bundle) (map[string][]byte, *Manifest, error) {
 	if d, err := rules.Digest(evaluated); err != nil {
 		return nil, nil, err
 	} else if d != r.PolicyDigest {
-		return nil, nil, fmt.Errorf("the --policy files changed while amiaudit ran (policy digest %s, evaluated %s): run again", d, r.PolicyDigest)
+		return nil, nil, fmt.Errorf("the bundle's policy files give policy digest %s, but the report was evaluated with %s: build the bundle from the engine that evaluated (FromEvaluation)", d, r.PolicyDigest)
 	}
 	builtin, err := rules.BuiltinDigest()
 	if err != nil {

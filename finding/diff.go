@@ -6,17 +6,26 @@ import (
 	"fmt"
 )
 
-// Identity is a finding's identity across runs: the rule, the resource ARN and the
-// message. Messages state facts (who the AMI is shared with, which key), so a
-// finding whose facts change is a new finding and the old one is resolved.
+// Identity is a finding's identity across runs: the rule, the resource ARN and
+// the finding's key (the grantee, path, detector… that tells apart the rule's
+// findings on one resource). The message is not part of it: its counts and
+// lists change while the problem stays the same. Reports written before
+// findings had keys are matched by message instead (see Compare).
 type Identity struct {
 	RuleID string
 	ARN    string
+	Key    string
 	Msg    string
 }
 
 // IdentityOf returns a finding's identity.
 func IdentityOf(f *Finding) Identity {
+	return Identity{RuleID: f.RuleID, ARN: f.Resource.ARN, Key: f.Key}
+}
+
+// legacyIdentityOf is the identity of findings in reports written before
+// findings had keys: the message stands in for the key.
+func legacyIdentityOf(f *Finding) Identity {
 	return Identity{RuleID: f.RuleID, ARN: f.Resource.ARN, Msg: f.Message}
 }
 
@@ -44,14 +53,21 @@ type DiffSummary struct {
 // Compare lists the findings of newer that older lacks, those of older that
 // newer lacks, and those of both. Each list is sorted as reports are. A
 // finding listed twice in one run is matched as many times as it occurs.
+//
+// When either run is a report written before findings had keys, both are
+// matched by message, as that version did.
 func Compare(older, newer []Finding) *Diff {
+	identity := IdentityOf
+	if anyUnkeyed(older) || anyUnkeyed(newer) {
+		identity = legacyIdentityOf
+	}
 	left := map[Identity]int{}
 	for i := range older {
-		left[IdentityOf(&older[i])]++
+		left[identity(&older[i])]++
 	}
 	d := &Diff{New: []Finding{}, Resolved: []Finding{}, Unchanged: []Finding{}}
 	for i := range newer {
-		k := IdentityOf(&newer[i])
+		k := identity(&newer[i])
 		if left[k] > 0 {
 			left[k]--
 			d.Unchanged = append(d.Unchanged, newer[i])
@@ -60,7 +76,7 @@ func Compare(older, newer []Finding) *Diff {
 		}
 	}
 	for i := len(older) - 1; i >= 0; i-- {
-		k := IdentityOf(&older[i])
+		k := identity(&older[i])
 		if left[k] > 0 {
 			left[k]--
 			d.Resolved = append(d.Resolved, older[i])
@@ -92,14 +108,33 @@ func DecodeReport(name string, data []byte) (*Report, error) {
 	if r.SchemaVersion != ReportSchemaVersion {
 		return nil, fmt.Errorf("%s: report schema_version %q is not supported: this amiaudit reads schema_version %q", name, r.SchemaVersion, ReportSchemaVersion)
 	}
+	// Reports written before findings had keys lack the field; Compare then
+	// matches by message.
+	var probe struct {
+		Findings []map[string]json.RawMessage `json:"findings"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil || len(probe.Findings) != len(r.Findings) {
+		return nil, fmt.Errorf("%s: not a JSON report: %v", name, err)
+	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		if f.RuleID == "" || f.Resource.ARN == "" || f.Severity.Rank() < 0 {
 			return nil, fmt.Errorf("%s: /findings/%d: expected rule_id, a known severity and resource.arn", name, i)
 		}
+		_, keyed := probe.Findings[i]["key"]
+		f.unkeyed = !keyed
 	}
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
 	return &r, nil
+}
+
+func anyUnkeyed(fs []Finding) bool {
+	for i := range fs {
+		if fs[i].unkeyed {
+			return true
+		}
+	}
+	return false
 }

@@ -22,7 +22,11 @@ func ids(fs []Finding) []string {
 func TestCompare(t *testing.T) {
 	public := f("AMI-001", Critical, "arn:aws:ec2:us-east-1::image/ami-1", "ami-1 is public.")
 	shared := f("AMI-002", High, "arn:aws:ec2:us-east-1::image/ami-2", "ami-2 is shared with 999988887777.")
-	sharedMore := f("AMI-002", High, "arn:aws:ec2:us-east-1::image/ami-2", "ami-2 is shared with 999988887777 and 111122223333.")
+	shared.Key = "grantee=999988887777"
+	sharedOther := f("AMI-002", High, "arn:aws:ec2:us-east-1::image/ami-2", "ami-2 is shared with 111122223333.")
+	sharedOther.Key = "grantee=111122223333"
+	reworded := shared
+	reworded.Message = "ami-2 is shared with account 999988887777, which is not trusted."
 	orphan := f("SNAP-004", Low, "arn:aws:ec2:us-east-1::snapshot/snap-1", "snap-1 is orphaned.")
 	otherRule := f("AMI-003", High, "arn:aws:ec2:us-east-1::image/ami-1", "ami-1 is public.")
 	waivedLater := public
@@ -40,8 +44,10 @@ func TestCompare(t *testing.T) {
 			nil, ids([]Finding{public, shared}), nil},
 		{"unchanged", []Finding{public, shared}, []Finding{shared, public},
 			nil, nil, ids([]Finding{public, shared})},
-		{"new message is a new finding, the old one resolved", []Finding{shared}, []Finding{sharedMore},
-			ids([]Finding{sharedMore}), ids([]Finding{shared}), nil},
+		{"new wording, same key: unchanged", []Finding{shared}, []Finding{reworded},
+			nil, nil, ids([]Finding{reworded})},
+		{"another grantee is a new finding, the old one resolved", []Finding{shared}, []Finding{sharedOther},
+			ids([]Finding{sharedOther}), ids([]Finding{shared}), nil},
 		{"same resource and message, other rule", []Finding{public}, []Finding{otherRule},
 			ids([]Finding{otherRule}), ids([]Finding{public}), nil},
 		{"mixed", []Finding{public, shared}, []Finding{shared, orphan},
@@ -67,6 +73,16 @@ func TestCompare(t *testing.T) {
 				t.Errorf("summary %+v", d.Summary)
 			}
 		})
+	}
+
+	// A report written before findings had keys is matched by message.
+	legacy := shared
+	legacy.Key, legacy.unkeyed = "", true
+	if d := Compare([]Finding{legacy}, []Finding{shared}); len(d.Unchanged) != 1 {
+		t.Errorf("a keyless report's finding with the same message is not unchanged: %+v", d)
+	}
+	if d := Compare([]Finding{legacy}, []Finding{reworded}); len(d.New) != 1 || len(d.Resolved) != 1 {
+		t.Errorf("a keyless report's finding with another message is not new and resolved: %+v", d)
 	}
 
 	// Unchanged findings are given as the new run has them.
@@ -126,6 +142,13 @@ func TestDecodeReport(t *testing.T) {
 	r, err := DecodeReport("r.json", []byte(good))
 	if err != nil || len(r.Findings) != 1 || r.Findings[0].Resource.ARN != "arn:x" {
 		t.Fatalf("DecodeReport: %v %+v", err, r)
+	}
+	if !r.Findings[0].unkeyed {
+		t.Error("a finding without key is not marked as from a keyless report")
+	}
+	keyed, err := DecodeReport("r.json", []byte(strings.Replace(good, `"evidence":{}`, `"key":"","evidence":{}`, 1)))
+	if err != nil || keyed.Findings[0].unkeyed {
+		t.Errorf("a finding with a key is marked keyless (%v)", err)
 	}
 	for name, bad := range map[string]string{
 		"schema_version": strings.Replace(good, `"schema_version":"1"`, `"schema_version":"7"`, 1),

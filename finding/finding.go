@@ -4,6 +4,7 @@
 package finding
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -78,6 +79,12 @@ type Rule struct {
 	// Scope is "region" for rules that relate resources of one region only
 	// (evaluated region by region, in parallel) and "snapshot" for the others.
 	Scope string `json:"scope"`
+	// Fingerprint lists the evidence fields whose values tell apart two
+	// findings of this rule on one resource (a grantee, a path, a detector
+	// and field, a statement): METADATA custom.fingerprint, or
+	// DefaultFingerprint when the rule does not declare it. A finding's Key is
+	// built from them.
+	Fingerprint []string `json:"fingerprint"`
 	// Package is the Rego package that implements the rule.
 	Package string `json:"package"`
 	// Source is the policy file, for built-in rules a path inside the binary.
@@ -119,15 +126,26 @@ type AppliedWaiver struct {
 
 // Finding is one rule firing on one resource.
 type Finding struct {
-	RuleID      string         `json:"rule_id"`
-	Severity    Severity       `json:"severity"`
-	Title       string         `json:"title"`
-	Message     string         `json:"message"`
-	Resource    Resource       `json:"resource"`
+	RuleID   string   `json:"rule_id"`
+	Severity Severity `json:"severity"`
+	Title    string   `json:"title"`
+	Message  string   `json:"message"`
+	Resource Resource `json:"resource"`
+	// Key is what distinguishes this finding from the rule's other findings
+	// on the same resource, "" when the rule fires once per resource: the
+	// rule's Fingerprint fields of Evidence, as KeyOf writes them. Rule ID,
+	// resource ARN and Key identify a finding across runs (SARIF
+	// partialFingerprints); the message, whose counts and lists change from
+	// night to night, never does.
+	Key         string         `json:"key"`
 	Evidence    map[string]any `json:"evidence"`
 	Remediation string         `json:"remediation"`
 	Location    *Location      `json:"location,omitempty"`
 	Waiver      *AppliedWaiver `json:"waiver"`
+
+	// unkeyed is set by DecodeReport on findings of a report written before
+	// findings had keys (Compare then matches by message).
+	unkeyed bool
 }
 
 // Waived reports whether an active waiver covers the finding.
@@ -228,4 +246,36 @@ func (r *Report) FailsAt(threshold Severity) bool {
 		}
 	}
 	return false
+}
+
+// DefaultFingerprint is the Fingerprint of a rule whose METADATA does not
+// declare custom.fingerprint: the evidence fields that name, by convention,
+// who or what a finding is about (the grantee or principal, the statement
+// that decides, how access is given, the file path, the snapshot, the
+// metadata field and detector of a credential and its redacted form). Counts,
+// lists and states are never among them.
+var DefaultFingerprint = []string{"grantee", "principal", "statement", "via", "path", "snapshot_id", "field", "detector", "redacted"}
+
+// KeyOf writes the distinguishing key of a finding: "name=value" for each of
+// fields that evidence holds, in the order of fields, joined by "; ". String
+// values are written as they are, others as JSON (maps with sorted keys).
+func KeyOf(fields []string, evidence map[string]any) string {
+	var parts []string
+	for _, name := range fields {
+		v, ok := evidence[name]
+		if !ok {
+			continue
+		}
+		s, isString := v.(string)
+		if !isString {
+			b, err := json.Marshal(v)
+			if err != nil {
+				s = fmt.Sprint(v)
+			} else {
+				s = string(b)
+			}
+		}
+		parts = append(parts, name+"="+s)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -194,6 +194,9 @@ func testFindings() []finding.Finding {
 // testReport is the fixture as the engine hands it over: findings sorted.
 func testReport() *finding.Report {
 	fs := testFindings()
+	for i := range fs {
+		fs[i].Key = finding.KeyOf(finding.DefaultFingerprint, fs[i].Evidence)
+	}
 	finding.Sort(fs)
 	return &finding.Report{
 		SchemaVersion: finding.ReportSchemaVersion,

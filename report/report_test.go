@@ -85,7 +85,7 @@ func TestJSONKeys(t *testing.T) {
 	if len(findings) != len(testReport().Findings) {
 		t.Fatalf("%d findings, want %d", len(findings), len(testReport().Findings))
 	}
-	common := []string{"rule_id", "severity", "title", "message", "resource", "evidence", "remediation", "waiver"}
+	common := []string{"rule_id", "severity", "title", "message", "resource", "key", "evidence", "remediation", "waiver"}
 	for i, f := range findings {
 		keys := common
 		if f.(map[string]any)["location"] != nil {

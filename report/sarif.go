@@ -26,7 +26,8 @@ const (
 
 	// fingerprintKey is versioned because code scanning matches alerts across
 	// uploads by this value: changing what goes into it must change the key.
-	fingerprintKey = "amiaudit/v1"
+	// v1 hashed the message; v2 hashes the finding's key instead.
+	fingerprintKey = "amiaudit/v2"
 )
 
 // sarifWriter writes SARIF 2.1.0 for GitHub code scanning and other viewers.
@@ -362,16 +363,18 @@ func fileURI(path string) string {
 	return (&url.URL{Path: p}).String()
 }
 
-// fingerprint identifies a finding across runs: the rule, the resource, and
-// the message, which tells apart several firings of one rule on one resource
-// (two untrusted accounts on the same AMI, say).
+// fingerprint identifies a finding across runs and across changes of
+// wording: the rule, the resource ARN, and the finding's key, which tells
+// apart several firings of one rule on one resource (two untrusted accounts
+// on the same AMI, say). Never the message: its counts and lists change from
+// night to night, and code scanning would close and reopen the alert.
 func fingerprint(f *finding.Finding) string {
 	h := sha256.New()
 	h.Write([]byte(f.RuleID))
 	h.Write([]byte{0})
 	h.Write([]byte(f.Resource.ARN))
 	h.Write([]byte{0})
-	h.Write([]byte(f.Message))
+	h.Write([]byte(f.Key))
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -382,22 +382,61 @@ func TestSARIFFingerprints(t *testing.T) {
 
 	// Pinned: changing the formula must change fingerprintKey too.
 	f := testReport().Findings[0]
-	sum := sha256.Sum256([]byte(f.RuleID + "\x00" + f.Resource.ARN + "\x00" + f.Message))
+	sum := sha256.Sum256([]byte(f.RuleID + "\x00" + f.Resource.ARN + "\x00" + f.Key))
 	if got := first[f.RuleID+" "+f.Message]; got != hex.EncodeToString(sum[:]) {
-		t.Errorf("fingerprint %s, want sha256(rule \\0 arn \\0 message)", got)
+		t.Errorf("fingerprint %s, want sha256(rule \\0 arn \\0 key)", got)
 	}
+}
 
-	// Two firings of one rule on one resource stay apart.
-	twice := testReport()
-	again := twice.Findings[0]
-	again.Message = "AMI ami-0a1b2c3d4e5f60718 is public in another way."
-	twice.Findings = append(twice.Findings, again)
-	seen := map[string]bool{}
-	for _, v := range fp(twice) {
-		if seen[v] {
-			t.Errorf("fingerprint %s used twice", v)
+// TestSARIFFingerprintIgnoresWording: the night a second AMI starts using a
+// pending-deletion key, the KMS-003 message and evidence change their counts
+// but the alert keeps its fingerprint, so code scanning keeps its triage.
+func TestSARIFFingerprintIgnoresWording(t *testing.T) {
+	kms003 := func(images ...any) finding.Finding {
+		ev := map[string]any{"key_state": "PendingDeletion", "used_by": map[string]any{"images": images, "snapshots": []any{}}}
+		return finding.Finding{
+			RuleID: "KMS-003", Severity: finding.Medium, Title: "Key backing AMIs is unusable",
+			Message:  fmt.Sprintf("KMS key k1 in us-east-1 is PendingDeletion, and %d AMI(s) and 0 snapshot(s) encrypted with it cannot be used.", len(images)),
+			Resource: finding.Resource{Type: "kms-key", ID: "k1", ARN: "arn:aws:kms:us-east-1:111122223333:key/k1", Account: "111122223333", Region: "us-east-1"},
+			Key:      finding.KeyOf(finding.DefaultFingerprint, ev),
+			Evidence: ev,
 		}
-		seen[v] = true
+	}
+	one, two := kms003("ami-1"), kms003("ami-1", "ami-2")
+	if one.Message == two.Message {
+		t.Fatal("the test needs two wordings")
+	}
+	if a, b := fingerprint(&one), fingerprint(&two); a != b {
+		t.Errorf("fingerprint changed with the count in the message: %s → %s", a, b)
+	}
+}
+
+// TestSARIFFingerprintsTellGranteesApart: two findings of one rule on one
+// resource for different grantees keep distinct fingerprints, whatever their
+// messages say.
+func TestSARIFFingerprintsTellGranteesApart(t *testing.T) {
+	shared := func(grantee string) finding.Finding {
+		ev := map[string]any{"grantee": grantee, "organization_known": true}
+		return finding.Finding{
+			RuleID: "AMI-002", Severity: finding.High, Message: "AMI ami-1 is shared with an untrusted account.",
+			Resource: amiResource("ami-1", accountA, region1),
+			Key:      finding.KeyOf([]string{"grantee"}, ev),
+			Evidence: ev,
+		}
+	}
+	a, b := shared("999988887777"), shared("777788889999")
+	if fingerprint(&a) == fingerprint(&b) {
+		t.Error("two grantees of one AMI share a fingerprint")
+	}
+	r := testReport()
+	r.Findings = []finding.Finding{a, b}
+	seen := map[string]bool{}
+	for _, res := range decodeSARIF(t, r).Runs[0].Results {
+		fp := res.PartialFingerprints[fingerprintKey]
+		if seen[fp] {
+			t.Errorf("fingerprint %s used twice in the SARIF", fp)
+		}
+		seen[fp] = true
 	}
 }
 

@@ -21,7 +21,9 @@ import (
 //	amiaudit.metadata_secrets(resource) → the same, each with "field": the resource's
 //	                                       name, description, and tags[i].key / tags[i].value
 //	                                       (a tag's value is read with its key as context,
-//	                                       so {"key": "DB_PASSWORD", "value": "…"} is found)
+//	                                       so {"key": "DB_PASSWORD", "value": "…"} is found),
+//	                                       and the resource's detections: the credentials
+//	                                       the collector masked (snapshot.Detection)
 const (
 	DetectSecretsBuiltin   = "amiaudit.detect_secrets"
 	MetadataSecretsBuiltin = "amiaudit.metadata_secrets"
@@ -61,16 +63,81 @@ func init() {
 		if !ok {
 			return emptyArray, nil
 		}
+		// What the collector masked is found in detections, not in the
+		// text, which holds only its redacted form. Most resources have none:
+		// they take the path without bookkeeping.
+		dets := detectionsOf(obj)
+		var texts map[string]string
+		var seen map[[3]string]bool
+		if len(dets) > 0 {
+			texts, seen = map[string]string{}, map[[3]string]bool{}
+		}
 		var out []*ast.Term
+		add := func(field, text string, hits []secrets.Hit) {
+			if seen != nil {
+				texts[field] = text
+				for _, h := range hits {
+					seen[[3]string{field, h.Detector, h.Redacted}] = true
+				}
+			}
+			out = appendHits(out, field, hits)
+		}
 		for _, field := range []string{"name", "description"} {
-			out = appendHits(out, field, secrets.Detect(stringField(obj, field)))
+			text := stringField(obj, field)
+			add(field, text, secrets.Detect(text))
 		}
 		for i, tag := range tagsOf(obj) {
-			out = appendHits(out, fmt.Sprintf("tags[%d].key", i), secrets.Detect(tag.key))
-			out = appendHits(out, fmt.Sprintf("tags[%d].value", i), secrets.DetectKeyValue(tag.key, tag.value))
+			add(fmt.Sprintf("tags[%d].key", i), tag.key, secrets.Detect(tag.key))
+			add(fmt.Sprintf("tags[%d].value", i), tag.value, secrets.DetectKeyValue(tag.key, tag.value))
+		}
+		for _, d := range dets {
+			k := [3]string{d.field, d.hit.Detector, d.hit.Redacted}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			d.hit.Offset = strings.Index(texts[d.field], d.hit.Redacted)
+			out = appendHits(out, d.field, []secrets.Hit{d.hit})
 		}
 		return arrayOf(out), nil
 	})
+}
+
+type detection struct {
+	field string
+	hit   secrets.Hit
+}
+
+// detectionsOf reads a resource's detections (snapshot.Detection), the
+// credentials the collector masked in its metadata.
+func detectionsOf(obj ast.Object) []detection {
+	t := obj.Get(ast.StringTerm("detections"))
+	if t == nil {
+		return nil
+	}
+	arr, ok := t.Value.(*ast.Array)
+	if !ok {
+		return nil
+	}
+	var out []detection
+	for i := 0; i < arr.Len(); i++ {
+		d, ok := arr.Elem(i).Value.(ast.Object)
+		if !ok {
+			continue
+		}
+		h := secrets.Hit{Detector: stringField(d, "detector"), Description: stringField(d, "description"), Redacted: stringField(d, "redacted")}
+		if lt := d.Get(ast.StringTerm("line")); lt != nil {
+			if n, ok := lt.Value.(ast.Number); ok {
+				h.Line, _ = n.Int()
+			}
+		}
+		field := stringField(d, "field")
+		if field == "" || h.Detector == "" || h.Redacted == "" {
+			continue
+		}
+		out = append(out, detection{field: field, hit: h})
+	}
+	return out
 }
 
 type tag struct{ key, value string }

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/gobwas/glob"
+	"github.com/open-policy-agent/opa/v1/ast"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -27,6 +29,28 @@ type Config struct {
 	MaxSharedImageAgeDays int `yaml:"max_shared_image_age_days" json:"max_shared_image_age_days"`
 	// Waivers accept known findings.
 	Waivers []Waiver `yaml:"waivers" json:"waivers"`
+	// PolicyData is free-form data for user rules, given to them as
+	// input.config.policy_data: the sandbox refuses builtins that fetch
+	// values from outside (http.send, …), so what a rule needs comes through
+	// the configuration, which is recorded with the evaluation.
+	// It must be a mapping.
+	PolicyData any `yaml:"policy_data" json:"policy_data,omitempty"`
+
+	policyData ast.Value // PolicyData as Rego sees it
+
+	// source is the file's bytes as ParseConfig read them; nil for the
+	// default configuration.
+	source []byte
+}
+
+// Source returns the configuration file's bytes exactly as they were read and
+// validated, nil for the default configuration (no --config): what an
+// evidence bundle holds, whatever the file holds by the time it is written.
+func (c *Config) Source() []byte {
+	if c == nil {
+		return nil
+	}
+	return c.source
 }
 
 // Waiver accepts the findings of one rule on the resources that Resource matches.
@@ -103,6 +127,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
+			cfg.source = []byte{}
 			return cfg, nil // an empty file is the default configuration
 		}
 		return nil, yamlError(name, err)
@@ -121,6 +146,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 	if err := cfg.validate(name); err != nil {
 		return nil, err
 	}
+	cfg.source = append([]byte{}, data...)
 	return cfg, nil
 }
 
@@ -131,7 +157,7 @@ func yamlError(name string, err error) error {
 		fmt.Sscanf(m[1], "%d", &line)
 		text := m[2]
 		if f := yamlUnknownFieldRe.FindStringSubmatch(text); f != nil {
-			return &ConfigError{File: name, Line: line, Key: f[1], Msg: "unknown key (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, waivers; a waiver has rule, resource, reason, expires, approved_by)"}
+			return &ConfigError{File: name, Line: line, Key: f[1], Msg: "unknown key (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, waivers, policy_data; a waiver has rule, resource, reason, expires, approved_by)"}
 		}
 		return &ConfigError{File: name, Line: line, Msg: text}
 	}
@@ -181,6 +207,14 @@ func (c *Config) validate(file string) error {
 	if c.MaxSharedImageAgeDays <= 0 {
 		return bad(0, "max_shared_image_age_days", "expected a positive number of days, found %d", c.MaxSharedImageAgeDays)
 	}
+	if err := c.convertPolicyData(); err != nil {
+		key := "policy_data"
+		var ve *valueError
+		if errors.As(err, &ve) {
+			key = ve.path
+		}
+		return bad(0, key, "%v", err)
+	}
 	for i := range c.Waivers {
 		w := &c.Waivers[i]
 		key := fmt.Sprintf("waivers[%d]", i)
@@ -210,6 +244,113 @@ func (c *Config) validate(file string) error {
 		}
 	}
 	return nil
+}
+
+// convertPolicyData turns PolicyData into a Rego value once, so that every
+// evaluation shares it; YAML values that JSON cannot hold are refused here.
+func (c *Config) convertPolicyData() error {
+	if c.PolicyData == nil {
+		c.policyData = ast.NewObject()
+		return nil
+	}
+	if _, ok := c.PolicyData.(map[string]any); !ok {
+		return fmt.Errorf("expected a mapping (policy_data: {key: value, …}), found %s", yamlKind(c.PolicyData))
+	}
+	data, err := jsonShaped(c.PolicyData, "policy_data")
+	if err != nil {
+		return err
+	}
+	v, err := ast.InterfaceToValue(data)
+	if err != nil {
+		return fmt.Errorf("expected a mapping of JSON values: %w", err)
+	}
+	c.policyData = v
+	return nil
+}
+
+// jsonShaped makes what yaml.v3 decodes into any JSON-shaped: mapping keys
+// become strings, timestamps RFC 3339 strings; NaN and infinities, which JSON
+// cannot hold, are refused with the path where they are.
+func jsonShaped(v any, path string) (any, error) {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			n, err := jsonShaped(e, path+"."+k)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = n
+		}
+		return out, nil
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			key := fmt.Sprint(k)
+			n, err := jsonShaped(e, path+"."+key)
+			if err != nil {
+				return nil, err
+			}
+			out[key] = n
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			n, err := jsonShaped(e, fmt.Sprintf("%s[%d]", path, i))
+			if err != nil {
+				return nil, err
+			}
+			out[i] = n
+		}
+		return out, nil
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano), nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, &valueError{path: path, msg: fmt.Sprintf("%v is not a JSON number", x)}
+		}
+		return x, nil
+	default:
+		return v, nil
+	}
+}
+
+// valueError is a value of policy_data that JSON cannot hold, and where it is.
+type valueError struct{ path, msg string }
+
+func (e *valueError) Error() string { return e.msg }
+
+func yamlKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int, int64, uint64, float64:
+		return "a number"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
+
+// policyDataTerm is input.config.policy_data: a copy for each input, as
+// regions are evaluated in parallel. A Config built in Go rather than parsed
+// is converted here.
+func (c *Config) policyDataTerm() *ast.Term {
+	if c.policyData != nil {
+		return ast.NewTerm(c.policyData).Copy()
+	}
+	if c.PolicyData != nil {
+		if data, err := jsonShaped(c.PolicyData, "policy_data"); err == nil {
+			if v, err := ast.InterfaceToValue(data); err == nil {
+				return ast.NewTerm(v)
+			}
+		}
+	}
+	return ast.ObjectTerm()
 }
 
 // parseExpiry reads a waiver expiry. A date means the end of that day, UTC.

@@ -161,3 +161,33 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// policy_data reaches rules as input.config.policy_data, JSON-shaped: it is
+// where a user rule gets the values the sandbox will not let it fetch.
+func TestConfigPolicyData(t *testing.T) {
+	cfg, err := ParseConfig("c.yaml", []byte(`
+policy_data:
+  owners: {"123456789012": platform}
+  approved_bases: [ami-0a1b2c3d4e5f60001]
+  cutoff: 2026-01-31T00:00:00Z
+  limits: {1: one}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.policyDataTerm().String()
+	for _, want := range []string{`"approved_bases": ["ami-0a1b2c3d4e5f60001"]`, `"cutoff": "2026-01-31T00:00:00Z"`, `"limits": {"1": "one"}`, `"owners": {"123456789012": "platform"}`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("policy_data = %s, lacks %s", got, want)
+		}
+	}
+	if def := DefaultConfig().policyDataTerm().String(); def != "{}" {
+		t.Errorf("default policy_data = %s, want {}", def)
+	}
+	if _, err := ParseConfig("c.yaml", []byte("policy_data: {limits: [1, .nan]}\n")); err == nil || !strings.Contains(err.Error(), "c.yaml: policy_data.limits[1]: NaN is not a JSON number") {
+		t.Errorf("NaN in policy_data: %v", err)
+	}
+	if _, err := ParseConfig("c.yaml", []byte("policy_data: [1, 2]\n")); err == nil || !strings.Contains(err.Error(), "c.yaml: policy_data: expected a mapping") || !strings.Contains(err.Error(), "found a list") {
+		t.Errorf("a list as policy_data: %v", err)
+	}
+}

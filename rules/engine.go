@@ -53,6 +53,10 @@ type Engine struct {
 	global   *ruleQuery // the others, evaluated over the whole snapshot
 	digest   string
 	compiler *ast.Compiler
+	// userArgs are the --policy arguments Load was given, and userGroups the
+	// files it read and compiled from each, as they were then.
+	userArgs   []string
+	userGroups [][]PolicyFile
 }
 
 // ruleQuery is one prepared query that evaluates a set of rules' findings.
@@ -72,64 +76,109 @@ const (
 
 // Load reads the built-in policies and the .rego files under each user
 // directory (recursively, _test.rego files excluded), compiles them and prepares
-// the evaluation query.
+// the evaluation query. The engine keeps the bytes it compiled (UserPolicies),
+// so that evidence of the evaluation holds them and not what the files hold
+// later.
 func Load(ctx context.Context, userDirs ...string) (*Engine, error) {
-	files, err := policyFiles(userDirs, false)
+	files, err := builtinFiles(false)
 	if err != nil {
 		return nil, err
 	}
-	return compile(ctx, files)
+	groups := make([][]PolicyFile, len(userDirs))
+	for i, dir := range userDirs {
+		user, err := userFiles(dir, false)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, user...)
+		for _, f := range user {
+			groups[i] = append(groups[i], PolicyFile{Name: f.name, Content: f.content})
+		}
+	}
+	e, err := compile(ctx, files)
+	if err != nil {
+		return nil, err
+	}
+	e.userArgs, e.userGroups = append([]string(nil), userDirs...), groups
+	return e, nil
 }
 
 type policyFile struct {
 	name    string
 	content []byte
+	builtin bool // embedded in amiaudit, not loaded with --policy
 }
 
 // policyFiles reads the built-in policies and every user directory; withTests
 // adds the _test.rego files.
 func policyFiles(userDirs []string, withTests bool) ([]policyFile, error) {
-	var files []policyFile
-	add := func(fsys fs.FS, prefix string) error {
-		return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() || !strings.HasSuffix(p, ".rego") {
-				return nil
-			}
-			if !withTests && strings.HasSuffix(p, "_test.rego") {
-				return nil
-			}
-			b, err := fs.ReadFile(fsys, p)
-			if err != nil {
-				return err
-			}
-			files = append(files, policyFile{name: prefix + p, content: b})
-			return nil
-		})
-	}
-	if err := add(policies.FS, "policies/"); err != nil {
-		return nil, fmt.Errorf("read built-in policies: %w", err)
+	files, err := builtinFiles(withTests)
+	if err != nil {
+		return nil, err
 	}
 	for _, dir := range userDirs {
-		info, err := os.Stat(dir)
+		user, err := userFiles(dir, withTests)
 		if err != nil {
-			return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: cannot read policy directory: %v", dir, unwrapPathError(err))}}
+			return nil, err
 		}
-		if !info.IsDir() {
-			b, err := os.ReadFile(dir)
-			if err != nil {
-				return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: %v", dir, unwrapPathError(err))}}
-			}
-			files = append(files, policyFile{name: dir, content: b})
-			continue
-		}
-		if err := add(os.DirFS(dir), filepath.ToSlash(filepath.Clean(dir))+"/"); err != nil {
-			return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: cannot read policy directory: %v", dir, unwrapPathError(err))}}
-		}
+		files = append(files, user...)
 	}
 	return files, nil
+}
+
+func builtinFiles(withTests bool) ([]policyFile, error) {
+	files, err := walkPolicies(policies.FS, "policies/", withTests)
+	if err != nil {
+		return nil, fmt.Errorf("read built-in policies: %w", err)
+	}
+	for i := range files {
+		files[i].builtin = true
+	}
+	return files, nil
+}
+
+// userFiles reads a --policy argument: a directory, walked recursively, or a
+// single file.
+func userFiles(dir string, withTests bool) ([]policyFile, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: cannot read policy directory: %v", dir, unwrapPathError(err))}}
+	}
+	if !info.IsDir() {
+		b, err := os.ReadFile(dir)
+		if err != nil {
+			return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: %v", dir, unwrapPathError(err))}}
+		}
+		return []policyFile{{name: dir, content: b}}, nil
+	}
+	files, err := walkPolicies(os.DirFS(dir), filepath.ToSlash(filepath.Clean(dir))+"/", withTests)
+	if err != nil {
+		return nil, &PolicyError{Errors: []string{fmt.Sprintf("%s: cannot read policy directory: %v", dir, unwrapPathError(err))}}
+	}
+	return files, nil
+}
+
+// walkPolicies reads the .rego files of fsys, named prefix + their path.
+func walkPolicies(fsys fs.FS, prefix string, withTests bool) ([]policyFile, error) {
+	var files []policyFile
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".rego") {
+			return nil
+		}
+		if !withTests && strings.HasSuffix(p, "_test.rego") {
+			return nil
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		files = append(files, policyFile{name: prefix + p, content: b})
+		return nil
+	})
+	return files, err
 }
 
 func unwrapPathError(err error) error {
@@ -175,19 +224,29 @@ func astErrors(err error) []string {
 }
 
 func compile(ctx context.Context, files []policyFile) (*Engine, error) {
+	if errs := checkUserFileNames(files); len(errs) > 0 {
+		return nil, &PolicyError{Errors: errs}
+	}
 	modules, err := parseModules(files)
 	if err != nil {
 		return nil, err
 	}
-	compiler := ast.NewCompiler()
+	if errs := checkUserPackages(files, modules); len(errs) > 0 {
+		return nil, &PolicyError{Errors: errs}
+	}
+	sandbox := CurrentSandbox()
+	if errs := sandbox.check(modules); len(errs) > 0 {
+		return nil, &PolicyError{Errors: errs}
+	}
+	compiler := ast.NewCompiler().WithCapabilities(sandbox.Capabilities)
 	if compiler.Compile(modules); compiler.Failed() {
-		return nil, &PolicyError{Errors: astErrors(compiler.Errors)}
+		return nil, &PolicyError{Errors: sandbox.errors(compiler.Errors)}
 	}
 	rules, err := rulesOf(compiler, modules)
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{rules: rules, byID: map[string]*finding.Rule{}, compiler: compiler, digest: digest(files)}
+	e := &Engine{rules: rules, byID: map[string]*finding.Rule{}, compiler: compiler, digest: digest(files, sandbox)}
 	var regional, global []*finding.Rule
 	for i := range e.rules {
 		r := &e.rules[i]
@@ -333,6 +392,21 @@ func ruleFromAnnotations(path string, a *ast.Annotations) (finding.Rule, error) 
 		}
 	}
 	r.Deprecated, _ = a.Custom["deprecated"].(bool)
+	r.Fingerprint = finding.DefaultFingerprint
+	if fp, present := a.Custom["fingerprint"]; present {
+		list, ok := fp.([]any)
+		if !ok && fp != nil {
+			return r, fmt.Errorf("rule %s: custom.fingerprint must be a list of evidence field names, found %v", r.ID, fp)
+		}
+		r.Fingerprint = []string{}
+		for _, x := range list {
+			name, ok := x.(string)
+			if !ok || name == "" {
+				return r, fmt.Errorf("rule %s: custom.fingerprint must be a list of evidence field names, found %v", r.ID, x)
+			}
+			r.Fingerprint = append(r.Fingerprint, name)
+		}
+	}
 	switch r.Scope = str("scope"); r.Scope {
 	case "":
 		r.Scope = ScopeSnapshot
@@ -353,8 +427,10 @@ func fold(s string) string {
 	return strings.Join(paras, "\n\n")
 }
 
-// digest is the sha256 of the policy bundle: every file's name and content, in name order.
-func digest(files []policyFile) string {
+// digest is the sha256 of the policy bundle: every file's name and content, in
+// name order, then the sandbox the files are compiled in (the same files mean
+// something else when the builtins they may call change).
+func digest(files []policyFile, sandbox *Sandbox) string {
 	sorted := append([]policyFile(nil), files...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
 	h := sha256.New()
@@ -362,6 +438,7 @@ func digest(files []policyFile) string {
 		fmt.Fprintf(h, "%s\x00%d\x00", f.name, len(f.content))
 		h.Write(f.content)
 	}
+	fmt.Fprintf(h, "sandbox\x00%s", sandbox.Digest())
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
@@ -376,6 +453,14 @@ func (e *Engine) Rule(id string) (*finding.Rule, bool) {
 
 // Digest is the sha256 of the evaluated policy bundle.
 func (e *Engine) Digest() string { return e.digest }
+
+// UserPolicies returns the user policy arguments Load was given and, for each,
+// the files it compiled, with their content as it was read then: what an
+// evidence bundle must hold, whatever the files on disk hold by the time it is
+// written. The caller must not modify them.
+func (e *Engine) UserPolicies() (args []string, groups [][]PolicyFile) {
+	return e.userArgs, e.userGroups
+}
 
 // Evaluate runs every rule over the snapshot and returns the findings, sorted
 // as the report contract requires. Regional rules are evaluated one region at a
@@ -491,6 +576,7 @@ func toFinding(rule *finding.Rule, raw any) (finding.Finding, error) {
 		}
 		f.Evidence = m
 	}
+	f.Key = finding.KeyOf(rule.Fingerprint, f.Evidence)
 	if sev, present := obj["severity"]; present {
 		s, _ := sev.(string)
 		parsed, err := finding.ParseSeverity(s)

@@ -10,29 +10,8 @@ type PolicyFile struct {
 	Content []byte
 }
 
-// UserPolicyFiles reads what Load reads from each user directory or file,
-// under the same names and in the same order, one list per argument. An
-// evidence bundle keeps them so that the evaluation can be reproduced.
-func UserPolicyFiles(userDirs ...string) ([][]PolicyFile, error) {
-	builtin, err := policyFiles(nil, false)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]PolicyFile, len(userDirs))
-	for i, dir := range userDirs {
-		files, err := policyFiles([]string{dir}, false)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files[len(builtin):] {
-			out[i] = append(out[i], PolicyFile{Name: f.name, Content: f.content})
-		}
-	}
-	return out, nil
-}
-
 // LoadFiles compiles the built-in policies with user policy files given by
-// name and content, as UserPolicyFiles returned them: the same files give the
+// name and content, as Engine.UserPolicies returned them: the same files give the
 // same engine and the same digest as Load did.
 func LoadFiles(ctx context.Context, user []PolicyFile) (*Engine, error) {
 	files, err := withBuiltin(user)
@@ -49,7 +28,7 @@ func Digest(user []PolicyFile) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return digest(files), nil
+	return digest(files, CurrentSandbox()), nil
 }
 
 // BuiltinDigest is the digest of the built-in policies alone: it identifies
@@ -57,7 +36,7 @@ func Digest(user []PolicyFile) (string, error) {
 func BuiltinDigest() (string, error) { return Digest(nil) }
 
 func withBuiltin(user []PolicyFile) ([]policyFile, error) {
-	files, err := policyFiles(nil, false)
+	files, err := builtinFiles(false)
 	if err != nil {
 		return nil, err
 	}

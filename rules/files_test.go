@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// TestUserPolicyFilesReproduceLoad: the files UserPolicyFiles reads, given to
-// LoadFiles (as an evidence bundle does), give the engine Load gave: same
-// digest, same rules; and a changed byte changes the digest.
-func TestUserPolicyFilesReproduceLoad(t *testing.T) {
+// TestUserPoliciesReproduceLoad: the files the engine kept (UserPolicies),
+// given to LoadFiles (as verifying an evidence bundle does), give the engine
+// Load gave: same digest, same rules; and a changed byte changes the digest.
+func TestUserPoliciesReproduceLoad(t *testing.T) {
 	dir := t.TempDir()
 	sub := filepath.Join(dir, "ours", "nested")
 	if err := os.MkdirAll(sub, 0o755); err != nil {
@@ -33,9 +33,9 @@ func TestUserPolicyFilesReproduceLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	groups, err := UserPolicyFiles(args...)
-	if err != nil {
-		t.Fatal(err)
+	kept, groups := loaded.UserPolicies()
+	if strings.Join(kept, ",") != strings.Join(args, ",") {
+		t.Errorf("UserPolicies args = %v, want %v", kept, args)
 	}
 	if len(groups) != 2 || len(groups[0]) != 1 || len(groups[1]) != 1 {
 		t.Fatalf("groups = %+v, want one file per argument (tests excluded)", groups)

@@ -142,6 +142,7 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 		ast.Item(ast.StringTerm("trusted_organizations"), stringArray(cfg.TrustedOrganizations)),
 		ast.Item(ast.StringTerm("trusted_ous"), stringArray(cfg.TrustedOUs)),
 		ast.Item(ast.StringTerm("max_shared_image_age_days"), ast.IntNumberTerm(cfg.MaxSharedImageAgeDays)),
+		ast.Item(ast.StringTerm("policy_data"), cfg.policyDataTerm()),
 	)
 
 	index := ast.NewObject(

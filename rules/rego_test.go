@@ -12,7 +12,8 @@ import (
 )
 
 // TestPolicies runs every _test.rego of the built-in bundle through OPA's tester,
-// so that one go test covers the Rego and the Go.
+// so that one go test covers the Rego and the Go. The tests are compiled in
+// the same sandbox as the rules.
 func TestPolicies(t *testing.T) {
 	files, err := policyFiles(nil, true)
 	if err != nil {
@@ -27,7 +28,7 @@ func TestPolicies(t *testing.T) {
 	txn := storage.NewTransactionOrDie(ctx, store)
 	defer store.Abort(ctx, txn)
 	ch, err := tester.NewRunner().
-		SetCompiler(ast.NewCompiler()).
+		SetCompiler(ast.NewCompiler().WithCapabilities(CurrentSandbox().Capabilities)).
 		SetStore(store).
 		SetModules(modules).
 		RaiseBuiltinErrors(true).

@@ -126,9 +126,18 @@ func DetectKeyValue(key, value string) []Hit {
 	if value == "" {
 		return nil
 	}
+	kept := keyValueSpans(key, value)
+	if len(kept) == 0 {
+		return nil
+	}
+	return toHits(value, kept)
+}
+
+// keyValueSpans finds the secrets of value read as "key=value", with offsets
+// relative to value.
+func keyValueSpans(key, value string) []span {
 	prefix := key + "="
-	joined := prefix + value
-	spans := detect(joined)
+	spans := detect(prefix + value)
 	kept := spans[:0]
 	for _, s := range spans {
 		if s.start >= len(prefix) {
@@ -137,10 +146,7 @@ func DetectKeyValue(key, value string) []Hit {
 			kept = append(kept, s)
 		}
 	}
-	if len(kept) == 0 {
-		return nil
-	}
-	return toHits(value, kept)
+	return kept
 }
 
 // Detectors lists the detectors, sorted by ID, ShadowUnlocked's included.
@@ -209,6 +215,7 @@ func detectWith(text string, mask uint64, occ []occurrence) []span {
 	run(text, mask, occ, func(det, start, end int, desc string) {
 		found = append(found, span{det: det, start: start, end: end, desc: desc})
 	})
+	found = dropMasked(text, found)
 	if len(found) == 0 {
 		return nil
 	}

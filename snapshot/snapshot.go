@@ -378,6 +378,10 @@ type Image struct {
 	LaunchPermissions []LaunchPermission `json:"launch_permissions"`
 	// BlockDeviceMappings are the image's devices.
 	BlockDeviceMappings []BlockDeviceMapping `json:"block_device_mappings"`
+
+	// Detections are the credentials the collector found in Name, Description
+	// and Tags and replaced there by their redacted form (see Detection).
+	Detections []Detection `json:"detections,omitempty"`
 }
 
 // Snapshot is one EBS snapshot, owned by Account in Region.
@@ -399,6 +403,10 @@ type Snapshot struct {
 	// CreateVolumePermissions is the createVolumePermission attribute
 	// (DescribeSnapshotAttribute).
 	CreateVolumePermissions []CreateVolumePermission `json:"create_volume_permissions"`
+
+	// Detections are the credentials the collector found in Description and
+	// Tags and replaced there by their redacted form (see Detection).
+	Detections []Detection `json:"detections,omitempty"`
 }
 
 // KMS key managers and the key states that make a key unusable.

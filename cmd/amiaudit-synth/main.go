@@ -3,7 +3,7 @@
 // orphaned resources — as a snapshot document, for benchmarks and for trying
 // amiaudit at scale without AWS:
 //
-//	go run ./cmd/amiaudit-synth --accounts 50 --regions 4 --images 100000 --snapshots 300000 --keys 5000 --out big.json.gz
+//	go run ./cmd/amiaudit-synth --accounts 50 --regions 4 --images 100000 --snapshots 300000 --keys 5000 --output big.json.gz
 //	amiaudit evaluate big.json.gz --format json --output findings.json
 //
 // or as a scenario to seed into moto (the test bed), at emulator sizes:
@@ -31,7 +31,8 @@ func main() {
 	flag.IntVar(&s.Snapshots, "snapshots", s.Snapshots, "EBS snapshots in total (image volumes, orphans and backups)")
 	flag.IntVar(&s.Keys, "keys", s.Keys, "KMS keys")
 	seed := flag.Uint64("seed", s.Seed, "random seed")
-	out := flag.String("out", "", "snapshot file to write (.json or .json.gz)")
+	out := flag.String("output", "", "snapshot file to write (.json or .json.gz)")
+	flag.StringVar(out, "out", "", "old name of --output")
 	scenarioOut := flag.String("scenario", "", "write a seeding scenario (testbed/README.md) instead, for moto: keep it small (a few hundred images)")
 	flag.Parse()
 	s.Seed = *seed
@@ -45,7 +46,7 @@ func main() {
 		return
 	}
 	if *out == "" || s.Accounts < 1 || s.Regions < 1 || s.Images < 0 || s.Snapshots < 0 || s.Keys < 0 {
-		fmt.Fprintln(os.Stderr, "usage: amiaudit-synth [--accounts N --regions R --images N --snapshots N --keys N --seed S] (--out FILE | --scenario FILE)")
+		fmt.Fprintln(os.Stderr, "usage: amiaudit-synth [--accounts N --regions R --images N --snapshots N --keys N --seed S] (--output FILE | --scenario FILE)")
 		os.Exit(2)
 	}
 	doc := synth.Generate(s)

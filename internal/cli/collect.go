@@ -177,7 +177,7 @@ func newCollectCommand(e *env) *cobra.Command {
 	var f scopeFlags
 	var out string
 	cmd := &cobra.Command{
-		Use:   "collect --out FILE",
+		Use:   "collect --output FILE",
 		Short: "Read AWS (read-only) and write a snapshot document",
 		Long: `Read the AMIs, snapshots, KMS keys, account-region settings and the
 organization of the scope, read-only, and write them as a snapshot document
@@ -194,14 +194,19 @@ recorded in the snapshot and reported as SCAN-001; the file is written
 atomically, and an interrupted run (Ctrl-C) writes nothing. See
 docs/faults.md.
 
+Credentials found in AMI and snapshot names, descriptions and tags are
+replaced in the snapshot by their redacted form (first 4 characters and a
+hash) and listed in the resource's detections, so that the file can be
+archived and handed to an auditor; AMI-007 and SNAP-004 still report them.
+
 Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interrupted.`,
-		Example: `  amiaudit collect --out snapshot.json.gz
-  amiaudit collect --org --role amiaudit-reader --regions us-east-1,eu-west-1 --out org.json.gz
-  amiaudit collect --accounts 111122223333,444455556666 --role amiaudit-reader --external-id s3cret --out two.json`,
+		Example: `  amiaudit collect --output snapshot.json.gz
+  amiaudit collect --org --role amiaudit-reader --regions us-east-1,eu-west-1 --output org.json.gz
+  amiaudit collect --accounts 111122223333,444455556666 --role amiaudit-reader --external-id s3cret --output two.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
-				return usageError(errors.New("collect needs --out FILE (or --out - for stdout)"))
+				return usageError(errors.New("collect needs --output FILE (or --output - for stdout)"))
 			}
 			if err := f.validate(); err != nil {
 				return err
@@ -220,7 +225,7 @@ Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interr
 		},
 	}
 	f.register(cmd.Flags())
-	cmd.Flags().StringVar(&out, "out", "", "snapshot file to write (.json, or .json.gz to compress; - for stdout)")
+	outputFlag(cmd.Flags(), &out, "snapshot file to write (.json, or .json.gz to compress; - for stdout)")
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -26,9 +27,11 @@ snapshot document (.json or .json.gz), which is then evaluated with --config
 and --policy as 'amiaudit evaluate' would. The kind of each file is told from
 its top-level keys.
 
-A finding is the same in both runs when its rule, resource ARN and message
-are: messages state facts, so a finding whose facts changed (an AMI shared
-with one more account) is new, and the old one resolved.
+A finding is the same in both runs when its rule, resource ARN and key (the
+grantee, path, detector or statement that tells apart the rule's findings on
+one resource) are, whatever its wording: an AMI shared with one more account
+gives a new finding for that account, while a count that changed in a message
+does not. Reports written before findings had keys are matched by message.
 
 Exit codes: 0 no new unwaived finding at or above --fail-on; 1 there is one
 (for nightly notifications); 2 usage, configuration, policy or input error.`,
@@ -60,11 +63,11 @@ Exit codes: 0 no new unwaived finding at or above --fail-on; 1 there is one
 			if args[0] == "-" && args[1] == "-" {
 				return usageError(errors.New("only one of OLD and NEW can be read from stdin"))
 			}
-			older, err := readRun(args[0], e.stdin)
+			older, err := readRun(e.log, args[0], e.stdin)
 			if err != nil {
 				return err
 			}
-			newer, err := readRun(args[1], e.stdin)
+			newer, err := readRun(e.log, args[1], e.stdin)
 			if err != nil {
 				return err
 			}
@@ -110,7 +113,7 @@ type run struct {
 
 // readRun reads a JSON report or a snapshot document, telling them apart by
 // their top-level keys.
-func readRun(name string, stdin io.Reader) (*run, error) {
+func readRun(log *slog.Logger, name string, stdin io.Reader) (*run, error) {
 	data, name, err := readInput(name, stdin)
 	if err != nil {
 		return nil, usageError(fmt.Errorf("read %s: %w", name, err))
@@ -127,7 +130,7 @@ func readRun(name string, stdin io.Reader) (*run, error) {
 		}
 		r.findings = r.report.Findings
 	case "snapshot":
-		if r.doc, r.sum, err = decodeSnapshot(name, data); err != nil {
+		if r.doc, r.sum, err = decodeSnapshot(log, name, data); err != nil {
 			return nil, err
 		}
 	default:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -33,7 +34,7 @@ func (f *reportFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file, atomically (default stdout)")
 	fs.StringVar(&f.failOn, "fail-on", "high", "exit 1 when an unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
 	fs.StringVarP(&f.config, "config", "c", "", "configuration file (YAML): trusted accounts, organizations and OUs, thresholds, waivers")
-	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules, added to the built-in ones; repeatable")
+	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules, added to the built-in ones; repeatable. Rules run sealed: no network, clock or randomness (amiaudit rules --builtins)")
 }
 
 // prepared is what every evaluating command needs before it reads AWS or a snapshot.
@@ -160,23 +161,46 @@ func readInput(name string, stdin io.Reader) ([]byte, string, error) {
 
 // readSnapshot reads and strictly decodes a snapshot file, returning it with
 // the sha256 of its bytes.
-func readSnapshot(name string, stdin io.Reader) (*snapshot.Document, string, error) {
+func readSnapshot(log *slog.Logger, name string, stdin io.Reader) (*snapshot.Document, string, error) {
 	data, name, err := readInput(name, stdin)
 	if err != nil {
 		return nil, "", usageError(fmt.Errorf("read snapshot: %w", err))
 	}
-	return decodeSnapshot(name, data)
+	return decodeSnapshot(log, name, data)
 }
 
 // decodeSnapshot decodes a snapshot's bytes (gzip or not) and returns it with
-// the sha256 of those bytes, as they were read.
-func decodeSnapshot(name string, data []byte) (*snapshot.Document, string, error) {
+// the sha256 of those bytes, as they were read. Credentials an older document
+// holds in clear are masked (maskSecrets).
+func decodeSnapshot(log *slog.Logger, name string, data []byte) (*snapshot.Document, string, error) {
 	doc, err := snapshot.Decode(name, data)
 	if err != nil {
 		return nil, "", usageError(err)
 	}
+	maskSecrets(log, name, doc)
 	sum := sha256.Sum256(data)
 	return doc, hex.EncodeToString(sum[:]), nil
+}
+
+// maskSecrets masks the credentials that a snapshot written before the
+// collector masked them (or edited by hand) holds in clear in AMI and snapshot
+// metadata, before anything evaluates or writes the document, and warns that
+// the file holds them. The findings are the same (the document records what it
+// masked); reports, logs and evidence bundles get only redacted forms. The
+// warning says where, never what.
+func maskSecrets(log *slog.Logger, name string, doc *snapshot.Document) {
+	where := doc.Mask()
+	if len(where) == 0 {
+		return
+	}
+	const shown = 5
+	list := strings.Join(where[:min(len(where), shown)], ", ")
+	if len(where) > shown {
+		list += fmt.Sprintf(", and %d more", len(where)-shown)
+	}
+	log.Warn("the snapshot file holds credentials in clear: they are masked before evaluation, so reports and evidence hold only redacted forms, "+
+		"but the file itself must be treated as secret: delete it, or collect again (amiaudit collect masks them)",
+		"file", name, "credentials", len(where), "where", list)
 }
 
 func newEvaluateCommand(e *env) *cobra.Command {
@@ -193,6 +217,11 @@ machine, at any later time. Age-based rules measure against the snapshot's
 collected_at; waivers expire against the current time (or SOURCE_DATE_EPOCH).
 
 Use - to read the snapshot from standard input.
+
+A snapshot written before the collector masked credentials may hold some in
+clear in AMI or snapshot metadata: amiaudit warns that the file holds secrets
+(where, never what) and evaluates a masked copy, so that reports and evidence
+bundles hold only redacted forms; the findings are the same.
 
 Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 2 usage, configuration, policy or input error.`,
@@ -211,7 +240,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			if err != nil {
 				return err
 			}
-			doc, sum, err := readSnapshot(args[0], e.stdin)
+			doc, sum, err := readSnapshot(e.log, args[0], e.stdin)
 			if err != nil {
 				return err
 			}

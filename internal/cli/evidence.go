@@ -10,7 +10,6 @@ import (
 
 	"github.com/amiaudit/amiaudit/evidence"
 	"github.com/amiaudit/amiaudit/finding"
-	"github.com/amiaudit/amiaudit/rules"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -60,19 +59,9 @@ func (f *evidenceFlags) attach(e *env, p *prepared, doc *snapshot.Document) {
 }
 
 func (f *evidenceFlags) write(e *env, p *prepared, doc *snapshot.Document, r *finding.Report) error {
-	b := &evidence.Bundle{Snapshot: doc, Report: r, PolicyArgs: p.flags.policies, SignKey: f.key}
-	if p.flags.config != "" {
-		data, err := os.ReadFile(p.flags.config)
-		if err != nil {
-			return incompleteError(fmt.Errorf("evidence bundle: read configuration: %w", err))
-		}
-		b.Config = data
-	}
-	groups, err := rules.UserPolicyFiles(p.flags.policies...)
-	if err != nil {
-		return incompleteError(fmt.Errorf("evidence bundle: %w", err))
-	}
-	b.Policies = groups
+	// What was evaluated, as it was read: never the files again.
+	b := evidence.FromEvaluation(doc, r, p.engine, p.cfg)
+	b.SignKey = f.key
 	m, err := evidence.Write(f.dir, b)
 	if errors.Is(err, evidence.ErrTargetExists) {
 		return usageError(err)

@@ -178,7 +178,7 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 	var doc *snapshot.Document
 	var sum string
 	if f.snapshotFile != "" {
-		if doc, sum, err = readSnapshot(f.snapshotFile, e.stdin); err != nil {
+		if doc, sum, err = readSnapshot(e.log, f.snapshotFile, e.stdin); err != nil {
 			return err
 		}
 		if region == "" && len(doc.Scope.Regions) == 1 {

@@ -14,7 +14,7 @@ import (
 func newKeygenCommand(e *env) *cobra.Command {
 	var prefix string
 	cmd := &cobra.Command{
-		Use:   "keygen --out PREFIX",
+		Use:   "keygen --output PREFIX",
 		Short: "Make an ed25519 key pair for signing evidence bundles",
 		Long: `Write a new ed25519 key pair: PREFIX.key, the private key (PEM PKCS#8,
 readable by its owner only) for 'scan --evidence DIR --sign-key PREFIX.key',
@@ -23,13 +23,13 @@ Existing files are never overwritten. openssl reads and writes the same forms
 (openssl genpkey -algorithm ed25519; openssl pkey -pubout).
 
 Exit codes: 0 written; 2 a file exists or cannot be written.`,
-		Example: `  amiaudit keygen --out audit
+		Example: `  amiaudit keygen --output audit
   amiaudit scan --org --role amiaudit-reader --evidence evidence/today --sign-key audit.key
   amiaudit verify evidence/today --pub-key audit.pub`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if prefix == "" {
-				return usageError(errors.New("keygen needs --out PREFIX: it writes PREFIX.key and PREFIX.pub"))
+				return usageError(errors.New("keygen needs --output PREFIX: it writes PREFIX.key and PREFIX.pub"))
 			}
 			keyFile, pubFile := prefix+".key", prefix+".pub"
 			for _, f := range []string{keyFile, pubFile} {
@@ -56,7 +56,7 @@ Exit codes: 0 written; 2 a file exists or cannot be written.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&prefix, "out", "", "write PREFIX.key and PREFIX.pub")
+	outputFlag(cmd.Flags(), &prefix, "write PREFIX.key and PREFIX.pub")
 	return cmd
 }
 

@@ -13,7 +13,7 @@ import (
 func newMergeCommand(e *env) *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
-		Use:   "merge --out FILE SHARD...",
+		Use:   "merge --output FILE SHARD...",
 		Short: "Join the snapshot documents of a sharded collection into one",
 		Long: `Join the snapshots written by 'amiaudit collect --shard K/N' (one per shard,
 .json or .json.gz) into the document one unsharded collection would have
@@ -28,8 +28,8 @@ compresses; - writes to stdout).
 
 Exit codes: 0 merged; 2 a shard cannot be read, or the shards do not fit
 together (one line naming the files).`,
-		Example: `  amiaudit merge --out org.json.gz shard-1.json.gz shard-2.json.gz shard-3.json.gz
-  amiaudit merge --out org.json.gz shards/*.json.gz && amiaudit evaluate org.json.gz --format sarif --output org.sarif`,
+		Example: `  amiaudit merge --output org.json.gz shard-1.json.gz shard-2.json.gz shard-3.json.gz
+  amiaudit merge --output org.json.gz shards/*.json.gz && amiaudit evaluate org.json.gz --format sarif --output org.sarif`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageError(fmt.Errorf("%s expects the shard snapshot files to merge", cmd.CommandPath()))
@@ -38,7 +38,7 @@ together (one line naming the files).`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
-				return usageError(errors.New("merge needs --out FILE (or --out - for stdout)"))
+				return usageError(errors.New("merge needs --output FILE (or --output - for stdout)"))
 			}
 			docs := make([]*snapshot.Document, len(args))
 			for i, name := range args {
@@ -49,6 +49,7 @@ together (one line naming the files).`,
 				if docs[i], err = snapshot.Decode(name, data); err != nil {
 					return usageError(err)
 				}
+				maskSecrets(e.log, name, docs[i])
 			}
 			merged, err := snapshot.Merge(docs, args)
 			if err != nil {
@@ -62,6 +63,6 @@ together (one line naming the files).`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "merged snapshot file to write (.json, or .json.gz to compress; - for stdout)")
+	outputFlag(cmd.Flags(), &out, "merged snapshot file to write (.json, or .json.gz to compress; - for stdout)")
 	return cmd
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Exit codes of the interface contract.
@@ -181,4 +182,13 @@ func newVersionCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// outputFlag registers --output (-o), the name every command that writes a
+// file gives the file, and --out, the name collect, merge and keygen used
+// first: a hidden alias that keeps existing scripts working.
+func outputFlag(fs *pflag.FlagSet, p *string, usage string) {
+	fs.StringVarP(p, "output", "o", "", usage)
+	fs.StringVar(p, "out", "", usage+" (old name of --output)")
+	_ = fs.MarkHidden("out")
 }

@@ -7,6 +7,7 @@
 # custom:
 #   id: ACCT-003
 #   severity: low
+#   fingerprint: []
 #   scope: region
 #   remediation: |
 #     Define the image providers you trust and enable the setting

@@ -7,6 +7,7 @@
 # custom:
 #   id: ACCT-001
 #   severity: high
+#   fingerprint: []
 #   scope: region
 #   remediation: |
 #     aws ec2 enable-image-block-public-access --image-block-public-access-state block-new-sharing --region REGION,

@@ -7,6 +7,7 @@
 # custom:
 #   id: ACCT-002
 #   severity: high
+#   fingerprint: []
 #   scope: region
 #   remediation: |
 #     aws ec2 enable-snapshot-block-public-access --state block-all-sharing --region REGION,

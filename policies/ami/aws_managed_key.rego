@@ -8,6 +8,7 @@
 # custom:
 #   id: AMI-005
 #   severity: high
+#   fingerprint: [snapshot_id]
 #   scope: region
 #   remediation: |
 #     Copy the AMI re-encrypting its snapshots with a customer managed key

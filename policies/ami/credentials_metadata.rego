@@ -9,6 +9,7 @@
 # custom:
 #   id: AMI-007
 #   severity: critical
+#   fingerprint: [field, detector, redacted]
 #   scope: region
 #   remediation: |
 #     Revoke and rotate the credential first: it must be treated as leaked. Then

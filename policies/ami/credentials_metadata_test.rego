@@ -32,3 +32,27 @@ test_clean_metadata_does_not_fire if {
 	})]}
 	count(rule.findings) == 0 with input as t.prepare(doc)
 }
+
+# The collector masks the key in the description and records it in
+# detections: the finding is the one the raw description gives.
+test_masked_description_fires_from_detections if {
+	raw := {"images": [t.image("ami-0a", {"description": sprintf("build with %s", [fake_key_id])})]}
+	redacted := "AKIA…sha256:0123456789ab"
+	masked := {"images": [t.image("ami-0a", {
+		"description": sprintf("build with %s", [redacted]),
+		"detections": [{"field": "description", "detector": "aws-access-key-id", "description": "AWS access key ID", "redacted": redacted, "line": 1}],
+	})]}
+	fs := rule.findings with input as t.prepare(masked)
+	count(fs) == 1
+	some f in fs
+	f.evidence == {"field": "description", "detector": "aws-access-key-id", "redacted": redacted, "line": 1}
+	some g in rule.findings with input as t.prepare(raw)
+	f.message == replace(g.message, g.evidence.redacted, redacted)
+}
+
+# A password whose value is a redacted form is not a password: masking never
+# makes a second finding.
+test_redacted_form_is_not_a_credential if {
+	doc := {"images": [t.image("ami-0a", {"tags": [{"key": "DB_PASSWORD", "value": "hunt…sha256:0123456789ab"}]})]}
+	count(rule.findings) == 0 with input as t.prepare(doc)
+}

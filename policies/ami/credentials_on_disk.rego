@@ -14,6 +14,7 @@
 # custom:
 #   id: AMI-008
 #   severity: critical
+#   fingerprint: [snapshot_id, partition, path, detector, redacted]
 #   scope: region
 #   remediation: |
 #     Revoke and rotate the credential first: it must be treated as leaked.

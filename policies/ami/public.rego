@@ -7,6 +7,7 @@
 # custom:
 #   id: AMI-001
 #   severity: critical
+#   fingerprint: []
 #   scope: region
 #   remediation: |
 #     Remove the public launch permission

@@ -8,6 +8,7 @@
 # custom:
 #   id: AMI-009
 #   severity: low
+#   fingerprint: []
 #   scope: region
 #   remediation: |
 #     Set a deprecation time (aws ec2 enable-image-deprecation), and stop sharing

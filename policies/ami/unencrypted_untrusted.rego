@@ -8,6 +8,7 @@
 # custom:
 #   id: AMI-006
 #   severity: medium
+#   fingerprint: [snapshot_id]
 #   scope: region
 #   remediation: |
 #     Stop sharing with the untrusted principal, or copy the AMI encrypted with a

@@ -8,6 +8,7 @@
 # custom:
 #   id: AMI-003
 #   severity: high
+#   fingerprint: [grantee]
 #   scope: region
 #   remediation: |
 #     Remove the launch permission

@@ -8,6 +8,7 @@
 # custom:
 #   id: SCAN-001
 #   severity: high
+#   fingerprint: []
 #   scope: region
 #   remediation: |
 #     Give the scanning role the permission named in the finding (docs/iam-policy.json

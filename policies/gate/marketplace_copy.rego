@@ -8,6 +8,7 @@
 # custom:
 #   id: GATE-002
 #   severity: medium
+#   fingerprint: [copying_account, address]
 #   scope: region
 #   remediation: |
 #     Launch an instance from the shared AMI, then create your own AMI from the

@@ -8,6 +8,7 @@
 # custom:
 #   id: GATE-001
 #   severity: high
+#   fingerprint: [destination_region, address]
 #   scope: region
 #   remediation: |
 #     Copy with encryption (aws ec2 copy-image --encrypted --kms-key-id KEY), with a

@@ -34,6 +34,7 @@ default_config := {
 	"trusted_organizations": [],
 	"trusted_ous": [],
 	"max_shared_image_age_days": 365,
+	"policy_data": {},
 }
 
 image(id, extra) := object.union(

@@ -6,6 +6,7 @@
 # custom:
 #   id: SNAP-004
 #   severity: critical
+#   fingerprint: [field, detector, redacted]
 #   scope: region
 #   remediation: |
 #     Revoke and rotate the credential first: it must be treated as leaked. Then

@@ -24,3 +24,17 @@ test_password_split_across_tag_key_and_value if {
 	some f in fs
 	f.evidence.field == "tags[1].value"
 }
+
+# A credential the collector masked in a tag value is found in detections.
+test_masked_tag_fires_from_detections if {
+	redacted := "Orde…sha256:931c43c756d8"
+	doc := {"snapshots": [t.snapshot("snap-0a", {
+		"tags": [{"key": "DB_PASSWORD", "value": redacted}],
+		"detections": [{"field": "tags[0].value", "detector": "password-assignment", "description": "Password assigned in configuration, code or a command line", "redacted": redacted, "line": 1}],
+	})]}
+	fs := rule.findings with input as t.prepare(doc)
+	count(fs) == 1
+	some f in fs
+	f.evidence.field == "tags[0].value"
+	f.evidence.redacted == redacted
+}

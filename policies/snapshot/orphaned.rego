@@ -11,6 +11,7 @@
 # custom:
 #   id: SNAP-003
 #   severity: medium
+#   fingerprint: [image_id]
 #   scope: region
 #   remediation: |
 #     Check that nothing needs the data, then delete the snapshot

@@ -9,6 +9,7 @@
 # custom:
 #   id: SNAP-001
 #   severity: critical
+#   fingerprint: []
 #   scope: region
 #   remediation: |
 #     Remove the public permission

@@ -7,6 +7,7 @@
 # custom:
 #   id: SNAP-002
 #   severity: high
+#   fingerprint: [grantee]
 #   scope: region
 #   remediation: |
 #     Remove the permission
