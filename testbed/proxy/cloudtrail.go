@@ -252,6 +252,7 @@ func (p *Proxy) recordCall(c *Call, r *http.Request, body []byte, header http.He
 		AccessKeyID: req.accessKey,
 	}
 	var params, response map[string]any
+	var keyARN string
 	switch c.Service {
 	case "ec2":
 		e.Source = "ec2.amazonaws.com"
@@ -278,7 +279,7 @@ func (p *Proxy) recordCall(c *Call, r *http.Request, body []byte, header http.He
 				delete(response, secret)
 			}
 		}
-		keyARN := kmsKeyARN(c.Account, c.Region, params["keyId"])
+		keyARN = kmsKeyARN(c.Account, c.Region, params["keyId"])
 		if keyARN == "" && response != nil {
 			if md, ok := response["keyMetadata"].(map[string]any); ok {
 				keyARN, _ = md["arn"].(string)
@@ -298,18 +299,33 @@ func (p *Proxy) recordCall(c *Call, r *http.Request, body []byte, header http.He
 	e.Time = e.Time.UTC().Truncate(time.Second)
 	who := p.keys.identity(req.accessKey, c.Account)
 	e.Username = who.username
-	e.Record = buildRecord(e, &recordContext{
+	rc := &recordContext{
 		identity:  who,
+		caller:    c.Account,
 		sourceIP:  remoteIP(r),
 		userAgent: r.UserAgent(),
 		requestID: header.Get("X-Amzn-Requestid"),
-	})
+	}
+	e.Record = buildRecord(e, rc)
 	p.trail.add(e)
+
+	// "Cross-account operations on KMS keys are logged in both the caller
+	// account and the KMS key owner account"
+	// (https://docs.aws.amazon.com/kms/latest/developerguide/logging-using-cloudtrail.html).
+	if parts := strings.Split(keyARN, ":"); len(parts) == 6 && parts[4] != c.Account {
+		owner := e
+		owner.Account, owner.Region, owner.ID = parts[4], parts[3], requestID()
+		owner.Record = buildRecord(owner, rc)
+		p.trail.add(owner)
+	}
 }
 
 // recordContext is what a recorded call adds to its record.
 type recordContext struct {
-	identity                       identity
+	identity identity
+	// caller is the account of the caller when it is not the trail's (a
+	// cross-account KMS call, recorded in the key owner's trail too).
+	caller                         string
 	sourceIP, userAgent, requestID string
 }
 
@@ -345,11 +361,15 @@ func buildRecord(e Event, rc *recordContext) string {
 	if rc.userAgent == "" {
 		rc.userAgent = "AWS Internal"
 	}
+	caller := rc.caller
+	if caller == "" {
+		caller = e.Account
+	}
 	uid := map[string]any{
 		"type":        rc.identity.kind,
 		"principalId": e.AccessKeyID,
 		"arn":         rc.identity.arn,
-		"accountId":   e.Account,
+		"accountId":   caller,
 		"accessKeyId": e.AccessKeyID,
 	}
 	if rc.identity.kind == "IAMUser" {
@@ -360,7 +380,7 @@ func buildRecord(e Event, rc *recordContext) string {
 			"sessionIssuer": map[string]any{
 				"type":      "Role",
 				"arn":       rc.identity.issuer,
-				"accountId": e.Account,
+				"accountId": caller,
 				"userName":  rc.identity.issuer[strings.LastIndex(rc.identity.issuer, "/")+1:],
 			},
 		}
@@ -394,7 +414,11 @@ func buildRecord(e Event, rc *recordContext) string {
 	if e.Source == "kms.amazonaws.com" {
 		var res []map[string]any
 		for _, r := range e.Resources {
-			res = append(res, map[string]any{"accountId": e.Account, "type": r.Type, "ARN": r.Name})
+			owner := e.Account
+			if parts := strings.Split(r.Name, ":"); len(parts) == 6 {
+				owner = parts[4]
+			}
+			res = append(res, map[string]any{"accountId": owner, "type": r.Type, "ARN": r.Name})
 		}
 		if res != nil {
 			rec["resources"] = res

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -612,6 +614,50 @@ func TestKMSKeyARN(t *testing.T) {
 	} {
 		if got := kmsKeyARN("111122223333", "eu-west-1", in); got != want {
 			t.Errorf("kmsKeyARN(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestCloudTrailCrossAccountKMS: a KMS call on another account's key is in
+// both trails ("Cross-account operations on KMS keys are logged in both the
+// caller account and the KMS key owner account",
+// https://docs.aws.amazon.com/kms/latest/developerguide/logging-using-cloudtrail.html).
+// moto keeps keys per account and refuses such calls, so the call is handed
+// to the recorder directly.
+func TestCloudTrailCrossAccountKMS(t *testing.T) {
+	p, _ := trailProxy(t)
+	const ownerARN = "arn:aws:kms:eu-west-1:" + targetAccount + ":key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	body := `{"KeyId":"` + ownerARN + `","GranteePrincipal":"arn:aws:iam::` + baseAccount + `:root","Operations":["Decrypt"]}`
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	r.Header.Set("X-Amz-Target", "TrentService.CreateGrant")
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAAMIAUDITTEST0001/20260302/eu-west-1/kms/aws4_request, SignedHeaders=host, Signature=0")
+	c := &Call{Account: baseAccount, Region: "eu-west-1", Service: "kms", Action: "CreateGrant"}
+	p.recordCall(c, r, []byte(body), http.Header{}, []byte(`{"GrantId":"g1","GrantToken":"secret-token"}`))
+
+	mine, theirs := p.Events(baseAccount, "eu-west-1"), p.Events(targetAccount, "eu-west-1")
+	if len(mine) != 1 || len(theirs) != 1 {
+		t.Fatalf("caller's trail %d events, owner's %d: want one each", len(mine), len(theirs))
+	}
+	for _, e := range []Event{mine[0], theirs[0]} {
+		if len(e.Resources) != 1 || e.Resources[0].Name != ownerARN || e.Name != "CreateGrant" {
+			t.Errorf("event %+v", e)
+		}
+		if strings.Contains(e.Record, "secret-token") {
+			t.Error("grant token recorded")
+		}
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(theirs[0].Record), &rec); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]any{
+		"recipientAccountId":     targetAccount,
+		"userIdentity.accountId": baseAccount,
+		"resources.0.accountId":  targetAccount,
+		"responseElements.keyId": ownerARN,
+	} {
+		if got := field(rec, path); got != want {
+			t.Errorf("owner's record %s = %#v, want %#v", path, got, want)
 		}
 	}
 }
