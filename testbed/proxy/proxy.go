@@ -189,6 +189,8 @@ type Proxy struct {
 
 	// trail is the CloudTrail management events (cloudtrail.go).
 	trail trail
+	// written is the settings changed through the proxy (settings_write.go).
+	written settingWrites
 }
 
 // Start validates cfg and serves on an ephemeral loopback port until Close.
@@ -359,7 +361,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if p.answerSetting(rec, c) || p.answerLookupEvents(rec, c, body) {
+	if p.answerSetting(rec, c) || p.answerSettingWrite(rec, c, r, body) || p.answerLookupEvents(rec, c, body) {
 		return
 	}
 	p.upstream.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))

@@ -229,10 +229,15 @@ func (f ec2Field) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 	return e.EncodeElement(f.Value, xml.StartElement{Name: xml.Name{Local: f.Name}})
 }
 
-// setting resolves every field for one account-region: the first matching
-// Setting that sets a field wins; AWS's defaults fill the rest.
+// setting resolves every field for one account-region: a change made through
+// the proxy, else the first matching Setting that sets a field; AWS's
+// defaults fill the rest.
 func (p *Proxy) setting(account, region string) Setting {
 	out := Setting{Account: account, Region: region}
+	// A change made through the proxy (settings_write.go) wins.
+	w := p.written.get(account, region)
+	out.ImageBlockPublicAccess, out.SnapshotBlockPublicAccess = w.ImageBlockPublicAccess, w.SnapshotBlockPublicAccess
+	out.AllowedImages, out.EBSDefaultKMSKeyID = w.AllowedImages, w.EBSDefaultKMSKeyID
 	for _, s := range p.cfg.Settings {
 		if !matches(s.Account, account) || !matches(s.Region, region) {
 			continue
