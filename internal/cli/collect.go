@@ -37,6 +37,7 @@ type scopeFlags struct {
 	burst       int
 	shard       string
 	faults      faultFlags
+	incremental incrementalFlags
 	deep        deepFlags // registered by scan only
 }
 
@@ -52,6 +53,7 @@ func (f *scopeFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.burst, "api-burst", 100, "API call burst per account-region (AWS's EC2 describe bucket size)")
 	fs.StringVar(&f.shard, "shard", "", "scan only shard K of N of the accounts (K/N), for runs split across machines")
 	f.faults.register(fs, 0)
+	f.incremental.register(fs)
 }
 
 var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
@@ -79,6 +81,9 @@ func (f *scopeFlags) validate() error {
 	if err := f.faults.validate(); err != nil {
 		return err
 	}
+	if err := f.incremental.validate(); err != nil {
+		return err
+	}
 	return f.deep.validate()
 }
 
@@ -101,6 +106,9 @@ func (f *scopeFlags) collect(ctx context.Context, e *env) (*snapshot.Document, e
 	}
 	f.deep.apply(&opts)
 	f.faults.apply(&opts, start)
+	if err := f.incremental.apply(e, &opts); err != nil {
+		return nil, err
+	}
 	if e.stderrTerminal && os.Getenv("CI") == "" {
 		opts.Progress = newProgressBar(e.stderr)
 	}
@@ -116,6 +124,7 @@ func (f *scopeFlags) collect(ctx context.Context, e *env) (*snapshot.Document, e
 	}
 	e.log.Info("collected", "accounts", len(doc.Scope.Accounts), "regions", len(doc.Scope.Regions),
 		"images", len(doc.Images), "snapshots", len(doc.Snapshots), "keys", len(doc.Keys), "errors", len(doc.Errors))
+	logIncremental(e, doc.Incremental)
 	return doc, nil
 }
 
