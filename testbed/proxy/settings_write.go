@@ -86,7 +86,7 @@ func (p *Proxy) answerSettingWrite(w http.ResponseWriter, c *Call, r *http.Reque
 			XMLName:   xml.Name{Local: c.Action + "Response"},
 			Xmlns:     ec2Namespace,
 			RequestID: id,
-			Fields:    []ec2Field{{element, value}},
+			Fields:    []ec2Field{{Name: element, Value: value}},
 		})
 		return true
 	}
