@@ -62,9 +62,11 @@ type Document struct {
 // (and why) or incrementally, the CloudTrail events read, and how many
 // resources were read again or carried over from the baseline.
 type Incremental struct {
-	// BaselineSHA256 is the sha256 of the baseline document's bytes as read.
+	// BaselineSHA256 is the sha256 of the baseline document's bytes as read
+	// (after 'amiaudit merge' of shards collected from their own baselines:
+	// their digests, comma-separated).
 	BaselineSHA256 string `json:"baseline_sha256" jsonschema:"required"`
-	// BaselineCollectedAt is the baseline's collected_at.
+	// BaselineCollectedAt is the baseline's collected_at (the earliest, after a merge).
 	BaselineCollectedAt time.Time `json:"baseline_collected_at" jsonschema:"required"`
 	// EventsSince is the start of the CloudTrail window: the baseline's
 	// collected_at minus the safety margin.
