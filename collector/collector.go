@@ -259,6 +259,8 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 		complete = append(complete, r)
 		doc.Images = append(doc.Images, r.images...)
 		doc.Snapshots = append(doc.Snapshots, r.snapshots...)
+		doc.RecycleBinImages = append(doc.RecycleBinImages, r.lifecycle.binImages...)
+		doc.RecycleBinSnapshots = append(doc.RecycleBinSnapshots, r.lifecycle.binSnapshots...)
 	}
 	doc.Keys = c.keys(run, complete)
 	if opts.Deep {

@@ -24,6 +24,7 @@ type regionResult struct {
 	settings        snapshot.AccountRegion
 	images          []snapshot.Image
 	snapshots       []snapshot.Snapshot
+	lifecycle       lifecycle
 	failed          bool // nothing could be read here
 }
 
@@ -66,6 +67,7 @@ func (c *collector) collectRegion(ctx context.Context, creds aws.CredentialsProv
 			c.settings(ctx, r.clients.ec2, &r.settings, fail)
 		}
 	}
+	r.lifecycle = c.collectLifecycle(ctx, r.clients.ec2, account, region, r.snapshots, fail)
 	if ctx.Err() != nil {
 		// Cut short between calls: no call failed to say so.
 		fail("ec2", "DescribeSnapshotAttribute", "", ctx.Err())
@@ -138,6 +140,11 @@ func toImage(img types.Image) snapshot.Image {
 		ImageLocation:   aws.ToString(img.ImageLocation),
 		SourceImageID:   aws.ToString(img.SourceImageId),
 		SourceRegion:    aws.ToString(img.SourceImageRegion),
+
+		PlatformDetails:          aws.ToString(img.PlatformDetails),
+		UsageOperation:           aws.ToString(img.UsageOperation),
+		DeregistrationProtection: aws.ToString(img.DeregistrationProtection),
+		LastLaunchedTime:         parseTime(img.LastLaunchedTime),
 	}
 	for _, pc := range img.ProductCodes {
 		out.ProductCodes = append(out.ProductCodes, snapshot.ProductCode{ID: aws.ToString(pc.ProductCodeId), Type: string(pc.ProductCodeType)})
@@ -267,16 +274,20 @@ func (c *collector) settings(ctx context.Context, client *ec2.Client, s *snapsho
 		fail("ec2", "GetImageBlockPublicAccessState", "", err)
 	} else {
 		s.ImageBlockPublicAccess = out.ImageBlockPublicAccessState
+		s.ImageBlockPublicAccessManagedBy = string(out.ManagedBy)
 	}
 	if out, err := client.GetSnapshotBlockPublicAccessState(ctx, &ec2.GetSnapshotBlockPublicAccessStateInput{}); err != nil {
 		fail("ec2", "GetSnapshotBlockPublicAccessState", "", err)
 	} else {
 		s.SnapshotBlockPublicAccess = aws.String(string(out.State))
+		s.SnapshotBlockPublicAccessManagedBy = string(out.ManagedBy)
 	}
 	if out, err := client.GetAllowedImagesSettings(ctx, &ec2.GetAllowedImagesSettingsInput{}); err != nil {
 		fail("ec2", "GetAllowedImagesSettings", "", err)
 	} else {
 		s.AllowedImages = out.State
+		s.AllowedImagesManagedBy = string(out.ManagedBy)
+		s.AllowedImagesCriteria = toCriteria(out.ImageCriteria)
 	}
 	if out, err := client.GetEbsEncryptionByDefault(ctx, &ec2.GetEbsEncryptionByDefaultInput{}); err != nil {
 		fail("ec2", "GetEbsEncryptionByDefault", "", err)

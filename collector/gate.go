@@ -43,7 +43,7 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 		r := &regionResult{account: caller, region: region, creds: c.cfg.Credentials, clients: c.clientsFor(c.cfg.Credentials, caller, region)}
 		r.settings = snapshot.AccountRegion{Account: caller, Region: region}
 		fail := c.failIn(ctx, caller, region)
-		out, err := r.clients.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: byRegion[region], IncludeDeprecated: aws.Bool(true)})
+		out, err := r.clients.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: byRegion[region], IncludeDeprecated: aws.Bool(true), IncludeDisabled: aws.Bool(true)})
 		if err != nil {
 			fail("ec2", "DescribeImages", "", err)
 		} else {
@@ -100,11 +100,13 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 			fail("ec2", "GetImageBlockPublicAccessState", "", err)
 		} else {
 			r.settings.ImageBlockPublicAccess = o.ImageBlockPublicAccessState
+			r.settings.ImageBlockPublicAccessManagedBy = string(o.ManagedBy)
 		}
 		if o, err := r.clients.ec2.GetSnapshotBlockPublicAccessState(ctx, &ec2.GetSnapshotBlockPublicAccessStateInput{}); err != nil {
 			fail("ec2", "GetSnapshotBlockPublicAccessState", "", err)
 		} else {
 			r.settings.SnapshotBlockPublicAccess = aws.String(string(o.State))
+			r.settings.SnapshotBlockPublicAccessManagedBy = string(o.ManagedBy)
 		}
 		if ctx.Err() != nil {
 			fail("ec2", "DescribeImages", "", ctx.Err())

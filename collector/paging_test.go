@@ -23,6 +23,7 @@ import (
 // SDK's paginators are exercised over HTTP.
 type pagingServer struct {
 	images, snapshots int
+	binned, locked    int // Recycle Bin AMIs, locked snapshots
 	mu                sync.Mutex
 	calls             map[string]int
 	maxResults        map[string]string
@@ -81,6 +82,19 @@ func (s *pagingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		page(s.snapshots, func(i int) string {
 			return fmt.Sprintf(`<snapshotId>snap-%017x</snapshotId><ownerId>123456789012</ownerId><volumeSize>8</volumeSize><status>completed</status><encrypted>false</encrypted><description>d%d</description>`, i, i)
 		}, "snapshotSet")
+	case "ListImagesInRecycleBin":
+		page(s.binned, func(i int) string {
+			return fmt.Sprintf(`<imageId>ami-%017x</imageId><name>binned-%d</name><recycleBinEnterTime>2026-11-01T00:00:00.000Z</recycleBinEnterTime><recycleBinExitTime>2026-12-01T00:00:00.000Z</recycleBinExitTime>`, 0xb000000+i, i)
+		}, "imageSet")
+	case "ListSnapshotsInRecycleBin":
+		page(s.binned, func(i int) string {
+			return fmt.Sprintf(`<snapshotId>snap-%017x</snapshotId><recycleBinExitTime>2026-12-01T00:00:00.000Z</recycleBinExitTime>`, 0xb000000+i)
+		}, "snapshotSet")
+	case "DescribeLockedSnapshots":
+		// Locks on the first snapshots the collector lists.
+		page(s.locked, func(i int) string {
+			return fmt.Sprintf(`<ownerId>123456789012</ownerId><snapshotId>snap-%017x</snapshotId><lockState>governance</lockState><lockExpiresOn>2027-01-01T00:00:00.000Z</lockExpiresOn>`, i)
+		}, "snapshotSet")
 	case "DescribeImageAttribute":
 		fmt.Fprintf(w, `<DescribeImageAttributeResponse %s><requestId>r</requestId><imageId>%s</imageId><launchPermission/></DescribeImageAttributeResponse>`, ec2NS, form.Get("ImageId"))
 	case "DescribeSnapshotAttribute":
@@ -108,7 +122,7 @@ func (s *pagingServer) count(action string) {
 }
 
 func TestPaging(t *testing.T) {
-	srv := &pagingServer{images: 2345, snapshots: 2345 + 1001, calls: map[string]int{}, maxResults: map[string]string{}, pages: map[string]map[string]bool{}}
+	srv := &pagingServer{images: 2345, snapshots: 2345 + 1001, binned: 1500, locked: 1200, calls: map[string]int{}, maxResults: map[string]string{}, pages: map[string]map[string]bool{}}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	cfg, err := config.LoadDefaultConfig(context.Background(),
@@ -132,6 +146,23 @@ func TestPaging(t *testing.T) {
 	}
 	if got, want := len(srv.pages["DescribeSnapshots"]), 4; got != want {
 		t.Errorf("DescribeSnapshots pages = %d, want %d", got, want)
+	}
+	for _, action := range []string{"ListImagesInRecycleBin", "ListSnapshotsInRecycleBin", "DescribeLockedSnapshots"} {
+		if got := len(srv.pages[action]); got != 2 {
+			t.Errorf("%s pages = %d, want 2", action, got)
+		}
+	}
+	if len(doc.RecycleBinImages) != srv.binned || len(doc.RecycleBinSnapshots) != srv.binned {
+		t.Errorf("Recycle Bin: %d AMIs, %d snapshots, want %d each", len(doc.RecycleBinImages), len(doc.RecycleBinSnapshots), srv.binned)
+	}
+	locked := 0
+	for _, sn := range doc.Snapshots {
+		if sn.Lock != nil && sn.Lock.State == "governance" && sn.Lock.ExpiresOn != nil {
+			locked++
+		}
+	}
+	if locked != srv.locked {
+		t.Errorf("%d snapshots carry their lock, want %d", locked, srv.locked)
 	}
 	if srv.maxResults["DescribeImages"] != "1000" || srv.maxResults["DescribeSnapshots"] != "1000" {
 		t.Errorf("MaxResults sent: %v", srv.maxResults)

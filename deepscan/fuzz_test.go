@@ -10,8 +10,8 @@ import (
 	"github.com/amiaudit/amiaudit/testbed/diskimage"
 )
 
-// FuzzScanDisk corrupts real disk images (ext4 and XFS; MBR, GPT and whole
-// disk) and scans them through ScanDisk, the guarded entry point real scans
+// FuzzScanDisk corrupts real disk images (ext4 with 4, 2 and 1 KiB blocks
+// and XFS; MBR, GPT and whole disk) and scans them through ScanDisk, the guarded entry point real scans
 // use: whatever the bytes, a scan returns (findings or an error) by its
 // deadline, without panicking.
 //
@@ -30,6 +30,9 @@ func FuzzScanDisk(f *testing.F) {
 		{FS: diskimage.Ext4, Table: diskimage.WholeDisk, SizeMiB: 8},
 		{FS: diskimage.XFS, Table: diskimage.GPT, SizeMiB: 320},
 		{FS: diskimage.XFS, Table: diskimage.WholeDisk, SizeMiB: 320},
+		// New bases go last: the corpus names a base by its index.
+		{FS: diskimage.Ext4, Table: diskimage.WholeDisk, SizeMiB: 8, BlockSize: 1024},
+		{FS: diskimage.Ext4, Table: diskimage.GPT, SizeMiB: 8, BlockSize: 2048},
 	} {
 		spec.Files = diskimage.Planted()
 		bases = append(bases, build(f, spec))
@@ -37,9 +40,11 @@ func FuzzScanDisk(f *testing.F) {
 	for i := range bases {
 		f.Add(uint8(i), []byte{})
 	}
-	// GPT entry 0's first LBA, and an ext4 superblock's blocks count.
+	// GPT entry 0's first LBA, an ext4 superblock's blocks count, and with
+	// 1 KiB blocks group 0's inode table (its descriptor is in block 2).
 	f.Add(uint8(1), patch(2*512+32, 0xff, 0xff, 0xff, 0xff))
 	f.Add(uint8(2), patch(1024+4, 0xf0, 0xff, 0xff, 0xff))
+	f.Add(uint8(5), patch(2048+8, 0xff, 0xff, 0xff, 0x0f))
 	f.Fuzz(func(t *testing.T, base uint8, patches []byte) {
 		file := bases[int(base)%len(bases)]
 		// A short deadline and read budget, as a real scan has long ones:

@@ -78,56 +78,6 @@ func checkPartition(p disktypes.Partition, diskSize int64) error {
 	return nil
 }
 
-// checkExt4 validates the superblock fields go-ext4-filesystem sizes its
-// reads and allocations by, before NewFS sees them: the group descriptor
-// table is allocated from the block count alone, so a corrupt count asks for
-// gigabytes.
-func checkExt4(r io.ReaderAt, size int64) error {
-	var sb [1024]byte
-	if _, err := r.ReadAt(sb[:], 1024); err != nil {
-		return fmt.Errorf("read superblock: %w", err)
-	}
-	le := binary.LittleEndian
-	logBlock := le.Uint32(sb[24:])
-	if logBlock > 6 {
-		return fmt.Errorf("block size 2^(10+%d) is over 64 KiB", logBlock)
-	}
-	bs := uint64(1024) << logBlock
-	blocks := uint64(le.Uint32(sb[4:]))
-	const incompat64bit = 0x80
-	is64 := le.Uint32(sb[96:])&incompat64bit != 0
-	if is64 {
-		blocks |= uint64(le.Uint32(sb[0x150:])) << 32
-	}
-	if blocks == 0 || blocks > uint64(size)/bs {
-		return fmt.Errorf("%d blocks of %d bytes do not fit in the partition's %d bytes", blocks, bs, size)
-	}
-	perGroup := uint64(le.Uint32(sb[32:]))
-	inodesPerGroup := uint64(le.Uint32(sb[40:]))
-	// A group's block and inode bitmaps are one block each.
-	if perGroup == 0 || perGroup > 8*bs || inodesPerGroup == 0 || inodesPerGroup > 8*bs {
-		return fmt.Errorf("%d blocks and %d inodes per group: want 1 to %d", perGroup, inodesPerGroup, 8*bs)
-	}
-	groups := blocks/perGroup + 1
-	if inodes := uint64(le.Uint32(sb[0:])); inodes == 0 || inodes > groups*inodesPerGroup {
-		return fmt.Errorf("%d inodes in %d groups of %d", inodes, groups, inodesPerGroup)
-	}
-	const revDynamic = 1
-	if le.Uint32(sb[76:]) >= revDynamic {
-		if is := uint64(le.Uint16(sb[88:])); is < 128 || is > bs || is&(is-1) != 0 {
-			return fmt.Errorf("inode size %d", is)
-		}
-	}
-	descSize := uint64(32)
-	if is64 {
-		descSize = 64
-	}
-	if groups*descSize > uint64(size) {
-		return fmt.Errorf("group descriptor table of %d groups is larger than the partition", groups)
-	}
-	return nil
-}
-
 // checkXFS validates the superblock fields go-xfs-filesystem loops and
 // allocates by: it parses sb_agcount allocation groups sb_agblocks blocks
 // apart, so a zero or huge count re-reads the first group billions of times.
@@ -137,6 +87,15 @@ func checkXFS(r io.ReaderAt, size int64) error {
 		return fmt.Errorf("read superblock: %w", err)
 	}
 	be := binary.BigEndian
+	// go-xfs-filesystem reads the v5 (CRC) format only: v4's allocation
+	// group free list, inodes and directory blocks have no v5 headers, and
+	// it fails on the first with "agfl magic". v4 is what mkfs.xfs -m crc=0
+	// and xfsprogs before 3.2.3 make, and the only format that takes blocks
+	// under 1 KiB. The version is sb_versionnum's low four bits
+	// (XFS_SB_VERSION_NUMBITS in the kernel's fs/xfs/libxfs/xfs_format.h).
+	if v := be.Uint16(sb[100:]) & 0xf; v != 5 {
+		return fmt.Errorf("XFS v%d (no metadata CRCs: mkfs.xfs -m crc=0, or xfsprogs before 3.2.3): not supported, only v5 is read", v)
+	}
 	bs := uint64(be.Uint32(sb[4:]))
 	if bs < 512 || bs > 64<<10 || bs&(bs-1) != 0 {
 		return fmt.Errorf("block size %d", bs)

@@ -6,8 +6,13 @@
 // places where credentials are left behind (see Targets), handing each file
 // to the secrets package, the one place that decides what a credential is.
 //
-// A disk image is untrusted input: the partition and filesystem parsers are
-// third-party code that can panic or loop on a corrupt image. Each scan runs
+// ext2/3/4 is read by our own reader (internal/ext4: go-ext4-filesystem
+// could not read 1 KiB blocks nor 128-byte inodes, see docs/deepscan.md);
+// partition tables and XFS by masahiro331's go-disk and go-xfs-filesystem.
+//
+// A disk image is untrusted input: the partition and XFS parsers are
+// third-party code that can panic or loop on a corrupt image, and any parser
+// can have a bug a corrupt image finds. Each scan runs
 // under a deadline, every read honours it, panics are recovered, and the walk
 // is bounded, so a corrupt image ends its own scan with an error and nothing
 // else.
@@ -26,9 +31,9 @@ import (
 	"github.com/masahiro331/go-disk/gpt"
 	"github.com/masahiro331/go-disk/mbr"
 	disktypes "github.com/masahiro331/go-disk/types"
-	"github.com/masahiro331/go-ext4-filesystem/ext4"
 	"github.com/masahiro331/go-xfs-filesystem/xfs"
 
+	"github.com/amiaudit/amiaudit/deepscan/internal/ext4"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -254,10 +259,7 @@ func openFS(sr *io.SectionReader) (fs.FS, error) {
 	}
 	switch {
 	case probe(ext4.Check):
-		if err := checkExt4(sr, sr.Size()); err != nil {
-			return nil, fmt.Errorf("ext4 superblock: %w", err)
-		}
-		f, err := ext4.NewFS(*io.NewSectionReader(sr, 0, sr.Size()), nil)
+		f, err := ext4.NewFS(sr, sr.Size())
 		if err != nil {
 			return nil, fmt.Errorf("ext4: %w", err)
 		}

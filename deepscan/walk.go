@@ -10,8 +10,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/masahiro331/go-ext4-filesystem/ext4"
-
 	"github.com/amiaudit/amiaudit/secrets"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
@@ -195,10 +193,10 @@ func (w *walker) scan(p string, detect func([]byte) []secrets.Hit) error {
 	return nil
 }
 
-// absent tells a path that is simply not there (or a symlink, which the
-// readers do not follow) from a failure to read.
+// absent tells a path that is simply not there (or one through a symlink,
+// which the readers do not follow) from a failure to read.
 func absent(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, ext4.ErrOpenSymlink)
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // authorizedKeys reports a non-empty authorized_keys file once, at its first

@@ -24,8 +24,10 @@ import (
 
 // TestDeepScan uploads disk images into moto through the EBS direct APIs,
 // registers them as AMIs, shares them, and runs 'amiaudit scan --deep': one
-// AMI-008 per planted secret, at its path, on ext4 and XFS, MBR and GPT, and
-// none on a clean image or on an unshared one.
+// AMI-008 per planted secret, at its path, on ext4 and XFS, MBR and GPT, with
+// 1, 2 and 4 KiB blocks (issue 10: ext4 with 1 KiB blocks, mkfs's default
+// below 512 MiB, failed with SCAN-001), and none on a clean image or on an
+// unshared one.
 func TestDeepScan(t *testing.T) {
 	env := newDeepEnv(t)
 	planted := diskimage.Planted()
@@ -33,6 +35,9 @@ func TestDeepScan(t *testing.T) {
 		"ext4-gpt":   {FS: diskimage.Ext4, Table: diskimage.GPT, Files: planted},
 		"ext4-mbr":   {FS: diskimage.Ext4, Table: diskimage.MBR, Files: planted},
 		"xfs-gpt":    {FS: diskimage.XFS, Table: diskimage.GPT, SizeMiB: 320, Files: planted},
+		"ext4-1k":    {FS: diskimage.Ext4, Table: diskimage.GPT, BlockSize: 1024, Files: planted},
+		"ext4-2k":    {FS: diskimage.Ext4, Table: diskimage.MBR, BlockSize: 2048, Files: planted},
+		"xfs-1k":     {FS: diskimage.XFS, Table: diskimage.GPT, SizeMiB: 320, BlockSize: 1024, Files: planted},
 		"clean":      {FS: diskimage.Ext4, Table: diskimage.GPT, Files: diskimage.Clean()},
 		"not-shared": {FS: diskimage.Ext4, Table: diskimage.GPT, Files: planted},
 	}
@@ -70,7 +75,7 @@ func TestDeepScan(t *testing.T) {
 	}
 	want = append(want, "/root/.aws/credentials")
 	sort.Strings(want)
-	for _, name := range []string{"ext4-gpt", "ext4-mbr", "xfs-gpt"} {
+	for _, name := range []string{"ext4-gpt", "ext4-mbr", "xfs-gpt", "ext4-1k", "ext4-2k", "xfs-1k"} {
 		sort.Strings(got[name])
 		if strings.Join(got[name], "\n") != strings.Join(want, "\n") {
 			t.Errorf("%s: AMI-008 at\n%s\nwant\n%s", name, strings.Join(got[name], "\n"), strings.Join(want, "\n"))

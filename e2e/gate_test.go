@@ -76,6 +76,10 @@ type gateCase struct {
 	plan  func(ami string, s *scenario.Seeded) string
 	code  int
 	rules []string // rules that must fire on the image
+	// absent are rules that must not fire; says are words a finding of the
+	// first rule must hold.
+	absent []string
+	says   []string
 }
 
 func gateCases() []gateCase {
@@ -101,10 +105,30 @@ func gateCases() []gateCase {
 				return planJSON(resource("aws_ami_launch_permission", "public", map[string]any{"image_id": ami, "group": "all"}))
 			}, code: 1, rules: []string{"AMI-001"}},
 		{name: "credential in metadata", image: "leaky", flags: []string{"--share-with", "MEMBER"}, plan: share(member), code: 1, rules: []string{"AMI-007"}},
+		// The copy's key is the pipeline account's default EBS key in
+		// eu-west-1, read there (the proxy answers alias/aws/ebs).
 		{name: "unencrypted copy of an encrypted image", image: "shared-cmk", flags: []string{"--copy-to-region", "eu-west-1", "--encrypted=false"},
 			plan: func(ami string, _ *scenario.Seeded) string {
-				return planJSON(resource("aws_ami_copy", "eu", map[string]any{"source_ami_id": ami, "source_ami_region": "us-east-1", "region": "eu-west-1", "encrypted": false, "name": "copy"}))
-			}, code: 1, rules: []string{"GATE-001"}},
+				return planJSON(configured(resource("aws_ami_copy", "eu", map[string]any{"source_ami_id": ami, "source_ami_region": "us-east-1", "region": "eu-west-1", "encrypted": false, "name": "copy"}),
+					map[string]any{"encrypted": map[string]any{"constant_value": false}}))
+			}, code: 1, rules: []string{"GATE-001"}, says: []string{"AWS keeps the copy of an encrypted snapshot encrypted", "alias/aws/ebs"}},
+		// Terraform plans encrypted = false for every aws_ami_copy that leaves
+		// it out: the provider default is not a request.
+		{name: "copy at the provider's encrypted default", image: "shared-cmk", flags: []string{"--copy-to-region", "eu-west-1"},
+			plan: func(ami string, _ *scenario.Seeded) string {
+				return planJSON(configured(resource("aws_ami_copy", "eu", map[string]any{"source_ami_id": ami, "source_ami_region": "us-east-1", "region": "eu-west-1", "encrypted": false, "name": "copy"}),
+					map[string]any{"name": map[string]any{"constant_value": "copy"}}))
+			}, code: 0},
+		{name: "public share of an encrypted image is refused", image: "shared-cmk", flags: []string{"--public"},
+			plan: func(ami string, _ *scenario.Seeded) string {
+				return planJSON(resource("aws_ami_launch_permission", "public", map[string]any{"image_id": ami, "group": "all"}))
+			}, code: 1, rules: []string{"GATE-004"}, absent: []string{"AMI-001"}, says: []string{"AWS will refuse", "encrypted snapshots"}},
+		{name: "share of a disabled image is refused", image: "retired", flags: []string{"--share-with", "MEMBER"}, plan: share(member),
+			code: 1, rules: []string{"GATE-004"}, says: []string{"AWS will refuse the proposed share", "a disabled AMI can't be shared"}},
+		{name: "public share under block-new-sharing is refused", image: "plain-eu", flags: []string{"--public", "--region", "eu-west-1"},
+			plan: func(ami string, _ *scenario.Seeded) string {
+				return planJSON(resource("aws_ami_launch_permission", "public", map[string]any{"image_id": ami, "group": "all", "region": "eu-west-1"}))
+			}, code: 1, rules: []string{"GATE-004"}, absent: []string{"AMI-001"}, says: []string{"AWS will refuse", "block-new-sharing"}},
 	}
 }
 
@@ -137,6 +161,21 @@ func TestGate(t *testing.T) {
 				for _, rule := range c.rules {
 					if !r.has(rule, ami) {
 						t.Errorf("no %s on %s; findings %v", rule, ami, r.rules())
+					}
+				}
+				for _, rule := range c.absent {
+					if r.has(rule, ami) {
+						t.Errorf("%s on %s; findings %v", rule, ami, r.rules())
+					}
+				}
+				for _, f := range r.Findings {
+					if len(c.rules) == 0 || f.RuleID != c.rules[0] {
+						continue
+					}
+					for _, w := range c.says {
+						if !strings.Contains(f.Message, w) {
+							t.Errorf("%s does not say %q: %s", f.RuleID, w, f.Message)
+						}
 					}
 				}
 				if c.code == 0 && len(r.Findings) != 0 {
@@ -205,35 +244,88 @@ func TestGateCallBudget(t *testing.T) {
 	t.Logf("%d calls: %s", len(calls), strings.Join(names, " "))
 }
 
-// TestGateMarketplaceCopy uses a snapshot document (--snapshot): moto cannot
-// give an AMI a product code.
-func TestGateMarketplaceCopy(t *testing.T) {
-	dir := t.TempDir()
+// TestGateCopyOfAnotherAccountsImage judges copies of AMIs that another
+// account owns, from a snapshot document (--snapshot): moto cannot give an
+// AMI a product code, and its CopyImage and snapshots do not cross accounts.
+// The document is what the owner's scan sees (its snapshots' permissions and
+// keys), the caller (scope) is the copying account.
+func TestGateCopyOfAnotherAccountsImage(t *testing.T) {
+	const owner, copier = "777788889999", "123456789012"
+	keyARN := "arn:aws:kms:us-east-1:" + owner + ":key/1a2b3c4d-0000-4000-8000-00000000000a"
+	image := func(id, extra string) string {
+		return `{"id": "` + id + `", "account": "` + owner + `", "region": "us-east-1", "launch_permissions": [{"user_id": "` + copier + `"}],
+		  "block_device_mappings": [{"device_name": "/dev/xvda", "snapshot_id": "snap-` + id[4:] + `"}]` + extra + `}`
+	}
+	snap := func(id, extra string) string {
+		return `{"id": "` + id + `", "account": "` + owner + `", "region": "us-east-1"` + extra + `}`
+	}
 	doc := `{"schema_version": "1", "collected_at": "2026-11-20T00:00:00Z",
-	  "scope": {"accounts": ["123456789012"], "regions": ["us-east-1"]},
-	  "organization": null, "account_regions": [],
-	  "images": [{"id": "ami-0a1b2c3d4e5f60abc", "account": "777788889999", "region": "us-east-1",
-	    "product_codes": [{"id": "abcdef1234567890prodcode", "type": "marketplace"}],
-	    "launch_permissions": [], "block_device_mappings": []}],
-	  "snapshots": [], "keys": [], "errors": []}`
-	snap := filepath.Join(dir, "state.json")
-	if err := os.WriteFile(snap, []byte(doc), 0o644); err != nil {
+	  "scope": {"accounts": ["` + copier + `"], "regions": ["us-east-1"]},
+	  "organization": null, "account_regions": [{"account": "` + copier + `", "region": "eu-west-1", "image_block_public_access": null, "snapshot_block_public_access": null, "allowed_images": null, "ebs_encryption_by_default": true, "ebs_default_kms_key_id": "alias/aws/ebs"}],
+	  "images": [` + strings.Join([]string{
+		image("ami-0a1b2c3d4e5f60abc", `, "product_codes": [{"id": "abcdef1234567890prodcode", "type": "marketplace"}]`),
+		image("ami-0a1b2c3d4e5f60bcd", `, "platform_details": "Windows", "usage_operation": "RunInstances:0002"`),
+		image("ami-0a1b2c3d4e5f60cde", ""),
+		image("ami-0a1b2c3d4e5f60def", ""),
+		image("ami-0a1b2c3d4e5f60efa", ""),
+	}, ",") + `],
+	  "snapshots": [` + strings.Join([]string{
+		snap("snap-0a1b2c3d4e5f60abc", `, "create_volume_permissions": [{"user_id": "`+copier+`"}]`),
+		snap("snap-0a1b2c3d4e5f60bcd", `, "create_volume_permissions": [{"user_id": "`+copier+`"}]`),
+		snap("snap-0a1b2c3d4e5f60cde", `, "create_volume_permissions": []`),
+		snap("snap-0a1b2c3d4e5f60def", `, "create_volume_permissions": [{"user_id": "`+copier+`"}], "encrypted": true, "kms_key_id": "`+keyARN+`"`),
+		snap("snap-0a1b2c3d4e5f60efa", `, "create_volume_permissions": [{"user_id": "`+copier+`"}]`),
+	}, ",") + `],
+	  "keys": [{"arn": "` + keyARN + `", "id": "1a2b3c4d-0000-4000-8000-00000000000a", "account": "` + owner + `", "region": "us-east-1", "key_manager": "CUSTOMER", "key_state": "Enabled", "grants": [],
+	    "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::` + owner + `:root\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]}"}],
+	  "errors": []}`
+	state := filepath.Join(t.TempDir(), "state.json")
+	if err := os.WriteFile(state, []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{
-		{"--image", "ami-0a1b2c3d4e5f60abc", "--copy-to-region", "eu-west-1"},
-		{"--plan", writePlan(t, planJSON(resource("aws_ami_copy", "vendor", map[string]any{"source_ami_id": "ami-0a1b2c3d4e5f60abc", "source_ami_region": "us-east-1", "name": "mine"})))},
+	// The share to the copier exists already and is trusted: only the copy is judged.
+	config := filepath.Join(t.TempDir(), "amiaudit.yaml")
+	if err := os.WriteFile(config, []byte("trusted_accounts: [\""+copier+"\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, ami, rule, says string
+		code                  int
+	}{
+		// GATE-002 is medium: below the default --fail-on high.
+		{"marketplace product code", "ami-0a1b2c3d4e5f60abc", "GATE-002", "AWS refuses", 0},
+		{"Windows", "ami-0a1b2c3d4e5f60bcd", "GATE-002", "platform Windows", 0},
+		{"no createVolumePermission", "ami-0a1b2c3d4e5f60cde", "GATE-003", "lacks createVolumePermission on snapshot snap-0a1b2c3d4e5f60cde", 1},
+		{"key the copier cannot use", "ami-0a1b2c3d4e5f60def", "GATE-003", "it cannot use key " + keyARN, 1},
+		{"readable snapshot, plain image", "ami-0a1b2c3d4e5f60efa", "", "", 0},
 	} {
-		var out, errOut bytes.Buffer
-		code := cli.Run(append([]string{"gate", "--snapshot", snap, "--region", "us-east-1", "--format", "json"}, args...), strings.NewReader(""), &out, &errOut)
-		if code != 0 {
-			// GATE-002 is medium: below the default --fail-on high.
-			t.Fatalf("exit %d: %s", code, errOut.String())
-		}
-		var r gateReport
-		_ = json.Unmarshal(out.Bytes(), &r)
-		if !r.has("GATE-002", "ami-0a1b2c3d4e5f60abc") {
-			t.Errorf("no GATE-002: %v", r.rules())
+		for _, via := range []string{"flags", "plan"} {
+			t.Run(tc.name+"/"+via, func(t *testing.T) {
+				args := []string{"--image", tc.ami, "--copy-to-region", "eu-west-1"}
+				if via == "plan" {
+					args = []string{"--plan", writePlan(t, planJSON(resource("aws_ami_copy", "mine", map[string]any{"source_ami_id": tc.ami, "source_ami_region": "us-east-1", "region": "eu-west-1", "name": "mine"})))}
+				}
+				var out, errOut bytes.Buffer
+				code := cli.Run(append([]string{"gate", "--snapshot", state, "--config", config, "--region", "us-east-1", "--format", "json"}, args...), strings.NewReader(""), &out, &errOut)
+				var r gateReport
+				_ = json.Unmarshal(out.Bytes(), &r)
+				if code != tc.code {
+					t.Fatalf("exit %d, want %d: %v %s", code, tc.code, r.rules(), errOut.String())
+				}
+				if tc.rule == "" {
+					if len(r.Findings) != 0 {
+						t.Errorf("findings on a copy that works: %v", r.rules())
+					}
+					return
+				}
+				ok := false
+				for _, f := range r.Findings {
+					ok = ok || (f.RuleID == tc.rule && f.Resource.ID == tc.ami && strings.Contains(f.Message, tc.says))
+				}
+				if !ok {
+					t.Errorf("no %s saying %q: %+v", tc.rule, tc.says, r.Findings)
+				}
+			})
 		}
 	}
 }
@@ -255,8 +347,26 @@ func resource(typ, name string, after map[string]any) map[string]any {
 	}
 }
 
+// configured adds the resource's configuration (what its Terraform code
+// writes) to the plan that planJSON builds.
+func configured(res map[string]any, expressions map[string]any) map[string]any {
+	res["_configuration"] = map[string]any{"address": res["address"], "mode": "managed", "type": res["type"], "name": res["name"], "expressions": expressions}
+	return res
+}
+
 func planJSON(resources ...map[string]any) string {
-	b, err := json.MarshalIndent(map[string]any{"format_version": "1.2", "terraform_version": "1.9.8", "resource_changes": resources}, "", "  ")
+	var config []any
+	for _, r := range resources {
+		if c, ok := r["_configuration"]; ok {
+			config = append(config, c)
+			delete(r, "_configuration")
+		}
+	}
+	plan := map[string]any{"format_version": "1.2", "terraform_version": "1.9.8", "resource_changes": resources}
+	if config != nil {
+		plan["configuration"] = map[string]any{"root_module": map[string]any{"resources": config}}
+	}
+	b, err := json.MarshalIndent(plan, "", "  ")
 	if err != nil {
 		panic(fmt.Sprint(err))
 	}
@@ -286,4 +396,28 @@ func BenchmarkGate(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(env.Proxy.Calls())-before)/float64(b.N), "calls/gate")
+}
+
+// TestGateRefusedPublicSnapshot: snapshot block public access is
+// block-all-sharing in gate.yaml, so AWS refuses to make the AMI's snapshot
+// public (GATE-004) while the AMI itself may be made public (AMI-001).
+// Terraform has no public createVolumePermission: flags only.
+func TestGateRefusedPublicSnapshot(t *testing.T) {
+	env := scenario.Run(t, "../scenarios/gate.yaml")
+	ami := env.Seeded.Images["plain"]
+	code, r, _, stderr := gateRun(t, env, env.Proxy, "--image", ami, "--public", "--create-volume-permission")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %v %s", code, r.rules(), stderr)
+	}
+	if !r.has("AMI-001", ami) || !r.has("GATE-004", ami) {
+		t.Errorf("want AMI-001 and GATE-004 on %s: %v", ami, r.rules())
+	}
+	for _, f := range r.Findings {
+		if f.RuleID == "SNAP-001" {
+			t.Errorf("SNAP-001 on a share AWS refuses: %s", f.Message)
+		}
+		if f.RuleID == "GATE-004" && !strings.Contains(f.Message, "snapshot block public access is block-all-sharing") {
+			t.Errorf("GATE-004 does not say why: %s", f.Message)
+		}
+	}
 }

@@ -59,6 +59,16 @@ func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot
 				miss(*c, "ec2", "DescribeImageAttribute", c.ImageID, fmt.Sprintf("the AMI belongs to account %s: only its owner can share it", img.Account))
 				continue
 			}
+			// AWS refuses the call: the state after it is the state before.
+			if img.State == "disabled" {
+				c.Refused = "a disabled AMI can't be shared (DisableImage removed its launch permissions; aws ec2 enable-image first)"
+				continue
+			}
+			if c.Grantee == "all" {
+				if c.Refused = refusal(doc, img); c.Refused != "" {
+					continue
+				}
+			}
 			addLaunchPermission(img, c.Grantee)
 		case snapshot.ChangeCreateVolumePermission:
 			if c.SnapshotID == "" {
@@ -68,18 +78,27 @@ func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot
 					miss(*c, "ec2", "DescribeImages", c.ImageID, "the AMI was not found")
 					continue
 				}
+				var refused []string
 				for _, b := range img.BlockDeviceMappings {
 					if s := findSnapshot(doc, img.Region, b.SnapshotID); s != nil {
+						if why := snapshotRefusal(doc, s, c.Grantee); why != "" {
+							refused = append(refused, why)
+							continue
+						}
 						addVolumePermission(s, c.Grantee)
 					} else if b.SnapshotID != "" {
 						miss(*c, "ec2", "DescribeSnapshots", b.SnapshotID, "a snapshot of the AMI could not be read")
 					}
 				}
+				c.Refused = strings.Join(refused, "; ")
 				continue
 			}
 			s := findSnapshot(doc, c.Region, c.SnapshotID)
 			if s == nil {
 				miss(*c, "ec2", "DescribeSnapshots", c.SnapshotID, "the snapshot is not one of the AMIs the change shares, so it could not be read")
+				continue
+			}
+			if c.Refused = snapshotRefusal(doc, s, c.Grantee); c.Refused != "" {
 				continue
 			}
 			addVolumePermission(s, c.Grantee)
@@ -93,6 +112,8 @@ func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot
 			if caller == "" {
 				c.CopyingAccount = img.Account
 			}
+			c.CopyVolumes = copyVolumes(doc, img, c, c.CopyingAccount, accountRegion(doc, c.CopyingAccount, c.DestinationRegion))
+			restorable(doc, img, c, c.CopyingAccount)
 		case snapshot.ChangeKMSGrant:
 			if k := findKey(doc, c.KeyID); k != nil {
 				account, _ := snapshot.AccountOfPrincipal(c.Grantee)
@@ -248,8 +269,7 @@ func causesOf(f *finding.Finding, doc *snapshot.Document) []snapshot.ProposedCha
 		if !touches(c, f, doc) {
 			continue
 		}
-		// The gate rules judge copies, and nothing else.
-		if strings.HasPrefix(f.RuleID, "GATE-") && c.Kind != snapshot.ChangeCopy {
+		if !judges(f.RuleID, c.Kind) {
 			continue
 		}
 		touching = append(touching, c)
@@ -261,6 +281,18 @@ func causesOf(f *finding.Finding, doc *snapshot.Document) []snapshot.ProposedCha
 		return named
 	}
 	return touching
+}
+
+// judges says whether a rule judges a kind of change: the gate rules judge
+// copies, except GATE-004, which judges public shares; the others judge any.
+func judges(ruleID, kind string) bool {
+	switch {
+	case ruleID == "GATE-004":
+		return kind == snapshot.ChangeLaunchPermission || kind == snapshot.ChangeCreateVolumePermission
+	case strings.HasPrefix(ruleID, "GATE-"):
+		return kind == snapshot.ChangeCopy
+	}
+	return true
 }
 
 func touches(c snapshot.ProposedChange, f *finding.Finding, doc *snapshot.Document) bool {

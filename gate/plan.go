@@ -42,6 +42,49 @@ const (
 type plan struct {
 	FormatVersion   string           `json:"format_version"`
 	ResourceChanges []resourceChange `json:"resource_changes"`
+	// Configuration is what the Terraform code says, as opposed to the
+	// planned values, which fill in the provider's defaults.
+	Configuration struct {
+		RootModule configModule `json:"root_module"`
+	} `json:"configuration"`
+}
+
+// configModule is a module of the plan's configuration section.
+type configModule struct {
+	Resources []struct {
+		Address     string                     `json:"address"`
+		Expressions map[string]json.RawMessage `json:"expressions"`
+	} `json:"resources"`
+	ModuleCalls map[string]struct {
+		Module configModule `json:"module"`
+	} `json:"module_calls"`
+}
+
+// written is the value of attribute key as the configuration writes it for
+// the resource at address: a constant (ok) or an expression Terraform
+// resolves later (ok, value nil). An attribute the configuration does not
+// write gives ok false: its planned value is the provider's default.
+func (m configModule) written(prefix, address, key string) (value any, ok bool) {
+	for _, r := range m.Resources {
+		if prefix+r.Address != address {
+			continue
+		}
+		raw, present := r.Expressions[key]
+		if !present {
+			return nil, false
+		}
+		var e struct {
+			ConstantValue any `json:"constant_value"`
+		}
+		_ = json.Unmarshal(raw, &e)
+		return e.ConstantValue, true
+	}
+	for name, call := range m.ModuleCalls {
+		if v, ok := call.Module.written(prefix+"module."+name+".", address, key); ok {
+			return v, ok
+		}
+	}
+	return nil, false
 }
 
 type resourceChange struct {
@@ -134,8 +177,19 @@ func ParsePlan(name string, data []byte, defaultRegion string) ([]snapshot.Propo
 				return nil, err
 			}
 			c.DestinationRegion, c.Region = region, src
-			if enc, ok := after["encrypted"].(bool); ok {
+			// The planned encrypted is false whenever the configuration leaves
+			// it out (the provider's default), and AWS keeps a copy of an
+			// encrypted AMI encrypted anyway: only what the configuration
+			// writes is a request. true is a request wherever it appears.
+			if enc, ok := after["encrypted"].(bool); ok && enc {
 				c.Encrypted = &enc
+			} else if v, written := p.Configuration.RootModule.written("", rc.Address, "encrypted"); written {
+				// A constant, or an expression whose planned value is known.
+				if enc, ok := v.(bool); ok {
+					c.Encrypted = &enc
+				} else if enc, ok := after["encrypted"].(bool); ok {
+					c.Encrypted = &enc
+				}
 			}
 		case tfKMSGrant:
 			c.Kind = snapshot.ChangeKMSGrant

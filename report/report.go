@@ -1,7 +1,9 @@
-// Package report renders a finding.Report for its three audiences: a table for
-// people at a terminal, the JSON report for scripts and CI gates, and SARIF for
-// code scanning dashboards. Writers are pure: they only turn a report into bytes,
-// so the same report always gives the same output.
+// Package report renders a finding.Report for its audiences: a table for
+// people at a terminal, the JSON report for scripts and CI gates, SARIF for
+// code scanning dashboards, an HTML page, OCSF for Security Lake and SIEMs,
+// ASFF for Security Hub, JUnit for CI test reports and CSV for spreadsheets.
+// Writers are pure: they only turn a report into bytes, so the same report
+// always gives the same output.
 package report
 
 import (
@@ -26,6 +28,14 @@ type Options struct {
 	Color bool
 	// Width is the terminal width in columns, 0 when unknown.
 	Width int
+	// Summary makes the table count findings per rule and account instead of
+	// listing them: the view for large organizations.
+	Summary bool
+	// Baseline, for the HTML report, is an earlier run: the page marks the
+	// findings that are new since then and lists those resolved.
+	Baseline *Baseline
+	// Trend, for the HTML report, are runs whose counts the page draws over time.
+	Trend []TrendPoint
 }
 
 // Format names, as accepted by --format.
@@ -33,6 +43,10 @@ const (
 	FormatTable = "table"
 	FormatJSON  = "json"
 	FormatSARIF = "sarif"
+	FormatOCSF  = "ocsf"
+	FormatASFF  = "asff"
+	FormatJUnit = "junit"
+	FormatCSV   = "csv"
 )
 
 // formats is ordered as the names should appear in help and error messages.
@@ -43,6 +57,11 @@ var formats = []struct {
 	{FormatTable, func(o Options) Writer { return &tableWriter{opts: o} }},
 	{FormatJSON, func(Options) Writer { return jsonWriter{} }},
 	{FormatSARIF, func(Options) Writer { return sarifWriter{} }},
+	{FormatHTML, func(o Options) Writer { return &htmlWriter{opts: o} }},
+	{FormatOCSF, func(o Options) Writer { return ocsfWriter{opts: o} }},
+	{FormatASFF, func(o Options) Writer { return asffWriter{opts: o} }},
+	{FormatJUnit, func(Options) Writer { return junitWriter{} }},
+	{FormatCSV, func(Options) Writer { return csvWriter{} }},
 }
 
 // Formats lists the format names New accepts.
@@ -70,11 +89,23 @@ func New(format string, opts Options) (Writer, error) {
 func FormatForPath(path string) (string, bool) {
 	base := strings.ToLower(filepath.Base(path))
 	switch {
-	// Checked before .json: a .sarif.json file is SARIF.
+	// Checked before .json: a .sarif.json file is SARIF, and so on. OCSF and
+	// ASFF are JSON too, so only their double extensions name them.
 	case strings.HasSuffix(base, ".sarif.json"), strings.HasSuffix(base, ".sarif"):
 		return FormatSARIF, true
+	case strings.HasSuffix(base, ".ocsf.json"):
+		return FormatOCSF, true
+	case strings.HasSuffix(base, ".asff.json"):
+		return FormatASFF, true
+	// JUnit is the only XML format amiaudit writes.
+	case strings.HasSuffix(base, ".xml"):
+		return FormatJUnit, true
+	case strings.HasSuffix(base, ".csv"):
+		return FormatCSV, true
 	case strings.HasSuffix(base, ".json"):
 		return FormatJSON, true
+	case strings.HasSuffix(base, ".html"), strings.HasSuffix(base, ".htm"):
+		return FormatHTML, true
 	case strings.HasSuffix(base, ".txt"):
 		return FormatTable, true
 	}

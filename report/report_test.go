@@ -31,7 +31,7 @@ func TestNewUnknownFormat(t *testing.T) {
 }
 
 func TestFormats(t *testing.T) {
-	if got, want := Formats(), []string{"table", "json", "sarif"}; !slices.Equal(got, want) {
+	if got, want := Formats(), []string{"table", "json", "sarif", "html", "ocsf", "asff", "junit", "csv"}; !slices.Equal(got, want) {
 		t.Errorf("Formats() = %v, want %v", got, want)
 	}
 }
@@ -47,6 +47,13 @@ func TestFormatForPath(t *testing.T) {
 		{"results.sarif", FormatSARIF, true},
 		{"results.sarif.json", FormatSARIF, true},
 		{"/tmp/scan.txt", FormatTable, true},
+		{"nightly/report.html", FormatHTML, true},
+		{"REPORT.HTM", FormatHTML, true},
+		{"findings.ocsf.json", FormatOCSF, true},
+		{"Findings.ASFF.JSON", FormatASFF, true},
+		{"junit.xml", FormatJUnit, true},
+		{"audit/findings.csv", FormatCSV, true},
+		{"ocsf.json", FormatJSON, true},
 		{"report", "", false},
 		{"report.yaml", "", false},
 		{"sarif", "", false},

@@ -60,10 +60,17 @@ func (tab *tableWriter) Write(w io.Writer, r *finding.Report) error {
 	// Rendered in memory first: tablewriter does not report a failing writer,
 	// and a half-drawn table helps nobody.
 	var buf bytes.Buffer
-	if len(r.Findings) == 0 {
+	switch {
+	case len(r.Findings) == 0:
 		buf.WriteString("No findings.\n")
-	} else if err := tab.writeTable(&buf, r.Findings); err != nil {
-		return fmt.Errorf("write table report: %w", err)
+	case tab.opts.Summary:
+		if err := tab.writeSummary(&buf, r); err != nil {
+			return fmt.Errorf("write summary table: %w", err)
+		}
+	default:
+		if err := tab.writeTable(&buf, r.Findings); err != nil {
+			return fmt.Errorf("write table report: %w", err)
+		}
 	}
 	buf.WriteString(summaryLine(r.Findings) + "\n")
 	if line := snapshotLine(r.Snapshot); line != "" {

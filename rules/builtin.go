@@ -197,26 +197,22 @@ func appendHits(out []*ast.Term, field string, hits []secrets.Hit) []*ast.Term {
 	return out
 }
 
-// ImageReferencesBuiltin reads, from a snapshot's description and tags, the AMIs
-// it was made for (SNAP-003). Parsing lives in Go because Rego function calls
-// cost microseconds each, and this runs on every snapshot of an organization.
+// ImageReferencesBuiltin reads, from a snapshot's description, the AMI it was
+// made for (SNAP-003). Parsing lives in Go because Rego function calls cost
+// microseconds each, and this runs on every snapshot of an organization.
 //
-//	amiaudit.image_references(snapshot) → [{"id": "ami-…", "source": "description" | "tag KEY"}]
+//	amiaudit.image_references(snapshot) → [{"id": "ami-…", "source": "description"}]
 //
-// Descriptions in AWS's own formats:
+// Only AWS's own description formats are evidence:
 //
 //	Created by CreateImage(i-…) for ami-… [from vol-…]
 //	Copied for DestinationAmi ami-… from SourceAmi ami-… for SourceSnapshot snap-…
 //
-// and tags whose key names an image (ami, ami-id, ami_id, amiid, imageid,
-// image-id, image_id, sourceami, destinationami; any case) and whose value is an
-// AMI ID, or whose value is one of the descriptions above.
+// Tags are not: the tags image builders write (Packer's SourceAMI,
+// source_ami, and the like) name the *base* image a build started from, not
+// the AMI the snapshot backs, and calling a snapshot orphaned because its base
+// image is gone sends people to delete the disks of live AMIs.
 const ImageReferencesBuiltin = "amiaudit.image_references"
-
-var imageTagKeys = map[string]bool{
-	"ami": true, "ami-id": true, "ami_id": true, "amiid": true, "imageid": true,
-	"image-id": true, "image_id": true, "sourceami": true, "destinationami": true,
-}
 
 func init() {
 	ref := types.NewObject([]*types.StaticProperty{
@@ -225,33 +221,21 @@ func init() {
 	}, nil)
 	rego.RegisterBuiltin1(&rego.Function{
 		Name:        ImageReferencesBuiltin,
-		Description: "Returns the AMIs a snapshot was made for, read from its description and tags.",
+		Description: "Returns the AMI a snapshot was made for, read from its description in AWS's own formats.",
 		Decl:        types.NewFunction(types.Args(types.A), types.NewArray(nil, ref)),
 	}, func(_ rego.BuiltinContext, snap *ast.Term) (*ast.Term, error) {
 		obj, ok := snap.Value.(ast.Object)
 		if !ok {
 			return emptyArray, nil
 		}
-		var out []*ast.Term
-		add := func(id, source string) {
-			out = append(out, ast.ObjectTerm(
-				ast.Item(ast.StringTerm("id"), ast.StringTerm(id)),
-				ast.Item(ast.StringTerm("source"), ast.StringTerm(source)),
-			))
+		id := imageOfDescription(stringField(obj, "description"))
+		if id == "" {
+			return emptyArray, nil
 		}
-		if id := imageOfDescription(stringField(obj, "description")); id != "" {
-			add(id, "description")
-		}
-		for _, t := range tagsOf(obj) {
-			id := imageOfDescription(t.value)
-			if imageTagKeys[strings.ToLower(t.key)] && isImageID(t.value) {
-				id = t.value
-			}
-			if id != "" {
-				add(id, "tag "+t.key)
-			}
-		}
-		return arrayOf(out), nil
+		return ast.ArrayTerm(ast.ObjectTerm(
+			ast.Item(ast.StringTerm("id"), ast.StringTerm(id)),
+			ast.Item(ast.StringTerm("source"), ast.StringTerm("description")),
+		)), nil
 	})
 }
 

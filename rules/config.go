@@ -27,6 +27,9 @@ type Config struct {
 	TrustedOUs []string `yaml:"trusted_ous" json:"trusted_ous"`
 	// MaxSharedImageAgeDays is AMI-009's limit (default 365).
 	MaxSharedImageAgeDays int `yaml:"max_shared_image_age_days" json:"max_shared_image_age_days"`
+	// MaxUnusedSharedImageDays is AMI-011's limit (default 180): a shared AMI
+	// not launched for this long is reported.
+	MaxUnusedSharedImageDays int `yaml:"max_unused_shared_image_days" json:"max_unused_shared_image_days"`
 	// Waivers accept known findings.
 	Waivers []Waiver `yaml:"waivers" json:"waivers"`
 	// PolicyData is free-form data for user rules, given to them as
@@ -76,6 +79,9 @@ type Waiver struct {
 // DefaultMaxSharedImageAgeDays is AMI-009's default.
 const DefaultMaxSharedImageAgeDays = 365
 
+// DefaultMaxUnusedSharedImageDays is AMI-011's default.
+const DefaultMaxUnusedSharedImageDays = 180
+
 // ConfigError names the configuration key that is wrong.
 type ConfigError struct {
 	File string
@@ -97,7 +103,7 @@ func (e *ConfigError) Error() string {
 
 // DefaultConfig is the configuration used without --config.
 func DefaultConfig() *Config {
-	return &Config{MaxSharedImageAgeDays: DefaultMaxSharedImageAgeDays}
+	return &Config{MaxSharedImageAgeDays: DefaultMaxSharedImageAgeDays, MaxUnusedSharedImageDays: DefaultMaxUnusedSharedImageDays}
 }
 
 // LoadConfig reads and validates a configuration file.
@@ -157,7 +163,7 @@ func yamlError(name string, err error) error {
 		fmt.Sscanf(m[1], "%d", &line)
 		text := m[2]
 		if f := yamlUnknownFieldRe.FindStringSubmatch(text); f != nil {
-			return &ConfigError{File: name, Line: line, Key: f[1], Msg: "unknown key (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, waivers, policy_data; a waiver has rule, resource, reason, expires, approved_by)"}
+			return &ConfigError{File: name, Line: line, Key: f[1], Msg: "unknown key (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, max_unused_shared_image_days, waivers, policy_data; a waiver has rule, resource, reason, expires, approved_by)"}
 		}
 		return &ConfigError{File: name, Line: line, Msg: text}
 	}
@@ -206,6 +212,9 @@ func (c *Config) validate(file string) error {
 	}
 	if c.MaxSharedImageAgeDays <= 0 {
 		return bad(0, "max_shared_image_age_days", "expected a positive number of days, found %d", c.MaxSharedImageAgeDays)
+	}
+	if c.MaxUnusedSharedImageDays <= 0 {
+		return bad(0, "max_unused_shared_image_days", "expected a positive number of days, found %d", c.MaxUnusedSharedImageDays)
 	}
 	if err := c.convertPolicyData(); err != nil {
 		key := "policy_data"

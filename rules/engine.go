@@ -536,9 +536,9 @@ func toFinding(rule *finding.Rule, raw any) (finding.Finding, error) {
 	}
 	for k := range obj {
 		switch k {
-		case "resource", "message", "evidence", "severity":
+		case "resource", "message", "evidence", "severity", "remediation":
 		default:
-			return finding.Finding{}, fmt.Errorf("finding has unknown key %q (allowed: resource, message, evidence, severity)", k)
+			return finding.Finding{}, fmt.Errorf("finding has unknown key %q (allowed: resource, message, evidence, severity, remediation)", k)
 		}
 	}
 	f := finding.Finding{
@@ -577,6 +577,16 @@ func toFinding(rule *finding.Rule, raw any) (finding.Finding, error) {
 		f.Evidence = m
 	}
 	f.Key = finding.KeyOf(rule.Fingerprint, f.Evidence)
+	// A rule may give a finding its own remediation when the fix depends on
+	// the resource (a snapshot lock, a setting an organization policy
+	// enforces); the metadata's remediation is the default.
+	if rem, present := obj["remediation"]; present {
+		s, ok := rem.(string)
+		if !ok || s == "" {
+			return f, fmt.Errorf("finding remediation must be a non-empty string, got %s", jsonish(rem))
+		}
+		f.Remediation = s
+	}
 	if sev, present := obj["severity"]; present {
 		s, _ := sev.(string)
 		parsed, err := finding.ParseSeverity(s)

@@ -44,8 +44,8 @@ func exampleConfig(t testing.TB) *Config {
 // The rules that fire on a collected snapshot: the catalogue of rules.md
 // minus the deep scan (AMI-008) and the gate rules (GATE-*).
 var offlineRules = []string{
-	"ACCT-001", "ACCT-002", "ACCT-003",
-	"AMI-001", "AMI-002", "AMI-003", "AMI-004", "AMI-005", "AMI-006", "AMI-007", "AMI-009", "AMI-010",
+	"ACCT-001", "ACCT-002", "ACCT-003", "ACCT-004",
+	"AMI-001", "AMI-002", "AMI-003", "AMI-004", "AMI-005", "AMI-006", "AMI-007", "AMI-009", "AMI-010", "AMI-011",
 	"KMS-001", "KMS-002", "KMS-003",
 	"SCAN-001",
 	"SNAP-001", "SNAP-002", "SNAP-003", "SNAP-004",
@@ -54,9 +54,9 @@ var offlineRules = []string{
 // builtinRules is every built-in rule: the offline ones, the deep scan's
 // (AMI-008) and the gate's.
 var builtinRules = []string{
-	"ACCT-001", "ACCT-002", "ACCT-003",
-	"AMI-001", "AMI-002", "AMI-003", "AMI-004", "AMI-005", "AMI-006", "AMI-007", "AMI-008", "AMI-009", "AMI-010",
-	"GATE-001", "GATE-002",
+	"ACCT-001", "ACCT-002", "ACCT-003", "ACCT-004",
+	"AMI-001", "AMI-002", "AMI-003", "AMI-004", "AMI-005", "AMI-006", "AMI-007", "AMI-008", "AMI-009", "AMI-010", "AMI-011",
+	"GATE-001", "GATE-002", "GATE-003", "GATE-004",
 	"KMS-001", "KMS-002", "KMS-003",
 	"SCAN-001",
 	"SNAP-001", "SNAP-002", "SNAP-003", "SNAP-004",
@@ -83,11 +83,11 @@ func TestBuiltinRulesMetadata(t *testing.T) {
 	// Default severities are the public contract of rules.md.
 	want := map[string]finding.Severity{
 		"AMI-001": "critical", "AMI-002": "high", "AMI-003": "high", "AMI-004": "high", "AMI-005": "high",
-		"AMI-006": "medium", "AMI-007": "critical", "AMI-008": "critical", "AMI-009": "low", "AMI-010": "medium",
+		"AMI-006": "medium", "AMI-007": "critical", "AMI-008": "critical", "AMI-009": "low", "AMI-010": "medium", "AMI-011": "low",
 		"SNAP-001": "critical", "SNAP-002": "high", "SNAP-003": "medium", "SNAP-004": "critical",
 		"KMS-001": "critical", "KMS-002": "high", "KMS-003": "medium",
-		"ACCT-001": "high", "ACCT-002": "high", "ACCT-003": "low", "SCAN-001": "high",
-		"GATE-001": "high", "GATE-002": "medium",
+		"ACCT-001": "high", "ACCT-002": "high", "ACCT-003": "low", "ACCT-004": "medium", "SCAN-001": "high",
+		"GATE-001": "high", "GATE-002": "medium", "GATE-003": "high", "GATE-004": "high",
 	}
 	for id, sev := range want {
 		if r, ok := e.Rule(id); !ok || r.Severity != sev {
@@ -121,6 +121,7 @@ func TestExampleFindings(t *testing.T) {
 		"ACCT-002 medium 234567890123/us-east-1",
 		"ACCT-003 info 234567890123/eu-west-1",
 		"ACCT-003 low 345678901234/us-east-1",
+		"ACCT-004 medium 234567890123/us-east-1",
 		"AMI-001 critical ami-0a1b2c3d4e5f60002",
 		"AMI-002 high ami-0a1b2c3d4e5f60003",
 		"AMI-003 high ami-0a1b2c3d4e5f60004",
@@ -134,6 +135,8 @@ func TestExampleFindings(t *testing.T) {
 		"AMI-009 low ami-0a1b2c3d4e5f60008",
 		"AMI-010 medium ami-0a1b2c3d4e5f60003",
 		"AMI-010 medium ami-0a1b2c3d4e5f60009",
+		"AMI-011 low ami-0a1b2c3d4e5f60002",
+		"AMI-011 low ami-0a1b2c3d4e5f60008",
 		"KMS-001 critical 1a2b3c4d-0005-4000-8000-000000000005",
 		"KMS-002 high 1a2b3c4d-0006-4000-8000-000000000006",
 		"KMS-003 medium 1a2b3c4d-0007-4000-8000-000000000007",
@@ -286,10 +289,11 @@ func TestRegoTwinOfInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	docValue["config"] = map[string]any{
-		"trusted_accounts":          cfg.TrustedAccounts,
-		"trusted_organizations":     []string{},
-		"trusted_ous":               []string{},
-		"max_shared_image_age_days": cfg.MaxSharedImageAgeDays,
+		"trusted_accounts":             cfg.TrustedAccounts,
+		"trusted_organizations":        []string{},
+		"trusted_ous":                  []string{},
+		"max_shared_image_age_days":    cfg.MaxSharedImageAgeDays,
+		"max_unused_shared_image_days": unusedDays(cfg),
 	}
 	compiler := ast.NewCompiler()
 	if compiler.Compile(modules); compiler.Failed() {

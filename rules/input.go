@@ -29,6 +29,8 @@ import (
 //	index.key_users           key ARN         → {"images": [ami-…], "snapshots": [snap-…]}
 //	index.account_regions     "ACCOUNT/REGION" → account-region settings
 //	index.failed_actions      "ACCOUNT/REGION" → [API actions that failed there]
+//	recycle_bin_images, recycle_bin_snapshots  (as in the snapshot; empty lists when not read)
+//	index.recycle_bin_images  "REGION/ami-…"  → AMI in the Recycle Bin
 //
 // Values are built once and shared between the lists and the indexes. See
 // docs/policy-input.md for user policies.
@@ -143,7 +145,9 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 		ast.Item(ast.StringTerm("trusted_ous"), stringArray(cfg.TrustedOUs)),
 		ast.Item(ast.StringTerm("max_shared_image_age_days"), ast.IntNumberTerm(cfg.MaxSharedImageAgeDays)),
 		ast.Item(ast.StringTerm("policy_data"), cfg.policyDataTerm()),
+		ast.Item(ast.StringTerm("max_unused_shared_image_days"), ast.IntNumberTerm(unusedDays(cfg))),
 	)
+	binImages, binIndex := recycleBin(doc)
 
 	index := ast.NewObject(
 		ast.Item(ast.StringTerm("images"), ast.NewTerm(imageIndex)),
@@ -153,6 +157,7 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 		ast.Item(ast.StringTerm("key_users"), ast.NewTerm(keyUsers)),
 		ast.Item(ast.StringTerm("account_regions"), ast.NewTerm(arIndex)),
 		ast.Item(ast.StringTerm("failed_actions"), ast.NewTerm(failedObj)),
+		ast.Item(ast.StringTerm("recycle_bin_images"), binIndex),
 	)
 
 	return ast.NewObject(
@@ -170,6 +175,8 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 		ast.Item(ast.StringTerm("errors"), toTerm(reflect.ValueOf(doc.Errors))),
 		ast.Item(ast.StringTerm("proposed"), proposed(doc.Proposed)),
 		ast.Item(ast.StringTerm("deep_scans"), deepScans(doc.DeepScans)),
+		ast.Item(ast.StringTerm("recycle_bin_images"), binImages),
+		ast.Item(ast.StringTerm("recycle_bin_snapshots"), listTerm(doc.RecycleBinSnapshots)),
 		ast.Item(ast.StringTerm("index"), ast.NewTerm(index)),
 	)
 }
@@ -180,6 +187,35 @@ func proposed(changes []snapshot.ProposedChange) *ast.Term {
 		return ast.ArrayTerm()
 	}
 	return toTerm(reflect.ValueOf(changes))
+}
+
+// unusedDays is AMI-011's threshold; a Config built in code without it gets
+// the default.
+func unusedDays(cfg *Config) int {
+	if cfg.MaxUnusedSharedImageDays > 0 {
+		return cfg.MaxUnusedSharedImageDays
+	}
+	return DefaultMaxUnusedSharedImageDays
+}
+
+// recycleBin is the list of binned AMIs and its index by "REGION/ami-…".
+func recycleBin(doc *snapshot.Document) (list, index *ast.Term) {
+	terms := make([]*ast.Term, len(doc.RecycleBinImages))
+	obj := ast.NewObjectWithCapacity(len(doc.RecycleBinImages))
+	for i := range doc.RecycleBinImages {
+		b := &doc.RecycleBinImages[i]
+		terms[i] = toTerm(reflect.ValueOf(b))
+		obj.Insert(ast.StringTerm(b.Region+"/"+b.ID), terms[i])
+	}
+	return ast.ArrayTerm(terms...), ast.NewTerm(obj)
+}
+
+// listTerm converts a slice, nil or not, to an array.
+func listTerm[T any](items []T) *ast.Term {
+	if items == nil {
+		return ast.ArrayTerm()
+	}
+	return toTerm(reflect.ValueOf(items))
 }
 
 // deepScans is what the deep scan read and found; an empty list without one.
@@ -306,6 +342,7 @@ func splitByRegion(doc *snapshot.Document) []*snapshot.Document {
 		if !ok {
 			d := *doc
 			d.AccountRegions, d.Images, d.Snapshots, d.Keys, d.Errors = nil, nil, nil, nil, nil
+			d.RecycleBinImages, d.RecycleBinSnapshots = nil, nil
 			i = len(parts)
 			index[region] = i
 			parts = append(parts, &d)
@@ -330,6 +367,14 @@ func splitByRegion(doc *snapshot.Document) []*snapshot.Document {
 	for _, k := range doc.Keys {
 		p := part(k.Region)
 		p.Keys = append(p.Keys, k)
+	}
+	for _, b := range doc.RecycleBinImages {
+		p := part(b.Region)
+		p.RecycleBinImages = append(p.RecycleBinImages, b)
+	}
+	for _, b := range doc.RecycleBinSnapshots {
+		p := part(b.Region)
+		p.RecycleBinSnapshots = append(p.RecycleBinSnapshots, b)
 	}
 	for _, e := range doc.Errors {
 		var p *snapshot.Document

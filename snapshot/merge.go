@@ -138,6 +138,9 @@ func Merge(docs []*Document, names []string) (*Document, error) {
 			}
 			out.Snapshots = append(out.Snapshots, s)
 		}
+		// Recycle Bin entries belong to an account-region, claimed above.
+		out.RecycleBinImages = append(out.RecycleBinImages, d.RecycleBinImages...)
+		out.RecycleBinSnapshots = append(out.RecycleBinSnapshots, d.RecycleBinSnapshots...)
 		for _, ds := range d.DeepScans {
 			if err := claim(i, "deep scan of", ds.ImageID); err != nil {
 				return nil, err
@@ -232,6 +235,14 @@ func (d *Document) Sort() {
 	sort.Slice(d.DeepScans, func(i, j int) bool {
 		a, b := d.DeepScans[i], d.DeepScans[j]
 		return a.Account+"/"+a.Region+"/"+a.ImageID < b.Account+"/"+b.Region+"/"+b.ImageID
+	})
+	sort.Slice(d.RecycleBinImages, func(i, j int) bool {
+		a, b := d.RecycleBinImages[i], d.RecycleBinImages[j]
+		return a.Account+"/"+a.Region+"/"+a.ID < b.Account+"/"+b.Region+"/"+b.ID
+	})
+	sort.Slice(d.RecycleBinSnapshots, func(i, j int) bool {
+		a, b := d.RecycleBinSnapshots[i], d.RecycleBinSnapshots[j]
+		return a.Account+"/"+a.Region+"/"+a.ID < b.Account+"/"+b.Region+"/"+b.ID
 	})
 	sort.SliceStable(d.Errors, func(i, j int) bool {
 		a, b := d.Errors[i], d.Errors[j]

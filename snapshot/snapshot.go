@@ -55,6 +55,40 @@ type Document struct {
 	// AMI's volumes through the EBS direct APIs and the credentials found there
 	// (AMI-008). An AMI that is not listed was not deep-scanned.
 	DeepScans []DeepScan `json:"deep_scans,omitempty"`
+
+	// Lifecycle (issue 11): what the Recycle Bin holds. A binned AMI can be
+	// restored until its exit time, so its snapshots are not orphans yet.
+	// Omitted when the Recycle Bin was not read (see Errors).
+
+	// RecycleBinImages are ListImagesInRecycleBin, per account-region.
+	RecycleBinImages []RecycleBinImage `json:"recycle_bin_images,omitempty"`
+	// RecycleBinSnapshots are ListSnapshotsInRecycleBin, per account-region.
+	RecycleBinSnapshots []RecycleBinSnapshot `json:"recycle_bin_snapshots,omitempty"`
+}
+
+// RecycleBinImage is one deregistered AMI that a Recycle Bin retention rule
+// keeps: it can be restored until ExitTime, then it is deleted for good.
+type RecycleBinImage struct {
+	ID          string `json:"id" jsonschema:"required,pattern=^ami-[0-9a-f]+$"`
+	Account     string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
+	Region      string `json:"region" jsonschema:"required"`
+	Name        string `json:"name,omitempty"`
+	Description string `json:"description,omitempty"`
+	// EnterTime and ExitTime are RecycleBinEnterTime and RecycleBinExitTime.
+	EnterTime *time.Time `json:"enter_time,omitempty"`
+	ExitTime  *time.Time `json:"exit_time,omitempty"`
+}
+
+// RecycleBinSnapshot is one deleted snapshot that a Recycle Bin retention
+// rule keeps until ExitTime.
+type RecycleBinSnapshot struct {
+	ID          string     `json:"id" jsonschema:"required,pattern=^snap-[0-9a-f]+$"`
+	Account     string     `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
+	Region      string     `json:"region" jsonschema:"required"`
+	Description string     `json:"description,omitempty"`
+	VolumeID    string     `json:"volume_id,omitempty"`
+	EnterTime   *time.Time `json:"enter_time,omitempty"`
+	ExitTime    *time.Time `json:"exit_time,omitempty"`
 }
 
 // Incremental records how an incremental collection was made: the baseline
@@ -195,6 +229,39 @@ type ProposedChange struct {
 	KeyID      string   `json:"key_id,omitempty"`
 	Operations []string `json:"operations,omitempty"`
 	Policy     string   `json:"policy,omitempty"`
+
+	// Lifecycle (issue 11): what the gate works out about the change, as AWS
+	// would carry it out.
+
+	// CopyVolumes is how each snapshot of a copied AMI comes out of CopyImage:
+	// encrypted or not, and with which key.
+	CopyVolumes []CopyVolume `json:"copy_volumes,omitempty"`
+	// RestorableSnapshots and UnrestorableSnapshots are the source AMI's
+	// snapshots that the copying account can and cannot read (its
+	// createVolumePermission), when the gate could tell.
+	RestorableSnapshots   []string `json:"restorable_snapshots,omitempty"`
+	UnrestorableSnapshots []string `json:"unrestorable_snapshots,omitempty"`
+	// Refused says why AWS would refuse the change outright (a public share of
+	// an encrypted AMI, of one with a product code, or under image block public
+	// access block-new-sharing); such a change is not applied.
+	Refused string `json:"refused,omitempty"`
+}
+
+// CopyVolume is one snapshot of a proposed copy, as CopyImage will make it.
+type CopyVolume struct {
+	// SnapshotID is the source snapshot.
+	SnapshotID string `json:"snapshot_id" jsonschema:"required"`
+	// SourceEncrypted and SourceKMSKeyID describe the source snapshot.
+	SourceEncrypted bool   `json:"source_encrypted"`
+	SourceKMSKeyID  string `json:"source_kms_key_id,omitempty"`
+	// Encrypted is whether the copy is encrypted; null when it depends on a
+	// setting that could not be read.
+	Encrypted *bool `json:"encrypted"`
+	// KMSKeyID is the key the copy will use (an ARN, ID or alias as AWS
+	// reports the default key), empty when unencrypted or unknown.
+	KMSKeyID string `json:"kms_key_id,omitempty"`
+	// Why says which rule of CopyImage picks the key.
+	Why string `json:"why" jsonschema:"required"`
 }
 
 // Describe says what the change is, in a few words, for finding evidence.
@@ -300,6 +367,40 @@ type AccountRegion struct {
 	EBSEncryptionByDefault *bool `json:"ebs_encryption_by_default" jsonschema:"nullable"`
 	// EBSDefaultKMSKeyID is GetEbsDefaultKmsKeyId (an ARN or alias).
 	EBSDefaultKMSKeyID *string `json:"ebs_default_kms_key_id,omitempty"`
+
+	// Lifecycle (issue 11): who manages each setting — "account", or
+	// "declarative-policy" when an AWS Organizations declarative policy
+	// enforces it (then only the policy can change it) — and the Allowed AMIs
+	// image criteria. Empty when not read.
+	ImageBlockPublicAccessManagedBy    string `json:"image_block_public_access_managed_by,omitempty" jsonschema:"enum=account,enum=declarative-policy"`
+	SnapshotBlockPublicAccessManagedBy string `json:"snapshot_block_public_access_managed_by,omitempty" jsonschema:"enum=account,enum=declarative-policy"`
+	AllowedImagesManagedBy             string `json:"allowed_images_managed_by,omitempty" jsonschema:"enum=account,enum=declarative-policy"`
+	// AllowedImagesCriteria is GetAllowedImagesSettings' imageCriterionSet:
+	// an image is allowed when it matches at least one criterion.
+	AllowedImagesCriteria []ImageCriterion `json:"allowed_images_criteria,omitempty"`
+}
+
+// ManagedBy values of the account settings, in AWS's words.
+const (
+	ManagedByAccount           = "account"
+	ManagedByDeclarativePolicy = "declarative-policy"
+)
+
+// ImageCriterion is one Allowed AMIs image criterion. An image matches when
+// it matches every condition the criterion sets.
+type ImageCriterion struct {
+	// ImageProviders: amazon, aws-marketplace, aws-backup-vault, none (the
+	// account's own AMIs) or 12-digit account IDs.
+	ImageProviders []string `json:"image_providers,omitempty"`
+	// MarketplaceProductCodes restrict the criterion to these product codes.
+	MarketplaceProductCodes []string `json:"marketplace_product_codes,omitempty"`
+	// ImageNames are name patterns (? and * wildcards).
+	ImageNames []string `json:"image_names,omitempty"`
+	// CreationDateMaximumDaysSinceCreated and
+	// DeprecationTimeMaximumDaysSinceDeprecated are the age conditions; 0 when
+	// not set.
+	CreationDateMaximumDaysSinceCreated       int32 `json:"creation_date_maximum_days_since_created,omitempty"`
+	DeprecationTimeMaximumDaysSinceDeprecated int32 `json:"deprecation_time_maximum_days_since_deprecated,omitempty"`
 }
 
 // Tag is one AWS resource tag.
@@ -384,6 +485,21 @@ type Image struct {
 	// Detections are the credentials the collector found in Name, Description
 	// and Tags and replaced there by their redacted form (see Detection).
 	Detections []Detection `json:"detections,omitempty"`
+	// Lifecycle (issue 11). State above is AWS's imageState, including
+	// "disabled" (DescribeImages IncludeDisabled): a disabled AMI keeps its
+	// snapshots, which cannot be deleted while it exists.
+
+	// PlatformDetails and UsageOperation are the billing platform, e.g.
+	// "Windows" / "RunInstances:0002", "Linux/UNIX" / "RunInstances".
+	PlatformDetails string `json:"platform_details,omitempty"`
+	UsageOperation  string `json:"usage_operation,omitempty"`
+	// DeregistrationProtection is "disabled", "enabled" or
+	// "enabled-with-cooldown" (DeregisterImage is refused while enabled).
+	DeregistrationProtection string `json:"deregistration_protection,omitempty"`
+	// LastLaunchedTime is when an instance was last launched from the AMI (AWS
+	// records it with up to 24 hours of delay, since April 2017); nil when
+	// never launched or unknown.
+	LastLaunchedTime *time.Time `json:"last_launched_time,omitempty"`
 }
 
 // Snapshot is one EBS snapshot, owned by Account in Region.
@@ -409,6 +525,21 @@ type Snapshot struct {
 	// Detections are the credentials the collector found in Description and
 	// Tags and replaced there by their redacted form (see Detection).
 	Detections []Detection `json:"detections,omitempty"`
+	// Lock is DescribeLockedSnapshots' entry for the snapshot (issue 11);
+	// nil when the snapshot is not locked or locks were not read.
+	Lock *SnapshotLock `json:"lock,omitempty"`
+}
+
+// SnapshotLock is an EBS snapshot lock. In compliance mode (and governance
+// mode, for anyone without ec2:UnlockSnapshot) the snapshot cannot be deleted
+// until ExpiresOn.
+type SnapshotLock struct {
+	// State is compliance, governance, compliance-cooloff or expired.
+	State     string     `json:"state" jsonschema:"required,enum=compliance,enum=governance,enum=compliance-cooloff,enum=expired"`
+	CreatedOn *time.Time `json:"created_on,omitempty"`
+	ExpiresOn *time.Time `json:"expires_on,omitempty"`
+	// CoolOffPeriodExpiresOn ends the compliance-cooloff period.
+	CoolOffPeriodExpiresOn *time.Time `json:"cool_off_period_expires_on,omitempty"`
 }
 
 // KMS key managers and the key states that make a key unusable.

@@ -242,6 +242,7 @@ func newScanCommand(e *env) *cobra.Command {
 	var f scopeFlags
 	var rf reportFlags
 	var ev evidenceFlags
+	var baseline baselineFlag
 	var snapshotOut string
 	cmd := &cobra.Command{
 		Use:   "scan",
@@ -254,7 +255,10 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 		Example: `  amiaudit scan
   amiaudit scan --org --role amiaudit-reader --format sarif --output amiaudit.sarif
   amiaudit scan --regions us-east-1 --config amiaudit.yaml --snapshot-out evidence/snapshot.json.gz
-  amiaudit scan --org --role amiaudit-reader --config amiaudit.yaml --evidence evidence/2026-11-20 --sign-key audit.key`,
+  amiaudit scan --org --role amiaudit-reader --config amiaudit.yaml --evidence evidence/2026-11-20 --sign-key audit.key
+  amiaudit scan --org --role amiaudit-reader --baseline evidence/2026-11-19 --output findings.html
+  amiaudit scan --org --role amiaudit-reader --summary
+  amiaudit scan --org --role amiaudit-reader --output findings.asff.json   # then import per account: docs/report-formats.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -266,6 +270,10 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			}
 			p, err := rf.prepare(ctx)
 			if err != nil {
+				return err
+			}
+			// Read before collecting: a bad baseline fails in a second, not after the scan.
+			if err := baseline.load(ctx, e, p); err != nil {
 				return err
 			}
 			doc, err := f.collect(ctx, e)
@@ -293,6 +301,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 	f.deep.register(cmd.Flags(), "shared and public AMIs")
 	rf.register(cmd.Flags())
 	ev.register(cmd.Flags())
+	baseline.register(cmd.Flags())
 	cmd.Flags().StringVar(&snapshotOut, "snapshot-out", "", "also keep the snapshot document in this file (.gz to compress)")
 	return cmd
 }

@@ -50,7 +50,11 @@ Exit codes: 0 no new unwaived finding at or above --fail-on; 1 there is one
 				}
 			}
 			if format != report.FormatTable && format != report.FormatJSON {
-				return usageError(fmt.Errorf("--format: diff writes %s or %s, not %q", report.FormatTable, report.FormatJSON, f.format))
+				hint := ""
+				if strings.EqualFold(f.format, report.FormatHTML) {
+					hint = " (for a page that marks what is new and resolved: amiaudit report NEW --baseline OLD --format html)"
+				}
+				return usageError(fmt.Errorf("--format: diff writes %s or %s, not %q%s", report.FormatTable, report.FormatJSON, f.format, hint))
 			}
 			var failOn finding.Severity
 			if !strings.EqualFold(f.failOn, "none") {

@@ -27,6 +27,7 @@ type reportFlags struct {
 	failOn   string
 	config   string
 	policies []string
+	summary  bool
 }
 
 func (f *reportFlags) register(fs *pflag.FlagSet) {
@@ -35,6 +36,7 @@ func (f *reportFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.failOn, "fail-on", "high", "exit 1 when an unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
 	fs.StringVarP(&f.config, "config", "c", "", "configuration file (YAML): trusted accounts, organizations and OUs, thresholds, waivers")
 	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules, added to the built-in ones; repeatable. Rules run sealed: no network, clock or randomness (amiaudit rules --builtins)")
+	fs.BoolVar(&f.summary, "summary", false, "table format: count findings per account and rule instead of listing them (for large organizations)")
 }
 
 // prepared is what every evaluating command needs before it reads AWS or a snapshot.
@@ -46,6 +48,9 @@ type prepared struct {
 	engine *rules.Engine
 	// afterReport, when set, runs once the report is written (the evidence bundle).
 	afterReport func(*finding.Report) error
+	// baseline and trend feed the HTML report (--baseline, report --trend).
+	baseline *report.Baseline
+	trend    []report.TrendPoint
 }
 
 // prepare validates the report flags and loads the configuration and the
@@ -62,6 +67,9 @@ func (f *reportFlags) prepare(ctx context.Context) (*prepared, error) {
 	}
 	if _, err := report.New(p.format, report.Options{}); err != nil {
 		return nil, usageError(fmt.Errorf("--format: %w", err))
+	}
+	if f.summary && p.format != report.FormatTable {
+		return nil, usageError(fmt.Errorf("--summary: the summary is a view of the table format, not of --format %s", p.format))
 	}
 	if !strings.EqualFold(f.failOn, "none") {
 		sev, err := finding.ParseSeverity(f.failOn)
@@ -129,11 +137,12 @@ func (p *prepared) audit(ctx context.Context, e *env, doc *snapshot.Document, do
 
 func (p *prepared) write(e *env, r *finding.Report) error {
 	toStdout := p.flags.output == "" || p.flags.output == "-"
-	opts := report.Options{}
+	opts := report.Options{Baseline: p.baseline, Trend: p.trend}
 	if toStdout {
 		opts.Color = colorWanted(e.stdoutTerminal)
 		opts.Width = terminalWidth(e.stdout)
 	}
+	opts.Summary = p.flags.summary
 	w, err := report.New(p.format, opts)
 	if err != nil {
 		return usageError(err)
@@ -206,6 +215,7 @@ func maskSecrets(log *slog.Logger, name string, doc *snapshot.Document) {
 func newEvaluateCommand(e *env) *cobra.Command {
 	var f reportFlags
 	var ev evidenceFlags
+	var baseline baselineFlag
 	cmd := &cobra.Command{
 		Use:   "evaluate SNAPSHOT",
 		Short: "Evaluate a snapshot offline and report findings (the linter)",
@@ -229,7 +239,8 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
   amiaudit evaluate snapshot.json --config amiaudit.yaml --format json --output report.json
   amiaudit evaluate snapshot.json --policy ./our-rules --fail-on critical
   gunzip -c snapshot.json.gz | amiaudit evaluate -
-  amiaudit evaluate snapshot.json.gz --config amiaudit.yaml --evidence audit-2026-11-20 --sign-key audit.key`,
+  amiaudit evaluate snapshot.json.gz --config amiaudit.yaml --evidence audit-2026-11-20 --sign-key audit.key
+  amiaudit evaluate today.json.gz --config amiaudit.yaml --baseline yesterday.json --output findings.html`,
 		Args: exactArgs(1, "a snapshot file (or - for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -238,6 +249,9 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			}
 			p, err := f.prepare(ctx)
 			if err != nil {
+				return err
+			}
+			if err := baseline.load(ctx, e, p); err != nil {
 				return err
 			}
 			doc, sum, err := readSnapshot(e.log, args[0], e.stdin)
@@ -251,6 +265,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 	}
 	f.register(cmd.Flags())
 	ev.register(cmd.Flags())
+	baseline.register(cmd.Flags())
 	return cmd
 }
 

@@ -43,11 +43,26 @@ KMS grants and key policies — before it is made. The change comes from flags
 and/or a Terraform plan in JSON (terraform show -json PLAN).
 
 gate reads only what the decision needs (the AMIs, their snapshots and keys,
-block public access, the organization), overlays the change, and runs every
-rule on the state after it, plus GATE-001 (unencrypted copy of an encrypted
-image) and GATE-002 (cross-account copy of a marketplace image). Findings the
-change causes say which part of it causes them; for a plan, SARIF points at the
-resource address. Account-level settings are left to the nightly scan.
+block public access, the organization; for a copy, the destination region's
+default EBS key and which snapshots the copying account may read), overlays the
+change as AWS would carry it out, and runs every rule on the state after it,
+plus the gate rules:
+
+  GATE-001  a copy that explicitly asks for an unencrypted copy of an encrypted
+            image (--encrypted=false, or encrypted = false written in the
+            Terraform configuration; the provider default is not a request):
+            AWS keeps it encrypted, and the finding names the key it will use
+  GATE-002  a cross-account copy of an AMI with a billing product (marketplace
+            product code, or a billed platform such as Windows)
+  GATE-003  a copy by another account that would fail (no createVolumePermission
+            on a snapshot, or a key it cannot use), or cannot be judged
+  GATE-004  a share AWS refuses (a disabled AMI; a public share of an encrypted
+            AMI, of one with a product code, or under block public access):
+            the resource stays private
+
+Findings the change causes say which part of it causes them; for a plan, SARIF
+points at the resource address. Account-level settings are left to the nightly
+scan.
 
 It fails closed: if anything the decision depends on cannot be read, it
 reports SCAN-001 and exits 3, never 0.
@@ -207,6 +222,13 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 				return incompleteError(errors.New("interrupted"))
 			}
 			return incompleteError(explainAWS(fmt.Errorf("gate: %w", err), effectiveProfile(f.profile)))
+		}
+		for k, a := range collector.CopyContext(ctx, cfg, doc, changes) {
+			for i := range changes {
+				if c := &changes[i]; c.Kind == snapshot.ChangeCopy && c.Region+"/"+c.ImageID == k {
+					c.RestorableSnapshots, c.UnrestorableSnapshots = a.Restorable, a.Unrestorable
+				}
+			}
 		}
 		if sum, err = documentDigest(doc); err != nil {
 			return err

@@ -119,7 +119,8 @@ func newRootCommand(e *env) *cobra.Command {
 It collects AMIs, their launch permissions and block devices, EBS snapshots and
 their createVolumePermission, the KMS keys behind them, and the account-region
 settings (block public access, Allowed AMIs) into a snapshot document; evaluates
-Rego policies over it; and reports findings as a table, JSON or SARIF.
+Rego policies over it; and reports findings as a table, JSON, SARIF, an HTML
+page, OCSF, ASFF, JUnit or CSV ('amiaudit report' renders a saved run again).
 
 Evaluation never calls AWS, so a snapshot can be re-evaluated offline, later,
 with the same result.`,
@@ -128,6 +129,9 @@ with the same result.`,
 
   # The same, as SARIF for code scanning, failing only on critical findings
   amiaudit evaluate snapshot.json --format sarif --output amiaudit.sarif --fail-on critical
+
+  # A page to send around: tonight's findings, what changed since last night
+  amiaudit evaluate tonight.json.gz --baseline last-night.json --output findings.html
 
   # List the rules
   amiaudit rules`,
@@ -156,6 +160,7 @@ with the same result.`,
 		newEvaluateCommand(e),
 		newMergeCommand(e),
 		newDiffCommand(e),
+		newReportCommand(e),
 		newVerifyCommand(e),
 		newKeygenCommand(e),
 		newDemoCommand(e),

@@ -17,6 +17,7 @@
 #     - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-allowed-amis.html
 package amiaudit.rules.account.allowed_images
 
+import data.amiaudit.lib.managed_by
 import data.amiaudit.lib.resources
 
 severity_of := {"disabled": "low", "audit-mode": "info"}
@@ -29,6 +30,13 @@ findings contains f if {
 		"resource": resources.account_region(ar),
 		"severity": severity,
 		"message": sprintf("Allowed AMIs is %s in account %s, region %s: instances may be launched from any AMI.", [state, ar.account, ar.region]),
-		"evidence": {"allowed_images": state},
+		"evidence": {"allowed_images": state, "managed_by": managed_by.of(ar, "allowed_images")},
+		"remediation": managed_by.remediation(ar, "allowed_images", "allowed_images_settings", account_remediation),
 	}
 }
+
+# account_remediation is the METADATA remediation: the fix when the account manages the setting.
+account_remediation := [r |
+	some link in rego.metadata.chain()
+	r := link.annotations.custom.remediation
+][0]

@@ -15,3 +15,17 @@ test_severity_by_state if {
 	count(rule.findings) == 0 with input as t.prepare(doc("enabled"))
 	count(rule.findings) == 0 with input as t.prepare(doc(null))
 }
+
+test_managed_by_in_evidence_and_remediation if {
+	by_account := {"account_regions": [{"account": t.owner, "region": t.region, "allowed_images": "disabled", "allowed_images_managed_by": "account"}]}
+	some a in rule.findings with input as t.prepare(by_account)
+	a.evidence.managed_by == "account"
+	not contains(a.remediation, "declarative policy for EC2")
+	by_policy := {"account_regions": [{"account": t.owner, "region": t.region, "allowed_images": "disabled", "allowed_images_managed_by": "declarative-policy"}]}
+	some p in rule.findings with input as t.prepare(by_policy)
+	p.evidence.managed_by == "declarative-policy"
+	contains(p.remediation, "declarative policy for EC2")
+	unread := {"account_regions": [{"account": t.owner, "region": t.region, "allowed_images": "disabled"}]}
+	some u in rule.findings with input as t.prepare(unread)
+	u.evidence.managed_by == "unknown"
+}

@@ -16,6 +16,7 @@
 #     - https://docs.aws.amazon.com/ebs/latest/userguide/block-public-access-snapshots.html
 package amiaudit.rules.account.snapshot_block_public_access
 
+import data.amiaudit.lib.managed_by
 import data.amiaudit.lib.resources
 
 severity_of := {"unblocked": "high", "block-new-sharing": "medium"}
@@ -33,6 +34,13 @@ findings contains f if {
 		"resource": resources.account_region(ar),
 		"severity": severity,
 		"message": sprintf("Snapshot block public access is %s in account %s, region %s: %s.", [state, ar.account, ar.region, consequence[state]]),
-		"evidence": {"snapshot_block_public_access": state},
+		"evidence": {"snapshot_block_public_access": state, "managed_by": managed_by.of(ar, "snapshot_block_public_access")},
+		"remediation": managed_by.remediation(ar, "snapshot_block_public_access", "snapshot_block_public_access", account_remediation),
 	}
 }
+
+# account_remediation is the METADATA remediation: the fix when the account manages the setting.
+account_remediation := [r |
+	some link in rego.metadata.chain()
+	r := link.annotations.custom.remediation
+][0]

@@ -35,6 +35,7 @@ default_config := {
 	"trusted_ous": [],
 	"max_shared_image_age_days": 365,
 	"policy_data": {},
+	"max_unused_shared_image_days": 180,
 }
 
 image(id, extra) := object.union(
@@ -59,7 +60,7 @@ bdm(snap_id) := {"device_name": "/dev/xvda", "snapshot_id": snap_id}
 # prepare turns a snapshot-shaped document into the engine's input.
 prepare(doc) := object.union(base, derived) if {
 	given := object.union(
-		{"partition": "aws", "organization": null, "account_regions": [], "images": [], "snapshots": [], "keys": [], "errors": [], "proposed": [], "deep_scans": [], "collected_at": "2026-06-01T00:00:00Z"},
+		{"partition": "aws", "organization": null, "account_regions": [], "images": [], "snapshots": [], "keys": [], "errors": [], "proposed": [], "deep_scans": [], "recycle_bin_images": [], "recycle_bin_snapshots": [], "collected_at": "2026-06-01T00:00:00Z"},
 		doc,
 	)
 	partition := given.partition
@@ -78,6 +79,7 @@ prepare(doc) := object.union(base, derived) if {
 			"images_by_snapshot": images_by_snapshot(images),
 			"key_users": key_users(images, snaps),
 			"account_regions": {sprintf("%s/%s", [ar.account, ar.region]): ar | some ar in given.account_regions},
+			"recycle_bin_images": {sprintf("%s/%s", [b.region, b.id]): b | some b in given.recycle_bin_images},
 			"failed_actions": {k: actions |
 				some e in given.errors
 				k := sprintf("%s/%s", [object.get(e, "account", ""), object.get(e, "region", "")])

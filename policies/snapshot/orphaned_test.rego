@@ -7,50 +7,138 @@ create_image(ami) := sprintf("Created by CreateImage(i-0123456789abcdef0) for %s
 
 copied(ami) := sprintf("Copied for DestinationAmi %s from SourceAmi ami-0999 for SourceSnapshot snap-0999. Task created on 1,700,000,000,000.", [ami])
 
+gone := "ami-0deadbeef00000001"
+
+orphan := t.snapshot("snap-0a", {"description": create_image(gone)})
+
 test_create_image_orphan_fires_medium if {
-	doc := {"snapshots": [t.snapshot("snap-0a", {"description": create_image("ami-0deadbeef00000001")})]}
-	fs := rule.findings with input as t.prepare(doc)
+	fs := rule.findings with input as t.prepare({"snapshots": [orphan]})
 	count(fs) == 1
 	some f in fs
-	f.evidence.image_id == "ami-0deadbeef00000001"
+	f.evidence.image_id == gone
+	f.evidence.lock_state == "none"
 	not f.severity
+	contains(f.message, "neither registered in us-east-1 nor in the Recycle Bin")
+	contains(f.remediation, "--delete-associated-snapshots")
 }
 
 test_copy_orphan_shared_is_high if {
-	doc := {"snapshots": [t.snapshot("snap-0a", {"description": copied("ami-0deadbeef00000001"), "create_volume_permissions": [{"user_id": t.member}]})]}
+	doc := {"snapshots": [t.snapshot("snap-0a", {"description": copied(gone), "create_volume_permissions": [{"user_id": t.member}]})]}
 	fs := rule.findings with input as t.prepare(doc)
 	some f in fs
 	f.severity == "high"
 	f.evidence.shared == true
 }
 
-test_tag_names_the_image if {
-	doc := {"snapshots": [t.snapshot("snap-0a", {"tags": [{"key": "ImageId", "value": "ami-0deadbeef00000001"}]})]}
-	count(rule.findings) == 1 with input as t.prepare(doc)
+# Packer tags the snapshot with the base image it built from: not evidence.
+test_source_image_tags_are_not_evidence if {
+	doc := {"snapshots": [
+		t.snapshot("snap-0a", {"description": "packer build", "tags": [{"key": "SourceAMI", "value": gone}]}),
+		t.snapshot("snap-0b", {"tags": [{"key": "source_ami", "value": gone}, {"key": "ImageId", "value": gone}]}),
+	]}
+	count(rule.findings) == 0 with input as t.prepare(doc)
 }
 
-test_existing_image_is_not_orphaned if {
+# The description names a deregistered AMI, but a registered AMI (made from the
+# snapshot later) uses it: deleting it would fail.
+test_snapshot_backing_a_registered_image_is_not_orphaned if {
 	doc := {
 		"images": [t.image("ami-0beefbeef00000002", {"block_device_mappings": [t.bdm("snap-0a")]})],
-		"snapshots": [t.snapshot("snap-0a", {"description": create_image("ami-0beefbeef00000002")})],
+		"snapshots": [orphan],
 	}
 	count(rule.findings) == 0 with input as t.prepare(doc)
 }
 
-test_image_in_another_region_does_not_count if {
+test_disabled_image_keeps_its_snapshots if {
 	doc := {
-		"images": [t.image("ami-0beefbeef00000002", {"region": "eu-west-1"})],
-		"snapshots": [t.snapshot("snap-0a", {"description": create_image("ami-0beefbeef00000002")})],
+		"images": [t.image(gone, {"state": "disabled", "block_device_mappings": [t.bdm("snap-0a")]})],
+		"snapshots": [orphan],
+	}
+	count(rule.findings) == 0 with input as t.prepare(doc)
+}
+
+test_image_listed_as_deregistered_keeps_nothing if {
+	doc := {
+		"images": [t.image(gone, {"state": "deregistered", "block_device_mappings": [t.bdm("snap-0a")]})],
+		"snapshots": [orphan],
 	}
 	count(rule.findings) == 1 with input as t.prepare(doc)
 }
 
-test_unreadable_images_suppress if {
-	doc := {
-		"snapshots": [t.snapshot("snap-0a", {"description": create_image("ami-0deadbeef00000001")})],
-		"errors": [{"account": t.owner, "region": t.region, "service": "ec2", "action": "DescribeImages", "code": "UnauthorizedOperation", "message": "denied"}],
-	}
+test_registered_image_named_by_description_is_not_gone if {
+	doc := {"images": [t.image(gone, {})], "snapshots": [orphan]}
 	count(rule.findings) == 0 with input as t.prepare(doc)
+}
+
+# An AMI alive in another region does not keep this region's snapshot, and the
+# message does not say the AMI "no longer exists".
+test_image_in_another_region_does_not_count if {
+	doc := {
+		"images": [t.image(gone, {"region": "eu-west-1"})],
+		"snapshots": [orphan],
+	}
+	fs := rule.findings with input as t.prepare(doc)
+	count(fs) == 1
+	some f in fs
+	not contains(f.message, "no longer exists")
+}
+
+binned(exit) := {"id": gone, "account": t.owner, "region": t.region, "exit_time": exit}
+
+test_binned_image_before_exit_is_not_orphaned if {
+	doc := {"snapshots": [orphan], "recycle_bin_images": [binned("2026-06-08T00:00:00Z")]}
+	count(rule.findings) == 0 with input as t.prepare(doc)
+}
+
+test_binned_image_after_exit_is_orphaned if {
+	doc := {"snapshots": [orphan], "recycle_bin_images": [binned("2026-05-31T00:00:00Z")]}
+	fs := rule.findings with input as t.prepare(doc)
+	count(fs) == 1
+	some f in fs
+	f.evidence.recycle_bin_exit_time == "2026-05-31T00:00:00Z"
+	contains(f.message, "left the Recycle Bin for good")
+}
+
+test_binned_image_in_another_region_does_not_count if {
+	doc := {"snapshots": [orphan], "recycle_bin_images": [object.union(binned("2026-06-08T00:00:00Z"), {"region": "eu-west-1"})]}
+	count(rule.findings) == 1 with input as t.prepare(doc)
+}
+
+test_compliance_lock_blocks_deletion if {
+	doc := {"snapshots": [object.union(orphan, {"lock": {"state": "compliance", "expires_on": "2026-07-01T00:00:00Z"}})]}
+	fs := rule.findings with input as t.prepare(doc)
+	some f in fs
+	f.evidence.lock_state == "compliance"
+	contains(f.message, "cannot be deleted before then")
+	startswith(f.remediation, "Deletion is blocked: the snapshot is locked in compliance mode until 2026-07-01T00:00:00Z (no one can unlock it")
+}
+
+test_expired_lock_does_not_block if {
+	doc := {"snapshots": [object.union(orphan, {"lock": {"state": "expired"}})]}
+	fs := rule.findings with input as t.prepare(doc)
+	some f in fs
+	f.evidence.lock_state == "expired"
+	not contains(f.remediation, "blocked")
+}
+
+test_unreadable_locks_are_said if {
+	doc := {
+		"snapshots": [orphan],
+		"errors": [{"account": t.owner, "region": t.region, "service": "ec2", "action": "DescribeLockedSnapshots", "code": "UnauthorizedOperation", "message": "denied"}],
+	}
+	fs := rule.findings with input as t.prepare(doc)
+	some f in fs
+	f.evidence.lock_state == "unknown"
+}
+
+failed(action) := {
+	"snapshots": [orphan],
+	"errors": [{"account": t.owner, "region": t.region, "service": "ec2", "action": action, "code": "UnauthorizedOperation", "message": "denied"}],
+}
+
+test_unreadable_images_or_recycle_bin_suppress if {
+	count(rule.findings) == 0 with input as t.prepare(failed("DescribeImages"))
+	count(rule.findings) == 0 with input as t.prepare(failed("ListImagesInRecycleBin"))
 }
 
 test_plain_snapshot_is_not_orphaned if {

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,6 +49,15 @@ type Spec struct {
 	Table string
 	// SizeMiB is the size of the disk (default 64; XFS needs at least 300).
 	SizeMiB int64
+	// BlockSize is the filesystem's block size in bytes (default 4096):
+	// mkfs.ext4 takes 1024, 2048 or 4096 (it picks 1024 by itself below
+	// 512 MiB, see mke2fs.conf(5), "small"); mkfs.xfs takes 1024 to 65536
+	// with its default v5 (CRC) format, whose minimum is 1024.
+	BlockSize int
+	// MkfsArgs are more mkfs options, before the image's path: ["-m",
+	// "crc=0"] makes XFS's older v4 format, the only one that takes 512-byte
+	// blocks; ["-I", "128"] makes ext4's 128-byte inodes.
+	MkfsArgs []string
 	// Files maps absolute paths in the filesystem to their contents.
 	Files map[string][]byte
 }
@@ -85,6 +95,9 @@ func Build(dir string, s Spec) (string, error) {
 	if s.SizeMiB == 0 {
 		s.SizeMiB = 64
 	}
+	if s.BlockSize == 0 {
+		s.BlockSize = 4096
+	}
 	size := s.SizeMiB << 20
 	fsSize := size
 	if s.Table != WholeDisk {
@@ -101,7 +114,8 @@ func Build(dir string, s Spec) (string, error) {
 	}
 	switch s.FS {
 	case Ext4:
-		if err := run("mkfs.ext4", "-q", "-F", "-b", "4096", "-d", tree, fsPath); err != nil {
+		args := append([]string{"-q", "-F", "-b", strconv.Itoa(s.BlockSize), "-d", tree}, s.MkfsArgs...)
+		if err := run("mkfs.ext4", append(args, fsPath)...); err != nil {
 			return "", err
 		}
 	case XFS:
@@ -109,7 +123,8 @@ func Build(dir string, s Spec) (string, error) {
 		if err := os.WriteFile(proto, protofile(tree, s.Files), 0o600); err != nil {
 			return "", err
 		}
-		if err := run("mkfs.xfs", "-q", "-f", "-p", proto, fsPath); err != nil {
+		args := append([]string{"-q", "-f", "-b", "size=" + strconv.Itoa(s.BlockSize), "-p", proto}, s.MkfsArgs...)
+		if err := run("mkfs.xfs", append(args, fsPath)...); err != nil {
 			return "", err
 		}
 	default:

@@ -2,10 +2,12 @@
 // end-to-end tests.
 //
 // moto serves almost everything the collector reads, but it cannot throttle,
-// fail on demand, or answer the four account-level EC2 settings calls (it
-// answers HTTP 500 for them). The proxy adds exactly that and nothing more:
+// fail on demand, answer the four account-level EC2 settings calls (it
+// answers HTTP 500 for them), or hold the AMI and snapshot lifecycle state of
+// lifecycle.go (disabled AMIs, last launch times, billing platforms, the
+// Recycle Bin, snapshot locks). The proxy adds exactly that and nothing more:
 // every other request goes to moto byte for byte, and moto's answer comes
-// back untouched. It also records each call under the account AWS would bill
+// back untouched, except DescribeImages when lifecycle state names its AMIs. It also records each call under the account AWS would bill
 // it to, so tests can assert which account-region was read and how often.
 //
 // Point the SDK at it with AWS_ENDPOINT_URL (or aws.Config.BaseEndpoint) set to
@@ -54,6 +56,8 @@ type Config struct {
 	// Seed drives the faults with a Probability: the same seed fails the
 	// same calls in every run.
 	Seed int64
+	// Lifecycle is the AMI and snapshot lifecycle state moto lacks (lifecycle.go).
+	Lifecycle Lifecycle
 }
 
 // Setting is the state of the account-level EC2 settings of one
@@ -73,6 +77,17 @@ type Setting struct {
 	// EBSDefaultKMSKeyID is answered verbatim (a key ARN, ID or alias).
 	// Default alias/aws/ebs, which is what AWS answers until one is set.
 	EBSDefaultKMSKeyID *string
+	// ManagedBy is the managedBy of the image and snapshot block public
+	// access and Allowed AMIs answers: account | declarative-policy.
+	// Default account.
+	ManagedBy *string
+	// AllowedImagesCriteria is GetAllowedImagesSettings' imageCriterionSet.
+	AllowedImagesCriteria []ImageCriterion
+}
+
+// ImageCriterion is one Allowed AMIs image criterion.
+type ImageCriterion struct {
+	ImageProviders, MarketplaceProductCodes, ImageNames []string
 }
 
 // Fault makes the proxy fail a call instead of forwarding it: with an AWS
@@ -161,6 +176,8 @@ type Call struct {
 	Status int
 	// target is the account an AssumeRole call asks to enter.
 	target string
+	// includeDisabled is DescribeImages' IncludeDisabled.
+	includeDisabled bool
 	// Throttled is set when the proxy's token bucket refused the call.
 	Throttled bool
 	// Fault is the injected error code, if any.
@@ -212,6 +229,9 @@ func Start(cfg Config) (*Proxy, error) {
 			return nil, fmt.Errorf("proxy setting %d (%s %s): %w", i, s.Account, s.Region, err)
 		}
 	}
+	if err := cfg.Lifecycle.validate(); err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
 	p := &Proxy{
 		cfg:        cfg,
 		now:        time.Now,
@@ -235,7 +255,12 @@ func Start(cfg Config) (*Proxy, error) {
 			// Keep the client's Host: it is part of the SigV4 signature.
 			r.Out.Host = r.In.Host
 		},
-		ModifyResponse: p.learnAccessKeys,
+		ModifyResponse: func(resp *http.Response) error {
+			if err := p.learnAccessKeys(resp); err != nil {
+				return err
+			}
+			return p.rewriteImages(resp)
+		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			slog.Error("proxy: upstream", "url", r.URL.String(), "err", err)
 			w.WriteHeader(http.StatusBadGateway)
@@ -364,6 +389,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.answerSetting(rec, c) || p.answerSettingWrite(rec, c, r, body) || p.answerLookupEvents(rec, c, body) {
 		return
 	}
+	form, _ := url.ParseQuery(string(body))
+	if p.answerLifecycle(rec, c, form) {
+		return
+	}
+	c.includeDisabled = form.Get("IncludeDisabled") == "true"
 	p.upstream.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
 }
 

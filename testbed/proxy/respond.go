@@ -187,19 +187,20 @@ func (p *Proxy) answerSetting(w http.ResponseWriter, c *Call) bool {
 	switch c.Action {
 	case "GetImageBlockPublicAccessState":
 		fields = []ec2Field{
-			{"imageBlockPublicAccessState", *s.ImageBlockPublicAccess},
-			{"managedBy", "account"},
+			{Name: "imageBlockPublicAccessState", Value: *s.ImageBlockPublicAccess},
+			{Name: "managedBy", Value: *s.ManagedBy},
 		}
 	case "GetSnapshotBlockPublicAccessState":
-		fields = []ec2Field{{"state", *s.SnapshotBlockPublicAccess}, {"managedBy", "account"}}
+		fields = []ec2Field{{Name: "state", Value: *s.SnapshotBlockPublicAccess}, {Name: "managedBy", Value: *s.ManagedBy}}
 	case "GetAllowedImagesSettings":
+		// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetAllowedImagesSettings.html
 		fields = []ec2Field{
-			{"state", *s.AllowedImages},
-			{"imageCriterionSet", ""},
-			{"managedBy", "account"},
+			{Name: "state", Value: *s.AllowedImages},
+			{Name: "imageCriterionSet", Children: criteriaNodes(s.AllowedImagesCriteria)},
+			{Name: "managedBy", Value: *s.ManagedBy},
 		}
 	case "GetEbsDefaultKmsKeyId":
-		fields = []ec2Field{{"kmsKeyId", *s.EBSDefaultKMSKeyID}}
+		fields = []ec2Field{{Name: "kmsKeyId", Value: *s.EBSDefaultKMSKeyID}}
 	default:
 		return false
 	}
@@ -223,10 +224,39 @@ type ec2Result struct {
 
 type ec2Field struct {
 	Name, Value string
+	// Children, when set, are written instead of Value.
+	Children []*node
 }
 
 func (f ec2Field) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	if len(f.Children) > 0 {
+		return e.Encode(el(f.Name, "", f.Children...))
+	}
 	return e.EncodeElement(f.Value, xml.StartElement{Name: xml.Name{Local: f.Name}})
+}
+
+// criteriaNodes writes image criteria as the imageCriterionSet items of
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImageCriterion.html.
+func criteriaNodes(cs []ImageCriterion) []*node {
+	var out []*node
+	for _, c := range cs {
+		item := el("item", "")
+		for _, l := range []struct {
+			name   string
+			values []string
+		}{{"imageProviderSet", c.ImageProviders}, {"marketplaceProductCodeSet", c.MarketplaceProductCodes}, {"imageNameSet", c.ImageNames}} {
+			if len(l.values) == 0 {
+				continue
+			}
+			set := el(l.name, "")
+			for _, v := range l.values {
+				set.Nodes = append(set.Nodes, el("item", v))
+			}
+			item.Nodes = append(item.Nodes, set)
+		}
+		out = append(out, item)
+	}
+	return out
 }
 
 // setting resolves every field for one account-region: a change made through
@@ -246,7 +276,12 @@ func (p *Proxy) setting(account, region string) Setting {
 		out.SnapshotBlockPublicAccess = first(out.SnapshotBlockPublicAccess, s.SnapshotBlockPublicAccess)
 		out.AllowedImages = first(out.AllowedImages, s.AllowedImages)
 		out.EBSDefaultKMSKeyID = first(out.EBSDefaultKMSKeyID, s.EBSDefaultKMSKeyID)
+		out.ManagedBy = first(out.ManagedBy, s.ManagedBy)
+		if out.AllowedImagesCriteria == nil {
+			out.AllowedImagesCriteria = s.AllowedImagesCriteria
+		}
 	}
+	out.ManagedBy = first(out.ManagedBy, ptr("account"))
 	out.ImageBlockPublicAccess = first(out.ImageBlockPublicAccess, ptr("unblocked"))
 	out.SnapshotBlockPublicAccess = first(out.SnapshotBlockPublicAccess, ptr("unblocked"))
 	out.AllowedImages = first(out.AllowedImages, ptr("disabled"))
@@ -265,6 +300,7 @@ func (s Setting) validate() error {
 		{"ImageBlockPublicAccess", s.ImageBlockPublicAccess, []string{"block-new-sharing", "unblocked"}},
 		{"SnapshotBlockPublicAccess", s.SnapshotBlockPublicAccess, []string{"block-all-sharing", "block-new-sharing", "unblocked"}},
 		{"AllowedImages", s.AllowedImages, []string{"enabled", "audit-mode", "disabled"}},
+		{"ManagedBy", s.ManagedBy, []string{"account", "declarative-policy"}},
 	} {
 		if f.value != nil && !slices.Contains(f.valid, *f.value) {
 			return fmt.Errorf("%s %q: want one of %s", f.name, *f.value, strings.Join(f.valid, ", "))

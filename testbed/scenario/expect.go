@@ -3,6 +3,7 @@ package scenario
 import (
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/amiaudit/amiaudit/testbed/proxy"
 )
@@ -15,7 +16,8 @@ func (s *Seeded) ProxyConfig(upstream string) proxy.Config {
 	cfg := proxy.Config{Upstream: upstream}
 	for _, m := range s.mergedSettings() {
 		st := m.Setting
-		if st.ImageBlockPublicAccess == nil && st.SnapshotBlockPublicAccess == nil && st.AllowedImages == nil && st.EBSDefaultKMSKeyID == nil {
+		if st.ImageBlockPublicAccess == nil && st.SnapshotBlockPublicAccess == nil && st.AllowedImages == nil && st.EBSDefaultKMSKeyID == nil &&
+			st.ManagedBy == nil && st.AllowedImagesCriteria == nil {
 			continue
 		}
 		cfg.Settings = append(cfg.Settings, st)
@@ -32,6 +34,7 @@ func (s *Seeded) ProxyConfig(upstream string) proxy.Config {
 	if t := s.s.Throttle; t != nil {
 		cfg.Throttle = &proxy.Throttle{RatePerSecond: t.RatePerSecond, Burst: t.Burst}
 	}
+	cfg.Lifecycle = s.proxyLifecycle(time.Now())
 	return cfg
 }
 

@@ -85,6 +85,13 @@ func TestLoadErrors(t *testing.T) {
 		{"expect unknown image", minimal + "expect: {findings: [{rule: AMI-001, resource: 'image:nope'}]}\n", `expect.findings[0].resource: no image named "nope"`},
 		{"expect volume out of range", minimal + "expect: {clean: ['snapshot:img/1']}\n", "image img has 1 volume(s): img/1 names none"},
 		{"expect bad rule", minimal + "expect: {findings: [{rule: ami-1, resource: 'image:img'}]}\n", `"ami-1" is not a rule ID`},
+		{"disabled with a share", minimal + "    disabled: true\n    launch_permissions: [{account: vendor}]\n", "images[0].launch_permissions: AWS removes every launch permission of a disabled AMI"},
+		{"binned but registered", minimal + "    recycle_bin: {exit_time: now+7d}\n", "images[0].recycle_bin: only a deregistered AMI is in the Recycle Bin"},
+		{"binned without exit", minimal + "    deregistered: true\n    recycle_bin: {}\n", "images[0].recycle_bin: required: exit_time"},
+		{"protected yet deregistered", minimal + "    deregistered: true\n    deregistration_protection: enabled\n", "AWS refuses to deregister a protected AMI"},
+		{"lock state", strings.Replace(minimal, "volumes: [{key: k}]", "volumes: [{key: k, lock: {state: forever}}]", 1), `images[0].volumes[0].lock.state: "forever" is not one of compliance`},
+		{"managed by", minimal + "settings: [{managed_by: org}]\n", `settings[0].managed_by: "org" is not one of account, declarative-policy`},
+		{"image provider", minimal + "settings: [{allowed_images_criteria: [{image_providers: [amazn]}]}]\n", `settings[0].allowed_images_criteria[0].image_providers[0]: "amazn" is not one of amazon`},
 		{"expect scope as clean", minimal + "expect: {clean: ['scope:app/us-east-1/DescribeImages']}\n", "a scope is not a resource that can be clean"},
 	}
 	for _, tt := range tests {

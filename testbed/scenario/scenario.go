@@ -156,6 +156,11 @@ type Image struct {
 	Deregistered bool `yaml:"deregistered"`
 	// Architecture defaults to x86_64.
 	Architecture string `yaml:"architecture"`
+
+	// Lifecycle state moto cannot hold, served by the fault proxy (see
+	// lifecycle.go): disabled, deregistration_protection, last_launched,
+	// platform_details, usage_operation, recycle_bin.
+	ImageLifecycle `yaml:",inline"`
 }
 
 // Volume is one EBS volume of an image.
@@ -172,6 +177,8 @@ type Volume struct {
 	// CreateImage writes AWS's own).
 	Description string            `yaml:"description"`
 	Tags        map[string]string `yaml:"tags"`
+	// Lock locks the volume's snapshot (served by the fault proxy).
+	Lock *LockSpec `yaml:"lock"`
 }
 
 // Snapshot is a standalone EBS snapshot (of a volume made for it).
@@ -184,6 +191,8 @@ type Snapshot struct {
 	Key                     string            `yaml:"key"`
 	Tags                    map[string]string `yaml:"tags"`
 	CreateVolumePermissions []Permission      `yaml:"create_volume_permissions"`
+	// Lock locks the snapshot (served by the fault proxy).
+	Lock *LockSpec `yaml:"lock"`
 }
 
 // Permission is one launch permission or createVolumePermission: exactly one
@@ -217,6 +226,12 @@ type AccountSettings struct {
 	EBSDefaultKMSKey *string `yaml:"ebs_default_kms_key"`
 	// EBSEncryptionByDefault is seeded into moto (EnableEbsEncryptionByDefault).
 	EBSEncryptionByDefault *bool `yaml:"ebs_encryption_by_default"`
+	// ManagedBy is account or declarative-policy: who manages the image and
+	// snapshot block public access and Allowed AMIs settings (served by the
+	// fault proxy).
+	ManagedBy *string `yaml:"managed_by"`
+	// AllowedImagesCriteria are the Allowed AMIs image criteria.
+	AllowedImagesCriteria []CriterionSpec `yaml:"allowed_images_criteria"`
 }
 
 // FaultSpec makes the proxy fail calls instead of giving moto's answer: with
@@ -366,6 +381,7 @@ var typeWords = map[string]string{
 	"Grant": "a grant", "Image": "an image", "Volume": "a volume", "Snapshot": "a snapshot",
 	"Permission": "a permission", "AccountSettings": "settings", "FaultSpec": "a fault",
 	"ThrottleSpec": "throttle", "Expect": "expect", "ExpectFinding": "an expected finding",
+	"ImageLifecycle": "an image", "RecycleBinSpec": "recycle_bin", "LockSpec": "a lock", "CriterionSpec": "an image criterion",
 }
 
 // line returns the line of the value at path (mapping keys as strings,

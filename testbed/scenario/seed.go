@@ -877,6 +877,10 @@ func (s *Seeded) mergedSettings() []mergedSetting {
 				m.SnapshotBlockPublicAccess = override(m.SnapshotBlockPublicAccess, st.SnapshotBlockPublicAccess)
 				m.AllowedImages = override(m.AllowedImages, st.AllowedImages)
 				m.ebsEncryptionByDefault = override(m.ebsEncryptionByDefault, st.EBSEncryptionByDefault)
+				m.ManagedBy = override(m.ManagedBy, st.ManagedBy)
+				if st.AllowedImagesCriteria != nil {
+					m.AllowedImagesCriteria = s.criteria(st.AllowedImagesCriteria)
+				}
 				if v := st.EBSDefaultKMSKey; v != nil {
 					m.EBSDefaultKMSKeyID, m.ebsDefaultKey = v, ""
 					if arn, ok := s.Keys[*v]; ok {

@@ -74,6 +74,7 @@ func (s *Scenario) validate() error {
 	c.images()
 	c.snapshots()
 	c.settings()
+	c.lifecycle()
 	c.faults()
 	c.expect()
 	return errors.Join(c.errs...)

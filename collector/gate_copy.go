@@ -1,0 +1,123 @@
+package collector
+
+import (
+	"context"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// SnapshotAccess is what a copying account may read of another account's
+// AMI: the snapshots it may restore (createVolumePermission to it or to
+// all) and those it may not.
+type SnapshotAccess struct {
+	Restorable, Unrestorable []string
+}
+
+// CopyContext reads, for the gate, what a proposed copy depends on beyond
+// the AMI itself (issue 11), as the caller (the copying account):
+//
+//   - in each destination region, EBS encryption by default and the default
+//     KMS key, which CopyImage uses when the request names no key; they are
+//     added to doc.AccountRegions;
+//   - for each source AMI owned by another account, which of its snapshots
+//     the caller may restore: DescribeSnapshots answers a snapshot the caller
+//     may restore and InvalidSnapshot.NotFound for one it may not
+//     (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshots.html);
+//     the result is keyed by "REGION/ami-…".
+//
+// A call that fails otherwise is a collection error in doc.Errors.
+func CopyContext(ctx context.Context, cfg aws.Config, doc *snapshot.Document, changes []snapshot.ProposedChange) map[string]SnapshotAccess {
+	if len(doc.Scope.Accounts) != 1 {
+		return nil
+	}
+	caller := doc.Scope.Accounts[0]
+	client := func(region string) *ec2.Client {
+		return ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region })
+	}
+	fail := func(region, action, resource string, err error) {
+		doc.Errors = append(doc.Errors, snapshot.CollectionError{Account: caller, Region: region, Service: "ec2", Action: action, Resource: resource, Code: errorCode(err), Message: errorMessage(err)})
+	}
+	dests := map[string]bool{}
+	access := map[string]SnapshotAccess{}
+	for _, c := range changes {
+		if c.Kind != snapshot.ChangeCopy {
+			continue
+		}
+		if c.DestinationRegion != "" {
+			dests[c.DestinationRegion] = true
+		}
+		img := findImage(doc, c.Region, c.ImageID)
+		if img == nil || img.Account == caller {
+			continue
+		}
+		key := c.Region + "/" + c.ImageID
+		if _, done := access[key]; done {
+			continue
+		}
+		var a SnapshotAccess
+		for _, b := range img.BlockDeviceMappings {
+			if b.SnapshotID == "" {
+				continue
+			}
+			_, err := client(c.Region).DescribeSnapshots(ctx, &ec2.DescribeSnapshotsInput{SnapshotIds: []string{b.SnapshotID}})
+			switch {
+			case err == nil:
+				a.Restorable = append(a.Restorable, b.SnapshotID)
+			case errorCode(err) == "InvalidSnapshot.NotFound":
+				a.Unrestorable = append(a.Unrestorable, b.SnapshotID)
+			default:
+				fail(c.Region, "DescribeSnapshots", b.SnapshotID, err)
+			}
+		}
+		access[key] = a
+	}
+	regions := make([]string, 0, len(dests))
+	for r := range dests {
+		regions = append(regions, r)
+	}
+	sort.Strings(regions)
+	for _, region := range regions {
+		ar := accountRegionOf(doc, caller, region)
+		if ar.EBSEncryptionByDefault == nil {
+			if out, err := client(region).GetEbsEncryptionByDefault(ctx, &ec2.GetEbsEncryptionByDefaultInput{}); err != nil {
+				fail(region, "GetEbsEncryptionByDefault", "", err)
+			} else {
+				ar.EBSEncryptionByDefault = out.EbsEncryptionByDefault
+			}
+		}
+		if ar.EBSDefaultKMSKeyID == nil {
+			if out, err := client(region).GetEbsDefaultKmsKeyId(ctx, &ec2.GetEbsDefaultKmsKeyIdInput{}); err != nil {
+				fail(region, "GetEbsDefaultKmsKeyId", "", err)
+			} else {
+				ar.EBSDefaultKMSKeyID = out.KmsKeyId
+			}
+		}
+	}
+	doc.Sort()
+	return access
+}
+
+// accountRegionOf returns the document's entry for account and region,
+// adding an empty one.
+func accountRegionOf(doc *snapshot.Document, account, region string) *snapshot.AccountRegion {
+	for i := range doc.AccountRegions {
+		if doc.AccountRegions[i].Account == account && doc.AccountRegions[i].Region == region {
+			return &doc.AccountRegions[i]
+		}
+	}
+	doc.AccountRegions = append(doc.AccountRegions, snapshot.AccountRegion{Account: account, Region: region})
+	return &doc.AccountRegions[len(doc.AccountRegions)-1]
+}
+
+func findImage(doc *snapshot.Document, region, id string) *snapshot.Image {
+	for i := range doc.Images {
+		if doc.Images[i].ID == id && doc.Images[i].Region == region {
+			return &doc.Images[i]
+		}
+	}
+	return nil
+}

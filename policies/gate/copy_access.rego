@@ -1,0 +1,89 @@
+# METADATA
+# title: Proposed copy by another account would fail
+# description: |
+#   A proposed copy is made by an account other than the AMI's owner, and AWS
+#   would refuse it: the copying account lacks createVolumePermission on a
+#   snapshot of the AMI (the owner "must grant you read permissions for the
+#   storage that backs the AMI"), or a snapshot is encrypted with a key the
+#   copying account cannot use (an AWS managed key, which cannot be shared, or
+#   a customer managed key whose policy and grants do not allow it). When the
+#   gate cannot tell (the snapshot or the key policy is not readable by the
+#   copying account), the finding says so, at medium.
+# custom:
+#   id: GATE-003
+#   severity: high
+#   scope: region
+#   remediation: |
+#     Have the owner grant the copying account createVolumePermission on every
+#     snapshot of the AMI (aws ec2 modify-snapshot-attribute), and share each
+#     snapshot's customer managed key with it (key policy or grant); an AMI
+#     encrypted with the AWS managed key must first be re-encrypted with a
+#     customer managed key by its owner.
+#   references:
+#     - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/CopyingAMIs.html#copy-ami-across-accounts
+#     - https://docs.aws.amazon.com/ebs/latest/userguide/share-kms-key.html
+package amiaudit.rules.gate.copy_access
+
+import data.amiaudit.lib.kms
+import data.amiaudit.lib.resources
+
+findings contains f if {
+	some c in input.proposed
+	c.kind == "copy"
+	img := input.index.images[sprintf("%s/%s", [c.region, c.image_id])]
+	c.copying_account != img.account
+	problems := array.concat(
+		[sprintf("it lacks createVolumePermission on snapshot %s", [id]) | some id in object.get(c, "unrestorable_snapshots", [])],
+		[p | some v in object.get(c, "copy_volumes", []); v.source_encrypted; p := key_problem(v.source_kms_key_id, c.copying_account, v.snapshot_id)],
+	)
+	count(problems) > 0
+	f := {
+		"resource": resources.image(img),
+		"message": sprintf("The proposed copy of AMI %s (account %s) by account %s would fail: %s.", [img.id, img.account, c.copying_account, concat("; ", problems)]),
+		"evidence": {"copying_account": c.copying_account, "owner": img.account, "problems": problems, "proposed_change": c.source, "address": object.get(c, "address", "")},
+	}
+}
+
+findings contains f if {
+	some c in input.proposed
+	c.kind == "copy"
+	img := input.index.images[sprintf("%s/%s", [c.region, c.image_id])]
+	c.copying_account != img.account
+	count([1 | some id in object.get(c, "unrestorable_snapshots", [])]) == 0
+	count([1 | some v in object.get(c, "copy_volumes", []); v.source_encrypted; key_problem(v.source_kms_key_id, c.copying_account, v.snapshot_id)]) == 0
+	unknown := array.concat(
+		[sprintf("whether it may read snapshot %s (createVolumePermission)", [v.snapshot_id]) | some v in object.get(c, "copy_volumes", []); not decided(c, v.snapshot_id)],
+		[sprintf("whether it may use key %s of snapshot %s", [key_name(v.source_kms_key_id), v.snapshot_id]) | some v in object.get(c, "copy_volumes", []); v.source_encrypted; not key_known(v.source_kms_key_id)],
+	)
+	count(unknown) > 0
+	f := {
+		"resource": resources.image(img),
+		"severity": "medium",
+		"message": sprintf("Whether the proposed copy of AMI %s (account %s) by account %s would succeed is undetermined: the gate cannot tell %s.", [img.id, img.account, c.copying_account, concat("; ", unknown)]),
+		"evidence": {"copying_account": c.copying_account, "owner": img.account, "undetermined": unknown, "proposed_change": c.source, "address": object.get(c, "address", "")},
+	}
+}
+
+decided(c, id) if id in object.get(c, "restorable_snapshots", [])
+
+decided(c, id) if id in object.get(c, "unrestorable_snapshots", [])
+
+key_known(arn) if input.index.keys[arn]
+
+key_name(arn) := arn if arn != ""
+
+else := "(unknown)"
+
+# key_problem says why account cannot use the key to copy, when it cannot.
+# The access judgement is lib/kms's (missing_launch_actions): keep it in
+# this one place, so that a new KMS access model replaces it here.
+key_problem(arn, account, snap) := sprintf("snapshot %s is encrypted with the AWS managed key %s, which cannot be shared", [snap, arn]) if {
+	key := input.index.keys[arn]
+	kms.aws_managed(key)
+} else := sprintf("it cannot use key %s of snapshot %s (missing %s)", [arn, snap, concat(", ", sort(missing))]) if {
+	key := input.index.keys[arn]
+	kms.customer_managed(key)
+	kms.policy_known(key)
+	missing := kms.missing_launch_actions(key, {"kind": "account", "value": account})
+	count(missing) > 0
+}
