@@ -53,7 +53,6 @@ func (f *scopeFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.burst, "api-burst", 100, "API call burst per account-region (AWS's EC2 describe bucket size)")
 	fs.StringVar(&f.shard, "shard", "", "scan only shard K of N of the accounts (K/N), for runs split across machines")
 	f.faults.register(fs, 0)
-	f.incremental.register(fs)
 }
 
 var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
@@ -234,6 +233,7 @@ Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interr
 		},
 	}
 	f.register(cmd.Flags())
+	f.incremental.register(cmd.Flags(), true)
 	outputFlag(cmd.Flags(), &out, "snapshot file to write (.json, or .json.gz to compress; - for stdout)")
 	return cmd
 }
@@ -262,6 +262,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			f.incremental.baseline = baseline.path
 			if err := f.validate(); err != nil {
 				return err
 			}
@@ -272,9 +273,14 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			if err != nil {
 				return err
 			}
+			// One --baseline, last night's run: the state an incremental
+			// collection starts from (when it holds a snapshot) and, for the
+			// formats that show it, what new and resolved are measured against.
 			// Read before collecting: a bad baseline fails in a second, not after the scan.
-			if err := baseline.load(ctx, e, p); err != nil {
-				return err
+			if markable(p.format) {
+				if err := baseline.load(ctx, e, p); err != nil {
+					return err
+				}
 			}
 			doc, err := f.collect(ctx, e)
 			if err != nil {
@@ -298,6 +304,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 		},
 	}
 	f.register(cmd.Flags())
+	f.incremental.register(cmd.Flags(), false)
 	f.deep.register(cmd.Flags(), "shared and public AMIs")
 	rf.register(cmd.Flags())
 	ev.register(cmd.Flags())

@@ -3,11 +3,14 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/amiaudit/amiaudit/collector"
+	"github.com/amiaudit/amiaudit/evidence"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -20,8 +23,12 @@ type incrementalFlags struct {
 	eventMargin    time.Duration
 }
 
-func (f *incrementalFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.baseline, "baseline", "", "previous snapshot (.json or .json.gz): read again only what is new or was changed since, by CloudTrail's management events, and carry the rest over (see docs/scale.md)")
+// register adds the flags; withBaseline adds --baseline too (scan has its
+// own --baseline, shared with the report: see baselineFlag and fromRun).
+func (f *incrementalFlags) register(fs *pflag.FlagSet, withBaseline bool) {
+	if withBaseline {
+		fs.StringVar(&f.baseline, "baseline", "", "previous snapshot (.json or .json.gz): read again only what is new or was changed since, by CloudTrail's management events, and carry the rest over (see docs/scale.md)")
+	}
 	fs.BoolVar(&f.full, "full", false, "with --baseline, read everything all the same (the weekly full scan); the snapshot records it")
 	fs.DurationVar(&f.maxBaselineAge, "max-baseline-age", collector.DefaultMaxBaselineAge, "read in full when the baseline is older than this")
 	fs.DurationVar(&f.eventMargin, "event-margin", collector.DefaultEventMargin, "look for events from this long before the baseline's collection time (covers changes made while it was read, and CloudTrail's delivery delay)")
@@ -37,15 +44,27 @@ func (f *incrementalFlags) validate() error {
 	return nil
 }
 
-// apply reads the baseline and sets the collector's options.
+// apply reads the baseline and sets the collector's options. The baseline is
+// a snapshot, or (scan's --baseline) an earlier run: an evidence bundle gives
+// its snapshot; a JSON report holds no state to carry over, so everything is
+// read, as without a baseline.
 func (f *incrementalFlags) apply(e *env, opts *collector.Options) error {
 	if f.baseline == "" {
 		return nil
 	}
-	doc, sum, err := readSnapshot(e.log, f.baseline, e.stdin)
+	path := f.baseline
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		path = filepath.Join(path, evidence.SnapshotFile)
+	}
+	r, err := readRun(e.log, path, e.stdin)
 	if err != nil {
 		return fmt.Errorf("--baseline: %w", err)
 	}
+	if r.doc == nil {
+		e.log.Warn("--baseline is a report, not a snapshot: there is no state to carry over, so everything is read", "baseline", f.baseline)
+		return nil
+	}
+	doc, sum := r.doc, r.sum
 	opts.Baseline, opts.BaselineSHA256 = doc, sum
 	opts.Full = f.full
 	opts.MaxBaselineAge = f.maxBaselineAge
