@@ -39,6 +39,10 @@ type collector struct {
 	limiters map[string]*rate.Limiter
 	breakers map[string]*breaker
 	creds    map[string]aws.CredentialsProvider
+	// base is the baseline of an incremental collection (nil: none), and
+	// plans how each account-region was collected from it.
+	base  *baseline
+	plans map[string]*plan
 	// gaps holds the account-regions already recorded as abandoned or cut
 	// short by the deadline, so that each is reported once, not once per call.
 	gaps map[string]bool
@@ -65,6 +69,8 @@ func newCollector(cfg aws.Config, opts *Options) *collector {
 		breakers: map[string]*breaker{},
 		creds:    map[string]aws.CredentialsProvider{},
 		gaps:     map[string]bool{},
+		base:     newBaseline(opts),
+		plans:    map[string]*plan{},
 	}
 }
 

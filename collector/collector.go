@@ -60,6 +60,19 @@ type Options struct {
 	// document is returned complete with its gaps. (Cancelling ctx instead
 	// abandons the collection: Collect returns the context's error.)
 	Deadline time.Time
+	// Baseline, when set, makes the collection incremental: per
+	// account-region, images and snapshots are listed as always, but
+	// attributes, keys and settings are read only for what is new or named
+	// by a CloudTrail management event since the baseline (EventNames); the
+	// rest is carried over. BaselineSHA256 goes into the record
+	// (Document.Incremental). Full reads everything all the same;
+	// MaxBaselineAge (default DefaultMaxBaselineAge) and EventMargin
+	// (default DefaultEventMargin) bound what the baseline is trusted for.
+	Baseline       *snapshot.Document
+	BaselineSHA256 string
+	Full           bool
+	MaxBaselineAge time.Duration
+	EventMargin    time.Duration
 	// Shard, when set ("K/N"), keeps only the accounts of shard K of N.
 	Shard string
 	// Progress, when set, is told about each account-region as it starts and ends.
@@ -105,6 +118,14 @@ func (o *Options) defaults() {
 	}
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.MaxBaselineAge <= 0 {
+		o.MaxBaselineAge = DefaultMaxBaselineAge
+	}
+	if o.EventMargin < 0 {
+		o.EventMargin = 0
+	} else if o.EventMargin == 0 {
+		o.EventMargin = DefaultEventMargin
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -249,6 +270,7 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*snapshot.Docum
 		return nil, err
 	}
 	doc.Errors = c.errors()
+	doc.Incremental = c.incrementalRecord()
 	doc.CollectedAt = opts.Now().UTC()
 	doc.Sort()
 	if err := doc.Normalize(); err != nil {

@@ -49,9 +49,24 @@ func (c *collector) collectRegion(ctx context.Context, creds aws.CredentialsProv
 	for i := range r.snapshots {
 		r.snapshots[i].Region = region
 	}
-	c.launchPermissions(ctx, r.clients.ec2, r.images, fail)
-	c.createVolumePermissions(ctx, r.clients.ec2, r.snapshots, fail)
-	c.settings(ctx, r.clients.ec2, &r.settings, fail)
+	// With a baseline, only what is new or named by an event is read again.
+	p := c.planRegion(ctx, r)
+	if p == nil {
+		c.launchPermissions(ctx, r.clients.ec2, r.images, fail)
+		c.createVolumePermissions(ctx, r.clients.ec2, r.snapshots, fail)
+		c.settings(ctx, r.clients.ec2, &r.settings, fail)
+	} else {
+		imgs := gather(r.images, p.carryImages(r.images))
+		c.launchPermissions(ctx, r.clients.ec2, imgs.items, fail)
+		imgs.scatter(r.images)
+		snaps := gather(r.snapshots, p.carrySnapshots(r.snapshots))
+		c.createVolumePermissions(ctx, r.clients.ec2, snaps.items, fail)
+		snaps.scatter(r.snapshots)
+		if !p.carrySettings(&r.settings) {
+			p.scope.SettingsReRead = true
+			c.settings(ctx, r.clients.ec2, &r.settings, fail)
+		}
+	}
 	r.lifecycle = c.collectLifecycle(ctx, r.clients.ec2, account, region, r.snapshots, fail)
 	if ctx.Err() != nil {
 		// Cut short between calls: no call failed to say so.
@@ -61,6 +76,26 @@ func (c *collector) collectRegion(ctx context.Context, creds aws.CredentialsProv
 }
 
 type failFunc func(service, action, resource string, err error)
+
+// subset is some items of a slice, copied out to be read and put back.
+type subset[T any] struct {
+	items []T
+	index []int
+}
+
+func gather[T any](all []T, index []int) subset[T] {
+	s := subset[T]{index: index, items: make([]T, len(index))}
+	for i, j := range index {
+		s.items[i] = all[j]
+	}
+	return s
+}
+
+func (s subset[T]) scatter(all []T) {
+	for i, j := range s.index {
+		all[j] = s.items[i]
+	}
+}
 
 // failIn is c.fail for the calls of one account-region.
 func (c *collector) failIn(ctx context.Context, account, region string) failFunc {

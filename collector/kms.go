@@ -146,6 +146,16 @@ func (c *collector) readKeys(ctx context.Context, g *keyGroup) []snapshot.Key {
 			fail("DescribeKey", keyID(arn), ctx.Err())
 			return out
 		}
+		if g.owned {
+			if k := c.carryKey(arn); k != nil {
+				if g.aliases {
+					k.Aliases = aliases[k.ID]
+				}
+				out = append(out, *k)
+				continue
+			}
+			c.countKeyRead(arn)
+		}
 		desc, err := g.client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(arn)})
 		if err != nil {
 			if g.owned {

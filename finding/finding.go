@@ -219,6 +219,26 @@ type SnapshotInfo struct {
 	CollectedAt time.Time `json:"collected_at"`
 	Accounts    []string  `json:"accounts"`
 	Regions     []string  `json:"regions"`
+	// Incremental is set when the snapshot was collected incrementally
+	// (--baseline): an auditor can tell such a night from a full one.
+	Incremental *IncrementalInfo `json:"incremental,omitempty"`
+}
+
+// IncrementalInfo summarises how an incremental snapshot was collected; the
+// snapshot's "incremental" section has the details per account-region.
+type IncrementalInfo struct {
+	// BaselineSHA256 is the sha256 of the baseline snapshot.
+	BaselineSHA256 string `json:"baseline_sha256"`
+	// AccountRegions were collected; ReadInFull of them were read in full
+	// (no usable baseline or events for them).
+	AccountRegions int `json:"account_regions"`
+	ReadInFull     int `json:"read_in_full"`
+	// Events is the number of CloudTrail events read.
+	Events int `json:"events"`
+	// ReRead and CarriedOver count the images, snapshots and keys read from
+	// AWS and taken from the baseline.
+	ReRead      int `json:"re_read"`
+	CarriedOver int `json:"carried_over"`
 }
 
 // ReportSchemaVersion is the version of the JSON report.

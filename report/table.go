@@ -294,5 +294,13 @@ func snapshotLine(s finding.SnapshotInfo) string {
 	if line == "Snapshot" {
 		return ""
 	}
+	if inc := s.Incremental; inc != nil {
+		base := strings.TrimPrefix(inc.BaselineSHA256, "sha256:")
+		if len(base) > 12 {
+			base = base[:12]
+		}
+		line += fmt.Sprintf(", incremental from sha256:%s (%d of %d account-regions read in full, %d events, %d resources read, %d carried over)",
+			sanitize(base), inc.ReadInFull, inc.AccountRegions, inc.Events, inc.ReRead, inc.CarriedOver)
+	}
 	return line
 }

@@ -48,6 +48,7 @@ func (e *Engine) AuditFindings(doc *snapshot.Document, snapshotSHA256 string, cf
 			CollectedAt: doc.CollectedAt.UTC(),
 			Accounts:    nonNil(doc.Scope.Accounts),
 			Regions:     nonNil(doc.Scope.Regions),
+			Incremental: incrementalInfo(doc.Incremental),
 		},
 		PolicyDigest: e.Digest(),
 		Summary:      finding.Summarize(fs),
@@ -55,6 +56,23 @@ func (e *Engine) AuditFindings(doc *snapshot.Document, snapshotSHA256 string, cf
 		Rules:        e.Rules(),
 	}
 	return &Audit{Report: r, Waivers: uses}
+}
+
+// incrementalInfo summarises a snapshot's incremental record for reports.
+func incrementalInfo(inc *snapshot.Incremental) *finding.IncrementalInfo {
+	if inc == nil {
+		return nil
+	}
+	out := &finding.IncrementalInfo{BaselineSHA256: inc.BaselineSHA256, AccountRegions: len(inc.AccountRegions)}
+	for _, s := range inc.AccountRegions {
+		if s.Mode == snapshot.ModeFull {
+			out.ReadInFull++
+		}
+		out.Events += s.Events
+		out.ReRead += s.ReRead.Images + s.ReRead.Snapshots + s.ReRead.Keys
+		out.CarriedOver += s.CarriedOver.Images + s.CarriedOver.Snapshots + s.CarriedOver.Keys
+	}
+	return out
 }
 
 func nonNil(s []string) []string {

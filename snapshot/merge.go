@@ -174,8 +174,44 @@ func Merge(docs []*Document, names []string) (*Document, error) {
 	}
 	sort.Strings(out.Scope.Accounts)
 	out.Organization = mergedOrganization(docs)
+	out.Incremental = mergedIncremental(docs)
 	out.Sort()
 	return out, nil
+}
+
+// mergedIncremental joins the shards' records of incremental collection:
+// each shard had its own baseline (its previous shard), so the merged
+// record lists their digests; the event window starts at the earliest.
+func mergedIncremental(docs []*Document) *Incremental {
+	var out *Incremental
+	seen := map[string]bool{}
+	for _, d := range docs {
+		inc := d.Incremental
+		if inc == nil {
+			continue
+		}
+		if out == nil {
+			out = &Incremental{BaselineCollectedAt: inc.BaselineCollectedAt, EventsSince: inc.EventsSince}
+		}
+		if !seen[inc.BaselineSHA256] {
+			seen[inc.BaselineSHA256] = true
+			out.BaselineSHA256 = strings.TrimPrefix(out.BaselineSHA256+","+inc.BaselineSHA256, ",")
+		}
+		if inc.BaselineCollectedAt.Before(out.BaselineCollectedAt) {
+			out.BaselineCollectedAt = inc.BaselineCollectedAt
+		}
+		if inc.EventsSince.Before(out.EventsSince) {
+			out.EventsSince = inc.EventsSince
+		}
+		out.AccountRegions = append(out.AccountRegions, inc.AccountRegions...)
+	}
+	if out != nil {
+		sort.Slice(out.AccountRegions, func(i, j int) bool {
+			a, b := out.AccountRegions[i], out.AccountRegions[j]
+			return a.Account+"/"+a.Region < b.Account+"/"+b.Region
+		})
+	}
+	return out
 }
 
 // Sort orders the document as the collector writes it: account-regions,

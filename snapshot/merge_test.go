@@ -276,3 +276,21 @@ func TestMergeDeepScans(t *testing.T) {
 		t.Errorf("a deep scan in two shards: %v", err)
 	}
 }
+
+func TestMergeKeepsIncrementalRecords(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)
+	a := &Incremental{BaselineSHA256: "aaa", BaselineCollectedAt: t0, EventsSince: t0.Add(-time.Hour),
+		AccountRegions: []IncrementalScope{{Account: "222222222222", Region: "us-east-1", Mode: ModeIncremental}}}
+	b := &Incremental{BaselineSHA256: "bbb", BaselineCollectedAt: t0.Add(-time.Minute), EventsSince: t0.Add(-61 * time.Minute),
+		AccountRegions: []IncrementalScope{{Account: "111111111111", Region: "us-east-1", Mode: ModeFull, FullReason: "--full was given"}}}
+	got := mergedIncremental([]*Document{{Incremental: a}, {}, {Incremental: b}})
+	if got.BaselineSHA256 != "aaa,bbb" || !got.BaselineCollectedAt.Equal(t0.Add(-time.Minute)) || !got.EventsSince.Equal(t0.Add(-61*time.Minute)) {
+		t.Errorf("merged record %+v", got)
+	}
+	if len(got.AccountRegions) != 2 || got.AccountRegions[0].Account != "111111111111" {
+		t.Errorf("account-regions %+v", got.AccountRegions)
+	}
+	if mergedIncremental([]*Document{{}, {}}) != nil {
+		t.Error("full shards merged into an incremental record")
+	}
+}

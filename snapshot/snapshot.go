@@ -47,6 +47,10 @@ type Document struct {
 	// applied to the images, snapshots and keys above, so that the rules judge
 	// the state after the change. Copies are listed here for the gate rules.
 	Proposed []ProposedChange `json:"proposed,omitempty"`
+	// Incremental is set only by an incremental collection (--baseline): how
+	// it was made, so that an auditor can tell an incremental night from a
+	// full one.
+	Incremental *Incremental `json:"incremental,omitempty"`
 	// DeepScans is set only by a deep scan (--deep): what was read inside each
 	// AMI's volumes through the EBS direct APIs and the credentials found there
 	// (AMI-008). An AMI that is not listed was not deep-scanned.
@@ -85,6 +89,60 @@ type RecycleBinSnapshot struct {
 	VolumeID    string     `json:"volume_id,omitempty"`
 	EnterTime   *time.Time `json:"enter_time,omitempty"`
 	ExitTime    *time.Time `json:"exit_time,omitempty"`
+}
+
+// Incremental records how an incremental collection was made: the baseline
+// it started from, and for each account-region whether it was read in full
+// (and why) or incrementally, the CloudTrail events read, and how many
+// resources were read again or carried over from the baseline.
+type Incremental struct {
+	// BaselineSHA256 is the sha256 of the baseline document's bytes as read
+	// (after 'amiaudit merge' of shards collected from their own baselines:
+	// their digests, comma-separated).
+	BaselineSHA256 string `json:"baseline_sha256" jsonschema:"required"`
+	// BaselineCollectedAt is the baseline's collected_at (the earliest, after a merge).
+	BaselineCollectedAt time.Time `json:"baseline_collected_at" jsonschema:"required"`
+	// EventsSince is the start of the CloudTrail window: the baseline's
+	// collected_at minus the safety margin.
+	EventsSince time.Time `json:"events_since" jsonschema:"required"`
+	// AccountRegions has one entry per account-region collected.
+	AccountRegions []IncrementalScope `json:"account_regions"`
+}
+
+// Collection modes of an account-region in an incremental collection.
+const (
+	ModeIncremental = "incremental"
+	ModeFull        = "full"
+)
+
+// IncrementalScope is how one account-region was collected.
+type IncrementalScope struct {
+	Account string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
+	Region  string `json:"region" jsonschema:"required"`
+	// Mode is incremental (attributes read only for what is new or named by
+	// an event) or full (everything read, as without a baseline).
+	Mode string `json:"mode" jsonschema:"required,enum=incremental,enum=full"`
+	// FullReason says why the account-region was read in full: --full was
+	// given, the baseline is too old or of another schema or partition, the
+	// account-region is not in the baseline or the baseline did not read it
+	// completely, or its CloudTrail events could not be read.
+	FullReason string `json:"full_reason,omitempty"`
+	// Events is how many CloudTrail management events were read (LookupEvents).
+	Events int `json:"events"`
+	// ReRead and CarriedOver count the images, snapshots and keys whose
+	// attributes were read from AWS, and those taken from the baseline.
+	ReRead      ResourceCounts `json:"re_read"`
+	CarriedOver ResourceCounts `json:"carried_over"`
+	// SettingsReRead is true when the account-region settings were read
+	// from AWS rather than carried over.
+	SettingsReRead bool `json:"settings_re_read"`
+}
+
+// ResourceCounts counts resources by kind.
+type ResourceCounts struct {
+	Images    int `json:"images"`
+	Snapshots int `json:"snapshots"`
+	Keys      int `json:"keys"`
 }
 
 // DeepScan is the deep scan of one AMI: its EBS snapshots read through the

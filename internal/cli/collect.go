@@ -37,6 +37,7 @@ type scopeFlags struct {
 	burst       int
 	shard       string
 	faults      faultFlags
+	incremental incrementalFlags
 	deep        deepFlags // registered by scan only
 }
 
@@ -79,6 +80,9 @@ func (f *scopeFlags) validate() error {
 	if err := f.faults.validate(); err != nil {
 		return err
 	}
+	if err := f.incremental.validate(); err != nil {
+		return err
+	}
 	return f.deep.validate()
 }
 
@@ -101,6 +105,9 @@ func (f *scopeFlags) collect(ctx context.Context, e *env) (*snapshot.Document, e
 	}
 	f.deep.apply(&opts)
 	f.faults.apply(&opts, start)
+	if err := f.incremental.apply(e, &opts); err != nil {
+		return nil, err
+	}
 	if e.stderrTerminal && os.Getenv("CI") == "" {
 		opts.Progress = newProgressBar(e.stderr)
 	}
@@ -116,6 +123,7 @@ func (f *scopeFlags) collect(ctx context.Context, e *env) (*snapshot.Document, e
 	}
 	e.log.Info("collected", "accounts", len(doc.Scope.Accounts), "regions", len(doc.Scope.Regions),
 		"images", len(doc.Images), "snapshots", len(doc.Snapshots), "keys", len(doc.Keys), "errors", len(doc.Errors))
+	logIncremental(e, doc.Incremental)
 	return doc, nil
 }
 
@@ -225,6 +233,7 @@ Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interr
 		},
 	}
 	f.register(cmd.Flags())
+	f.incremental.register(cmd.Flags(), true)
 	outputFlag(cmd.Flags(), &out, "snapshot file to write (.json, or .json.gz to compress; - for stdout)")
 	return cmd
 }
@@ -253,6 +262,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			f.incremental.baseline = baseline.path
 			if err := f.validate(); err != nil {
 				return err
 			}
@@ -263,9 +273,14 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			if err != nil {
 				return err
 			}
+			// One --baseline, last night's run: the state an incremental
+			// collection starts from (when it holds a snapshot) and, for the
+			// formats that show it, what new and resolved are measured against.
 			// Read before collecting: a bad baseline fails in a second, not after the scan.
-			if err := baseline.load(ctx, e, p); err != nil {
-				return err
+			if markable(p.format) {
+				if err := baseline.load(ctx, e, p); err != nil {
+					return err
+				}
 			}
 			doc, err := f.collect(ctx, e)
 			if err != nil {
@@ -289,6 +304,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 		},
 	}
 	f.register(cmd.Flags())
+	f.incremental.register(cmd.Flags(), false)
 	f.deep.register(cmd.Flags(), "shared and public AMIs")
 	rf.register(cmd.Flags())
 	ev.register(cmd.Flags())

@@ -24,7 +24,17 @@ type baselineFlag struct {
 }
 
 func (b *baselineFlag) register(fs *pflag.FlagSet) {
-	fs.StringVar(&b.path, "baseline", "", "with --format html: an earlier run (JSON report, snapshot or evidence bundle directory) to mark new and resolved findings against; with --format asff or ocsf: the earlier run whose findings resolved since are written as closed (ASFF archived, OCSF Close events)")
+	fs.StringVar(&b.path, "baseline", "", "with --format html: an earlier run (JSON report, snapshot or evidence bundle directory) to mark new and resolved findings against; with --format asff or ocsf: the earlier run whose findings resolved since are written as closed (ASFF archived, OCSF Close events); on scan also the snapshot an incremental collection starts from (docs/scale.md)")
+}
+
+// markable reports whether a format shows what is new and resolved since a
+// baseline.
+func markable(format string) bool {
+	switch format {
+	case report.FormatHTML, report.FormatASFF, report.FormatOCSF:
+		return true
+	}
+	return false
 }
 
 // load reads the baseline into p, once the flags are prepared: a snapshot is
@@ -38,9 +48,7 @@ func (b *baselineFlag) load(ctx context.Context, e *env, p *prepared) error {
 		// Standard input is the run's to read (evaluate -, report -).
 		return usageError(errors.New("--baseline names a file or an evidence bundle directory, not - (standard input)"))
 	}
-	switch p.format {
-	case report.FormatHTML, report.FormatASFF, report.FormatOCSF:
-	default:
+	if !markable(p.format) {
 		return usageError(fmt.Errorf("--baseline goes with --format html, asff or ocsf (not %s); 'amiaudit diff OLD NEW' compares two runs as a table or JSON", p.format))
 	}
 	r, err := loadRun(ctx, e, p, b.path)

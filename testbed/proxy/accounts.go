@@ -24,10 +24,12 @@ type accessKeys struct {
 
 	mu    sync.Mutex
 	byKey map[string]string
+	// arns is the principal of each learnt key, for CloudTrail's userIdentity.
+	arns map[string]string
 }
 
 func newAccessKeys(fallback string) *accessKeys {
-	return &accessKeys{fallback: fallback, byKey: map[string]string{}}
+	return &accessKeys{fallback: fallback, byKey: map[string]string{}, arns: map[string]string{}}
 }
 
 func (a *accessKeys) account(r *http.Request, key string) string {
@@ -42,10 +44,31 @@ func (a *accessKeys) account(r *http.Request, key string) string {
 	return a.fallback
 }
 
-func (a *accessKeys) learn(key, account string) {
+func (a *accessKeys) learn(key, account, arn string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.byKey[key] = account
+	a.arns[key] = arn
+}
+
+// identity is who a key acts as, for a CloudTrail record: the assumed-role
+// session or IAM user moto issued it to, or for any other key an IAM user
+// named "testbed" of the account (the proxy cannot know more).
+func (a *accessKeys) identity(key, account string) identity {
+	a.mu.Lock()
+	arn := a.arns[key]
+	a.mu.Unlock()
+	parts := strings.Split(arn, "/")
+	switch {
+	case strings.Contains(arn, ":assumed-role/") && len(parts) == 3:
+		return identity{
+			kind: "AssumedRole", arn: arn, username: parts[2],
+			issuer: "arn:aws:iam::" + arnAccount(arn) + ":role/" + parts[1],
+		}
+	case strings.Contains(arn, ":user/") && len(parts) >= 2:
+		return identity{kind: "IAMUser", arn: arn, username: parts[len(parts)-1]}
+	}
+	return identity{kind: "IAMUser", arn: "arn:aws:iam::" + account + ":user/testbed", username: "testbed"}
 }
 
 // issuedKeys is the part of an STS AssumeRole* or IAM CreateAccessKey answer
@@ -62,6 +85,7 @@ type issuedKeys struct {
 		}
 		AccessKey struct {
 			AccessKeyID string `xml:"AccessKeyId"`
+			UserName    string
 		}
 	} `xml:",any"`
 }
@@ -103,11 +127,12 @@ func (p *Proxy) learnAccessKeys(resp *http.Response) error {
 	for _, res := range out.Results {
 		switch {
 		case res.Credentials.AccessKeyID != "" && arnAccount(res.AssumedRoleUser.Arn) != "":
-			p.keys.learn(res.Credentials.AccessKeyID, arnAccount(res.AssumedRoleUser.Arn))
+			p.keys.learn(res.Credentials.AccessKeyID, arnAccount(res.AssumedRoleUser.Arn), res.AssumedRoleUser.Arn)
 			return nil
 		case res.AccessKey.AccessKeyID != "":
 			// A user's key lives in the IAM backend of the account that made it.
-			p.keys.learn(res.AccessKey.AccessKeyID, c.Account)
+			p.keys.learn(res.AccessKey.AccessKeyID, c.Account,
+				"arn:aws:iam::"+c.Account+":user/"+res.AccessKey.UserName)
 			return nil
 		}
 	}

@@ -203,6 +203,11 @@ type Proxy struct {
 	// repeats counts identical calls (same content), for the draws of
 	// faults with a Probability.
 	repeats map[[sha256.Size]byte]int
+
+	// trail is the CloudTrail management events (cloudtrail.go).
+	trail trail
+	// written is the settings changed through the proxy (settings_write.go).
+	written settingWrites
 }
 
 // Start validates cfg and serves on an ephemeral loopback port until Close.
@@ -344,11 +349,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		target:  req.target,
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	if recordable(c) {
+		rec.body = &bytes.Buffer{}
+	}
 	defer func() {
 		c.Status = rec.status
 		p.mu.Lock()
 		p.calls = append(p.calls, *c)
 		p.mu.Unlock()
+		// A successful mutating call becomes a CloudTrail event (cloudtrail.go).
+		if rec.body != nil && c.Status >= 200 && c.Status <= 299 {
+			p.recordCall(c, r, body, rec.Header(), rec.body.Bytes())
+		}
 	}()
 
 	if p.limiter != nil && isRead(c.Action) && !p.limiter.allow(bucketKey{c.Account, c.Region, c.Service}) {
@@ -374,7 +386,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if p.answerSetting(rec, c) {
+	if p.answerSetting(rec, c) || p.answerSettingWrite(rec, c, r, body) || p.answerLookupEvents(rec, c, body) {
 		return
 	}
 	form, _ := url.ParseQuery(string(body))
@@ -456,8 +468,12 @@ func matches(want, got string) bool { return want == "" || want == got }
 
 // isRead reports whether an action is a read call AWS meters in the
 // non-mutating bucket (EC2's Describe*/Get*/List*; the same prefixes name
-// the read calls of KMS, Organizations and the EBS direct APIs).
+// the read calls of KMS, Organizations and the EBS direct APIs; CloudTrail's
+// LookupEvents, in its own cloudtrail bucket).
 func isRead(action string) bool {
+	if action == "LookupEvents" {
+		return true
+	}
 	for _, prefix := range []string{"Describe", "Get", "List"} {
 		if strings.HasPrefix(action, prefix) {
 			return true
@@ -466,10 +482,20 @@ func isRead(action string) bool {
 	return false
 }
 
-// statusRecorder remembers the status written, for Call.Status.
+// statusRecorder remembers the status written, for Call.Status, and when
+// body is set a copy of the answer (for a CloudTrail record's
+// responseElements).
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	body   *bytes.Buffer
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.body != nil && s.body.Len() < maxCaptured {
+		s.body.Write(b)
+	}
+	return s.ResponseWriter.Write(b)
 }
 
 func (s *statusRecorder) WriteHeader(code int) {

@@ -121,7 +121,7 @@ func TestParseRequest(t *testing.T) {
 
 func TestAccessKeyAccount(t *testing.T) {
 	keys := newAccessKeys("123456789012")
-	keys.learn("ASIAROLEKEY000000001", "210987654321")
+	keys.learn("ASIAROLEKEY000000001", "210987654321", "")
 	for _, tc := range []struct {
 		key, header, want string
 	}{

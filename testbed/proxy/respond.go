@@ -26,7 +26,7 @@ func protocolOf(service string) protocol {
 	switch service {
 	case "ec2":
 		return ec2Query
-	case "kms", "organizations":
+	case "kms", "organizations", "cloudtrail":
 		return awsJSON
 	case "ebs":
 		return restJSON
@@ -39,7 +39,9 @@ func throttleCode(service string) string {
 	switch service {
 	case "ec2":
 		return "RequestLimitExceeded"
-	case "kms":
+	case "kms", "cloudtrail":
+		// CloudTrail: ThrottlingException, "This exception is thrown when the
+		// request rate exceeds the limit" (the service's error shapes).
 		return "ThrottlingException"
 	case "organizations":
 		return "TooManyRequestsException"
@@ -57,7 +59,8 @@ func throttleCode(service string) string {
 // RequestThrottledException 400). JSON 1.1 services answer 400 for client
 // errors whatever the model says: Organizations' TooManyRequestsException is
 // modelled 429 but arrives as 400 (botocore retries it by code for that
-// reason), and so do KMS's and Organizations' AccessDeniedException.
+// reason), and so do KMS's and Organizations' AccessDeniedException. CloudTrail
+// is JSON 1.1 too: its AccessDeniedException and ThrottlingException are 400.
 func errorStatus(p protocol, code string) int {
 	switch code {
 	case "AuthFailure", "OptInRequired":
@@ -108,9 +111,13 @@ func errorMessage(c *Call, code string) string {
 // writeError answers code for call c in the shape c's service uses, so the
 // SDK surfaces it as a smithy.APIError with that ErrorCode.
 func writeError(w http.ResponseWriter, c *Call, code string) {
+	writeErrorMessage(w, c, code, errorMessage(c, code))
+}
+
+// writeErrorMessage is writeError with the message given.
+func writeErrorMessage(w http.ResponseWriter, c *Call, code, msg string) {
 	p := protocolOf(c.Service)
 	status := errorStatus(p, code)
-	msg := errorMessage(c, code)
 	id := requestID()
 	h := w.Header()
 	h.Set("X-Amzn-Requestid", id)
@@ -252,10 +259,15 @@ func criteriaNodes(cs []ImageCriterion) []*node {
 	return out
 }
 
-// setting resolves every field for one account-region: the first matching
-// Setting that sets a field wins; AWS's defaults fill the rest.
+// setting resolves every field for one account-region: a change made through
+// the proxy, else the first matching Setting that sets a field; AWS's
+// defaults fill the rest.
 func (p *Proxy) setting(account, region string) Setting {
 	out := Setting{Account: account, Region: region}
+	// A change made through the proxy (settings_write.go) wins.
+	w := p.written.get(account, region)
+	out.ImageBlockPublicAccess, out.SnapshotBlockPublicAccess = w.ImageBlockPublicAccess, w.SnapshotBlockPublicAccess
+	out.AllowedImages, out.EBSDefaultKMSKeyID = w.AllowedImages, w.EBSDefaultKMSKeyID
 	for _, s := range p.cfg.Settings {
 		if !matches(s.Account, account) || !matches(s.Region, region) {
 			continue

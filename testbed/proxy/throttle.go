@@ -16,11 +16,37 @@ import (
 type Throttle struct {
 	RatePerSecond float64
 	Burst         int
+	// Services overrides RatePerSecond and Burst for the buckets of some
+	// services, by SigV4 signing name: e.g. "cloudtrail", whose LookupEvents
+	// AWS limits to 2 requests per second per account and Region
+	// (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html).
+	Services map[string]Rate
 	// Now is the bucket's clock; nil means time.Now. Tests inject a fake one.
 	Now func() time.Time
 }
 
+// Rate is one service's bucket: RatePerSecond tokens a second, up to Burst.
+type Rate struct {
+	RatePerSecond float64
+	Burst         int
+}
+
+// For is the Throttle of one service's buckets (Services' entry, if any),
+// for MinimumDuration.
+func (t Throttle) For(service string) Throttle {
+	if r, ok := t.Services[service]; ok {
+		t.RatePerSecond, t.Burst = r.RatePerSecond, r.Burst
+	}
+	t.Services = nil
+	return t
+}
+
 func (t Throttle) validate() error {
+	for service, r := range t.Services {
+		if err := (Throttle{RatePerSecond: r.RatePerSecond, Burst: r.Burst}).validate(); err != nil {
+			return fmt.Errorf("%w (service %s)", err, service)
+		}
+	}
 	if t.RatePerSecond <= 0 || math.IsInf(t.RatePerSecond, 0) || math.IsNaN(t.RatePerSecond) {
 		return fmt.Errorf("proxy throttle: RatePerSecond %v must be a positive number", t.RatePerSecond)
 	}
@@ -56,6 +82,7 @@ type bucket struct {
 // limiter holds the token buckets, created full on first use.
 type limiter struct {
 	rate, burst float64
+	services    map[string]Rate
 	now         func() time.Time
 
 	mu      sync.Mutex
@@ -64,10 +91,11 @@ type limiter struct {
 
 func newLimiter(t Throttle, now func() time.Time) *limiter {
 	return &limiter{
-		rate:    t.RatePerSecond,
-		burst:   float64(t.Burst),
-		now:     now,
-		buckets: map[bucketKey]*bucket{},
+		rate:     t.RatePerSecond,
+		burst:    float64(t.Burst),
+		services: t.Services,
+		now:      now,
+		buckets:  map[bucketKey]*bucket{},
 	}
 }
 
@@ -76,13 +104,17 @@ func (l *limiter) allow(k bucketKey) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	rate, burst := l.rate, l.burst
+	if r, ok := l.services[k.service]; ok {
+		rate, burst = r.RatePerSecond, float64(r.Burst)
+	}
 	b := l.buckets[k]
 	if b == nil {
-		b = &bucket{tokens: l.burst, last: now}
+		b = &bucket{tokens: burst, last: now}
 		l.buckets[k] = b
 	}
 	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
-		b.tokens = math.Min(l.burst, b.tokens+elapsed*l.rate)
+		b.tokens = math.Min(burst, b.tokens+elapsed*rate)
 		b.last = now
 	}
 	if b.tokens < 1 {

@@ -110,3 +110,50 @@ func TestThrottleValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceRates: a service with its own Rate (CloudTrail's LookupEvents
+// at 2/s) is metered apart from the default.
+func TestServiceRates(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	th := Throttle{RatePerSecond: 20, Burst: 100, Services: map[string]Rate{"cloudtrail": {RatePerSecond: 2, Burst: 2}}}
+	if err := th.validate(); err != nil {
+		t.Fatal(err)
+	}
+	l := newLimiter(th, clock.now)
+	ct := bucketKey{"111111111111", "us-east-1", "cloudtrail"}
+	ec2 := bucketKey{"111111111111", "us-east-1", "ec2"}
+	allowed := 0
+	for range 5 {
+		if l.allow(ct) {
+			allowed++
+		}
+	}
+	if allowed != 2 {
+		t.Errorf("cloudtrail bucket let %d of 5 through, want its burst of 2", allowed)
+	}
+	for i := range 50 {
+		if !l.allow(ec2) {
+			t.Fatalf("ec2 call %d refused within the default burst of 100", i+1)
+		}
+	}
+	clock.advance(time.Second)
+	allowed = 0
+	for range 3 {
+		if l.allow(ct) {
+			allowed++
+		}
+	}
+	if allowed != 2 {
+		t.Errorf("a second later the cloudtrail bucket let %d of 3 through, want 2 (2/s)", allowed)
+	}
+	if got, want := th.For("cloudtrail").MinimumDuration(12), 5*time.Second; got != want {
+		t.Errorf("cloudtrail MinimumDuration(12) = %v, want %v", got, want)
+	}
+	if got := th.For("ec2").MinimumDuration(100); got != 0 {
+		t.Errorf("ec2 MinimumDuration(100) = %v, want 0 (the burst)", got)
+	}
+	bad := Throttle{RatePerSecond: 1, Burst: 1, Services: map[string]Rate{"cloudtrail": {RatePerSecond: 0, Burst: 1}}}
+	if err := bad.validate(); err == nil {
+		t.Error("a service rate of 0 accepted")
+	}
+}

@@ -1,0 +1,54 @@
+package collector
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+)
+
+// The resources an event names come from its Resources and from its
+// request parameters (LookupEvents does not always fill Resources:
+// https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_Event.html).
+// An event that names nothing the collector can tell makes it read every
+// resource of that kind again.
+func TestChangesNote(t *testing.T) {
+	ev := func(record string, resources ...string) cttypes.Event {
+		e := cttypes.Event{CloudTrailEvent: aws.String(record)}
+		for _, r := range resources {
+			e.Resources = append(e.Resources, cttypes.Resource{ResourceName: aws.String(r)})
+		}
+		return e
+	}
+	ch := &changes{images: map[string]bool{}, snapshots: map[string]bool{}, keys: map[string]bool{}}
+	ch.note("ModifyImageAttribute", ev(`{"requestParameters":{"imageId":"ami-0a"}}`))
+	ch.note("ModifySnapshotAttribute", ev(`{}`, "snap-0b"))
+	ch.note("PutKeyPolicy", ev(`{"requestParameters":{"keyId":"1234abcd-12ab-34cd-56ef-1234567890ab"}}`))
+	ch.note("DisableKey", ev(`{}`, "arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321"))
+	ch.note("EnableImageBlockPublicAccess", ev(`{}`))
+	if !ch.images["ami-0a"] || !ch.snapshots["snap-0b"] || !ch.keys["1234abcd-12ab-34cd-56ef-1234567890ab"] || !ch.keys["0987dcba-09fe-87dc-65ba-ab0987654321"] || !ch.settings {
+		t.Errorf("changes %+v", ch)
+	}
+	if ch.allImages || ch.allSnapshots || ch.allKeys {
+		t.Errorf("a resource that was named made a whole kind be read again: %+v", ch)
+	}
+	ch.note("ScheduleKeyDeletion", ev(`{"requestParameters":{"keyId":"alias/orders"}}`))
+	ch.note("ResetImageAttribute", ev(`not json`))
+	if !ch.allKeys || !ch.allImages || ch.allSnapshots {
+		t.Errorf("an alias or an unreadable record must make its kind be read again: %+v", ch)
+	}
+}
+
+func TestKeyIDOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"arn:aws:kms:us-east-1:111122223333:key/k-1": "k-1",
+		"k-1":          "k-1",
+		"alias/orders": "",
+		"arn:aws:kms:us-east-1:111122223333:alias/orders": "",
+		"": "",
+	} {
+		if got := keyIDOf(in); got != want {
+			t.Errorf("keyIDOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
