@@ -83,6 +83,8 @@ type baseline struct {
 	// unread are the resources whose attributes it could not read.
 	gaps   map[string]string
 	unread map[string]bool
+	// settingsUnread are the account-regions where a settings call failed.
+	settingsUnread map[string]bool
 }
 
 func newBaseline(opts *Options) *baseline {
@@ -93,7 +95,7 @@ func newBaseline(opts *Options) *baseline {
 	b := &baseline{
 		doc: d, sha256: opts.BaselineSHA256, since: d.CollectedAt.Add(-opts.EventMargin),
 		images: map[string]*snapshot.Image{}, snapshots: map[string]*snapshot.Snapshot{}, keys: map[string]*snapshot.Key{},
-		regions: map[string]*snapshot.AccountRegion{}, gaps: map[string]string{}, unread: map[string]bool{},
+		regions: map[string]*snapshot.AccountRegion{}, gaps: map[string]string{}, unread: map[string]bool{}, settingsUnread: map[string]bool{},
 	}
 	now := opts.Now()
 	switch {
@@ -120,17 +122,31 @@ func newBaseline(opts *Options) *baseline {
 		b.regions[ar.Account+"/"+ar.Region] = ar
 	}
 	for _, e := range d.Errors {
-		if e.Resource != "" {
-			b.unread[e.Resource] = true
-			continue
-		}
 		k := e.Account + "/" + e.Region
-		if _, ok := b.gaps[k]; !ok {
-			b.gaps[k] = fmt.Sprintf("the baseline did not read it completely (%s:%s %s)", e.Service, e.Action, e.Code)
+		switch {
+		case e.Resource != "":
+			b.unread[e.Resource] = true
+		case e.Service == "ec2" && settingsCalls[e.Action]:
+			b.settingsUnread[k] = true
+		case e.Service == "ec2" && carriedCalls[e.Action], e.Code == CodeEndpointUnreachable, e.Code == CodeMaxDuration:
+			if _, ok := b.gaps[k]; !ok {
+				b.gaps[k] = fmt.Sprintf("the baseline did not read it completely (%s:%s %s)", e.Service, e.Action, e.Code)
+			}
 		}
+		// Other failures (the Recycle Bin and lock listings, aliases, the
+		// organization) concern what is read afresh every night anyway.
 	}
 	return b
 }
+
+// carriedCalls are the calls whose failure leaves the baseline without
+// something an incremental collection would carry over from it.
+var carriedCalls = map[string]bool{"DescribeImages": true, "DescribeSnapshots": true, "DescribeImageAttribute": true, "DescribeSnapshotAttribute": true}
+
+// settingsCalls read the account-region settings: when one failed in the
+// baseline, the settings are read again.
+var settingsCalls = map[string]bool{"GetImageBlockPublicAccessState": true, "GetSnapshotBlockPublicAccessState": true,
+	"GetAllowedImagesSettings": true, "GetEbsEncryptionByDefault": true, "GetEbsDefaultKmsKeyId": true}
 
 // changes is what CloudTrail says changed in one account-region since the
 // baseline.
@@ -373,8 +389,9 @@ func (p *plan) carrySettings(s *snapshot.AccountRegion) bool {
 	if p == nil || p.changes == nil || p.changes.settings {
 		return false
 	}
-	old := p.base.regions[s.Account+"/"+s.Region]
-	if old == nil {
+	k := s.Account + "/" + s.Region
+	old := p.base.regions[k]
+	if old == nil || p.base.settingsUnread[k] {
 		return false
 	}
 	*s = *old

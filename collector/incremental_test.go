@@ -2,9 +2,12 @@ package collector
 
 import (
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+
+	"github.com/amiaudit/amiaudit/snapshot"
 )
 
 // The resources an event names come from its Resources and from its
@@ -50,5 +53,31 @@ func TestKeyIDOf(t *testing.T) {
 		if got := keyIDOf(in); got != want {
 			t.Errorf("keyIDOf(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// What the baseline could not read decides what is read again: a failed
+// listing or attribute call (or a gap) makes its account-region be read in
+// full, a failed settings call the settings, a failed call on one resource
+// that resource; failures of what is read afresh every night change nothing.
+func TestBaselineErrors(t *testing.T) {
+	doc := &snapshot.Document{SchemaVersion: snapshot.SchemaVersion, CollectedAt: time.Now(), Errors: []snapshot.CollectionError{
+		{Account: "111111111111", Region: "us-east-1", Service: "ec2", Action: "DescribeSnapshots", Code: "UnauthorizedOperation"},
+		{Account: "111111111111", Region: "eu-west-1", Service: "ec2", Action: "GetAllowedImagesSettings", Code: "UnauthorizedOperation"},
+		{Account: "111111111111", Region: "eu-west-1", Service: "ec2", Action: "ListImagesInRecycleBin", Code: "UnauthorizedOperation"},
+		{Account: "222222222222", Region: "eu-west-1", Service: "ec2", Action: "DescribeImages", Code: CodeEndpointUnreachable},
+		{Account: "222222222222", Region: "us-east-1", Service: "kms", Action: "GetKeyPolicy", Resource: "k-1", Code: "AccessDeniedException"},
+	}}
+	opts := &Options{Baseline: doc}
+	opts.defaults()
+	b := newBaseline(opts)
+	if b.gaps["111111111111/us-east-1"] == "" || b.gaps["222222222222/eu-west-1"] == "" {
+		t.Errorf("gaps %v", b.gaps)
+	}
+	if b.gaps["111111111111/eu-west-1"] != "" || !b.settingsUnread["111111111111/eu-west-1"] {
+		t.Errorf("a failed settings call: gaps %v, settings unread %v", b.gaps, b.settingsUnread)
+	}
+	if !b.unread["k-1"] || len(b.gaps) != 2 {
+		t.Errorf("unread %v, gaps %v", b.unread, b.gaps)
 	}
 }
