@@ -56,7 +56,6 @@ func accountConfig(t *testing.T, env *scenario.Env, account, region string) aws.
 	return cfg
 }
 
-
 // findingsOf evaluates a snapshot and returns the findings array of the
 // JSON report, as bytes.
 func findingsOf(t *testing.T, env *scenario.Env, path string) string {
