@@ -251,7 +251,7 @@ func TestMergeNothing(t *testing.T) {
 // then be taught how to join it, or merged shards would silently lose it.
 func TestMergeKnowsEveryField(t *testing.T) {
 	merged := []string{"SchemaVersion", "Tool", "CollectedAt", "StartedAt", "Partition", "Scope", "Organization",
-		"AccountRegions", "Images", "Snapshots", "Keys", "Errors", "Proposed", "DeepScans", "RecycleBinImages", "RecycleBinSnapshots"}
+		"AccountRegions", "Images", "Snapshots", "Keys", "Errors", "Proposed", "DeepScans", "RecycleBinImages", "RecycleBinSnapshots", "Incremental"}
 	typ := reflect.TypeFor[Document]()
 	for i := range typ.NumField() {
 		if name := typ.Field(i).Name; !slices.Contains(merged, name) {
