@@ -1,0 +1,401 @@
+package iampolicy
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Request is one request to judge: who asks to do what to which resource,
+// with the request context AWS would build.
+type Request struct {
+	Principal RequestPrincipal
+	Action    string // "kms:Decrypt"; matched case-insensitively
+	Resource  string // e.g. the key ARN
+	Context   Context
+}
+
+// RequestPrincipal is the caller.
+type RequestPrincipal struct {
+	Account string // 12-digit account of the caller ("" when anonymous)
+	// ARN of the calling principal; "" means "some principal of Account that
+	// the policy does not name individually".
+	ARN       string
+	Service   string // a service principal such as "ec2.amazonaws.com"; else ""
+	Anonymous bool
+}
+
+// Outcome is the result of evaluating a policy for a request.
+type Outcome string
+
+// The outcomes. Undetermined: the answer depends on a context key the
+// request context could not fix; it is never turned into allowed or denied.
+const (
+	Allowed      Outcome = "allowed"
+	ExplicitDeny Outcome = "explicit-deny"
+	ImplicitDeny Outcome = "implicit-deny"
+	Undetermined Outcome = "undetermined"
+)
+
+// Denied reports whether the outcome is an explicit or implicit deny.
+func (o Outcome) Denied() bool { return o == ExplicitDeny || o == ImplicitDeny }
+
+// Decision is an outcome with what decided it.
+type Decision struct {
+	Outcome Outcome
+	// Statement decided: the applying Deny, the applying Allow, or for
+	// Undetermined the statement whose condition is unknown. nil for
+	// ImplicitDeny.
+	Statement *Statement
+	// Condition is, for Undetermined, the condition whose result is unknown
+	// (nil when the unknown part is a policy variable in Resource).
+	Condition *Condition
+	Reason    string // one sentence for messages
+}
+
+// compiledStatement holds a statement's patterns, built once.
+type compiledStatement struct {
+	actions    []string   // lower-cased wildcard patterns (Action or NotAction)
+	notAction  bool       // actions came from NotAction
+	resources  []template // Resource or NotResource; nil = element absent
+	notRes     bool
+	hasRes     bool
+	conditions []compiledCondition
+}
+
+func compileStatement(s *Statement, vars bool) compiledStatement {
+	var cs compiledStatement
+	acts := s.Action
+	if s.NotAction != nil {
+		acts, cs.notAction = s.NotAction, true
+	}
+	cs.actions = make([]string, len(acts))
+	for i, a := range acts {
+		cs.actions[i] = literalToPattern(strings.ToLower(a))
+	}
+	res := s.Resource
+	if s.NotResource != nil {
+		res, cs.notRes = s.NotResource, true
+	}
+	cs.hasRes = s.Resource != nil || s.NotResource != nil
+	cs.resources = make([]template, len(res))
+	for i, r := range res {
+		cs.resources[i] = newTemplate(r, vars)
+	}
+	cs.conditions = make([]compiledCondition, len(s.Conditions))
+	for i, c := range s.Conditions {
+		// Parse refuses unknown operators; a hand-built statement keeps one
+		// and evaluates it as Unknown.
+		cs.conditions[i] = compileCondition(c, vars)
+	}
+	return cs
+}
+
+// Evaluate decides the request the way AWS evaluates one policy
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
+// a statement applies when its principal, action, resource and every
+// condition match; an applying Deny wins; otherwise an applying Allow
+// allows; otherwise the request is implicitly denied. With three-valued
+// matching, an Allow that applies is not enough while some Deny might apply
+// (Undetermined, deciding = that Deny), and an Allow that might apply is
+// Undetermined.
+func (p *Policy) Evaluate(r Request) Decision {
+	compiled := p.compiled
+	if len(compiled) != len(p.Statements) {
+		compiled = make([]compiledStatement, len(p.Statements))
+		vars := p.Version == versionWithVariables
+		for i := range p.Statements {
+			compiled[i] = compileStatement(&p.Statements[i], vars)
+		}
+	}
+	action := strings.ToLower(r.Action)
+	ctx := &r.Context
+	var allowTrue, allowUnknown, denyUnknown *stmtResult
+	var results [3]stmtResult
+	for i := range p.Statements {
+		s := &p.Statements[i]
+		res := evalStatement(s, &compiled[i], &r, action, ctx)
+		switch {
+		case res.applies == False:
+			continue
+		case s.Effect == "Deny" && res.applies == True:
+			return Decision{Outcome: ExplicitDeny, Statement: s,
+				Reason: reasonApplies(s, &compiled[i], &r, "denies")}
+		case s.Effect == "Deny":
+			if denyUnknown == nil {
+				results[0] = res
+				denyUnknown = &results[0]
+			}
+		case res.applies == True:
+			if allowTrue == nil {
+				results[1] = res
+				allowTrue = &results[1]
+			}
+		default:
+			if allowUnknown == nil {
+				results[2] = res
+				allowUnknown = &results[2]
+			}
+		}
+	}
+	switch {
+	case allowTrue != nil && denyUnknown != nil:
+		return undetermined(denyUnknown, &r, fmt.Sprintf("statement %q would allow %s, but statement %q denies it if ",
+			allowTrue.stmt.Name(), r.Action, denyUnknown.stmt.Name()))
+	case allowTrue != nil:
+		s := allowTrue.stmt
+		return Decision{Outcome: Allowed, Statement: s,
+			Reason: reasonApplies(s, allowTrue.cs, &r, "allows")}
+	case allowUnknown != nil:
+		return undetermined(allowUnknown, &r, fmt.Sprintf("statement %q allows %s only if ",
+			allowUnknown.stmt.Name(), r.Action))
+	}
+	return Decision{Outcome: ImplicitDeny,
+		Reason: fmt.Sprintf("no statement allows %s to %s", r.Action, describePrincipal(r.Principal))}
+}
+
+type stmtResult struct {
+	stmt    *Statement
+	cs      *compiledStatement
+	applies Tri
+	cond    int   // index of the first Unknown condition, -1 when none
+	why     cause // why that condition is Unknown
+	resVar  string
+}
+
+func evalStatement(s *Statement, cs *compiledStatement, r *Request, action string, ctx *Context) stmtResult {
+	res := stmtResult{stmt: s, cs: cs, applies: False, cond: -1}
+	if !principalMatches(s, &r.Principal) {
+		return res
+	}
+	if !actionMatches(cs, action) {
+		return res
+	}
+	rm, rv := resourceMatches(cs, r.Resource, ctx)
+	if rm == False {
+		return res
+	}
+	applies := rm
+	res.resVar = rv
+	for i := range cs.conditions {
+		c, why := cs.conditions[i].eval(ctx)
+		if c == False {
+			return res
+		}
+		if c == Unknown && res.cond < 0 {
+			res.cond, res.why = i, why
+			applies = Unknown
+		}
+	}
+	res.applies = applies
+	return res
+}
+
+func actionMatches(cs *compiledStatement, action string) bool {
+	m := false
+	for _, a := range cs.actions {
+		if wildcardMatch(a, action, true) {
+			m = true
+			break
+		}
+	}
+	return m != cs.notAction
+}
+
+// resourceMatches: an absent Resource/NotResource (identity-less trust or
+// bucket policies never omit it in KMS; AWS requires Resource in key
+// policies) matches every resource.
+func resourceMatches(cs *compiledStatement, resource string, ctx *Context) (Tri, string) {
+	if !cs.hasRes {
+		return True, ""
+	}
+	m, unknownVar := False, ""
+	for i := range cs.resources {
+		t := &cs.resources[i]
+		p, r, key := t.resolve(ctx, true)
+		if r != True {
+			m = Unknown
+			if unknownVar == "" {
+				unknownVar = key
+			}
+			continue
+		}
+		if wildcardMatch(p, resource, false) {
+			m = True
+			break
+		}
+	}
+	if cs.notRes {
+		m = m.not()
+	}
+	if m != Unknown {
+		unknownVar = ""
+	}
+	return m, unknownVar
+}
+
+// principalMatches implements the key-policy principal rules:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+// "*" and {"AWS":"*"} match every caller, anonymous included; an account ID
+// or arn:PARTITION:iam::ID:root matches every principal of that account (the
+// account delegates through its own IAM policies); another ARN matches only
+// that principal; a service principal matches that service. NotPrincipal
+// matches every caller it does not list
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html).
+// A statement without either element (an identity policy) matches any caller.
+func principalMatches(s *Statement, rp *RequestPrincipal) bool {
+	switch {
+	case s.Principal != nil:
+		return s.Principal.matches(rp)
+	case s.NotPrincipal != nil:
+		return !s.NotPrincipal.matches(rp)
+	}
+	return true
+}
+
+func (p *Principals) matches(rp *RequestPrincipal) bool {
+	if p.Any {
+		return true
+	}
+	if rp.Anonymous {
+		return false
+	}
+	if rp.Service != "" {
+		for _, s := range p.Service {
+			if strings.EqualFold(s, rp.Service) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, a := range p.AWS {
+		if acct, ok := accountOf(a); ok {
+			if rp.Account != "" && acct == rp.Account {
+				return true
+			}
+			continue
+		}
+		if rp.ARN != "" && a == rp.ARN {
+			return true
+		}
+	}
+	return false
+}
+
+// accountOf recognises the two spellings of "the whole account": a 12-digit
+// account ID and arn:PARTITION:iam::ID:root.
+func accountOf(s string) (string, bool) {
+	if isAccountID(s) {
+		return s, true
+	}
+	parts, ok := splitARN(s)
+	if !ok || parts[0] != "arn" || parts[2] != "iam" || parts[3] != "" || parts[5] != "root" || !isAccountID(parts[4]) {
+		return "", false
+	}
+	return parts[4], true
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func describePrincipal(rp RequestPrincipal) string {
+	switch {
+	case rp.Anonymous:
+		return "an anonymous caller"
+	case rp.Service != "":
+		return "service " + rp.Service
+	case rp.ARN != "":
+		return rp.ARN
+	case rp.Account != "":
+		return "a principal of account " + rp.Account
+	}
+	return "the caller"
+}
+
+// reasonApplies explains an applying statement: its effect, the action and
+// what the conditions saw.
+func reasonApplies(s *Statement, cs *compiledStatement, r *Request, verb string) string {
+	msg := fmt.Sprintf("statement %q %s %s to %s", s.Name(), verb, r.Action, describePrincipal(r.Principal))
+	if len(s.Conditions) == 0 {
+		return msg
+	}
+	facts := make([]string, 0, len(s.Conditions))
+	for i := range s.Conditions {
+		facts = append(facts, describeKey(&s.Conditions[i], &r.Context))
+	}
+	return msg + ": " + strings.Join(dedupe(facts), ", ")
+}
+
+func undetermined(res *stmtResult, r *Request, prefix string) Decision {
+	d := Decision{Outcome: Undetermined, Statement: res.stmt}
+	if res.cond >= 0 {
+		c := &res.stmt.Conditions[res.cond]
+		d.Condition = c
+		d.Reason = prefix + describeUnknown(c, res.why, &r.Context)
+		return d
+	}
+	d.Reason = prefix + fmt.Sprintf("the policy variable ${%s} in its Resource matches %s, which the request context does not fix", res.resVar, r.Resource)
+	return d
+}
+
+func describeUnknown(c *Condition, why cause, ctx *Context) string {
+	cond := fmt.Sprintf("%s %s %s", c.Operator, c.Key, strings.Join(quoteAll(c.Values), ","))
+	switch why {
+	case causeKeyUnknown:
+		return fmt.Sprintf("%s holds, and %s is not known for this request", cond, c.Key)
+	case causeVariable:
+		return fmt.Sprintf("%s holds, and a policy variable in it has no known single value for this request", cond)
+	case causeBadValue:
+		return fmt.Sprintf("%s holds, and a policy value is not valid for the operator, so AWS's reading of it is undocumented", cond)
+	case causeMultiNoSet:
+		return fmt.Sprintf("%s holds, and %s has several values without a ForAnyValue/ForAllValues set operator, whose result AWS does not document (%s)", cond, c.Key, describeKey(c, ctx))
+	case causeBadOperator:
+		return fmt.Sprintf("%s holds, and the operator %q is unknown", cond, c.Operator)
+	}
+	return cond + " holds"
+}
+
+func describeKey(c *Condition, ctx *Context) string {
+	vals, st := ctx.lookup(strings.ToLower(c.Key))
+	switch st {
+	case keyAbsent:
+		return c.Key + " is absent"
+	case keyUnknown:
+		return c.Key + " is not known"
+	}
+	if len(vals) == 0 {
+		return c.Key + " is empty"
+	}
+	if len(vals) == 1 {
+		return fmt.Sprintf("%s is %q", c.Key, vals[0])
+	}
+	return fmt.Sprintf("%s is [%s]", c.Key, strings.Join(quoteAll(vals), ", "))
+}
+
+func quoteAll(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = fmt.Sprintf("%q", v)
+	}
+	return out
+}
+
+func dedupe(ss []string) []string {
+	out := ss[:0]
+	seen := map[string]bool{}
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
