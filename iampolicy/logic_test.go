@@ -1,0 +1,201 @@
+package iampolicy
+
+import (
+	"strings"
+	"testing"
+)
+
+// Evaluation logic: an applying explicit Deny wins, then an applying Allow,
+// else implicit deny.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+// Principals: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+// NotPrincipal: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+// NotAction: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
+// NotResource: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html
+func TestEvaluateLogic(t *testing.T) {
+	acct := func(a string) RequestPrincipal { return RequestPrincipal{Account: a} }
+	tests := []struct {
+		name       string
+		statements string // the Statement list's elements
+		who        RequestPrincipal
+		action     string
+		resource   string
+		ctx        Context
+		want       Outcome
+		wantStmt   string
+		wantCond   string
+		wantReason string // substring
+	}{
+		{"deny wins over allow", `
+			{"Sid":"AllowAll","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyOutsideOrg","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*",
+			 "Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, ctxOf("!aws:PrincipalOrgID"), ExplicitDeny, "DenyOutsideOrg", "",
+			`statement "DenyOutsideOrg" denies kms:Decrypt to a principal of account 444455556666: aws:PrincipalOrgID is absent`},
+		{"deny does not apply to a member", `
+			{"Sid":"AllowAll","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyOutsideOrg","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*",
+			 "Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, ctxOf("aws:PrincipalOrgID=o-a1b2c3d4e5"), Allowed, "AllowAll", "", `"AllowAll" allows`},
+		{"allow but deny unknown is undetermined", `
+			{"Sid":"AllowAll","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyOffNetwork","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*",
+			 "Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Undetermined, "DenyOffNetwork", "aws:SourceIp", "aws:SourceIp is not known"},
+		{"deny unknown without any allow is implicit deny", `
+			{"Sid":"DenyOffNetwork","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*",
+			 "Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "no statement allows"},
+		{"deny true beats unknown allow", `
+			{"Sid":"AllowTagged","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"a"}}},
+			{"Sid":"DenyDecrypt","Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, ExplicitDeny, "DenyDecrypt", "", "denies"},
+		{"allow unknown", `
+			{"Sid":"AllowTagged","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"a"}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Undetermined, "AllowTagged", "aws:PrincipalTag/team", `statement "AllowTagged" allows kms:Decrypt only if StringEquals aws:PrincipalTag/team "a" holds`},
+		{"false condition beats unknown one in the same statement", `
+			{"Sid":"A","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*",
+			 "Condition":{"StringEquals":{"aws:PrincipalTag/team":"a"},"StringEqualsIgnoreCase":{"kms:CallerAccount":"111122223333"}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, ctxOf("kms:CallerAccount=444455556666"), ImplicitDeny, "", "", "no statement"},
+		{"second unknown condition named when first is true", `
+			{"Sid":"A","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*",
+			 "Condition":{"StringEquals":{"kms:CallerAccount":"444455556666","aws:SourceVpc":"vpc-1"}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, ctxOf("kms:CallerAccount=444455556666"), Undetermined, "A", "aws:SourceVpc", "aws:SourceVpc"},
+
+		// KMS-001 shapes: a negated condition and a wildcard organization open the key to strangers.
+		{"negated CallerAccount admits every other account", `
+			{"Sid":"Open","Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*",
+			 "Condition":{"StringNotEquals":{"kms:CallerAccount":"111122223333"}}}`,
+			acct(thirdAcct), "kms:Decrypt", keyARN, ctxOf("kms:CallerAccount=777788889999"), Allowed, "Open", "", "kms:CallerAccount is \"777788889999\""},
+		{"wildcard organization admits any organization", `
+			{"Sid":"AnyOrg","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*",
+			 "Condition":{"StringLike":{"aws:PrincipalOrgID":"o-*"}}}`,
+			acct(thirdAcct), "kms:Decrypt", keyARN, ctxOf("aws:PrincipalOrgID=o-zzzzzzzzzz"), Allowed, "AnyOrg", "", "allows"},
+		{"wildcard organization excludes accounts outside organizations", `
+			{"Sid":"AnyOrg","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*",
+			 "Condition":{"StringLike":{"aws:PrincipalOrgID":"o-*"}}}`,
+			acct(thirdAcct), "kms:Decrypt", keyARN, ctxOf("!aws:PrincipalOrgID"), ImplicitDeny, "", "", "no statement"},
+
+		// NotPrincipal with Allow: everyone but those listed, anonymous included (legacy behaviour AWS documents).
+		{"NotPrincipal allow: stranger allowed", `
+			{"Sid":"AllBut","Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*"}`,
+			acct(thirdAcct), "kms:Decrypt", keyARN, Context{}, Allowed, "AllBut", "", "allows"},
+		{"NotPrincipal allow: anonymous allowed", `
+			{"Sid":"AllBut","Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*"}`,
+			RequestPrincipal{Anonymous: true}, "kms:Decrypt", keyARN, Context{}, Allowed, "AllBut", "", "anonymous"},
+		{"NotPrincipal allow: listed account excluded", `
+			{"Sid":"AllBut","Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*"}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "no statement"},
+		// NotPrincipal with Deny: everyone but those listed is denied.
+		{"NotPrincipal deny: stranger denied", `
+			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:role/Admin"]},"Action":"kms:*","Resource":"*"}`,
+			acct(thirdAcct), "kms:Decrypt", keyARN, Context{}, ExplicitDeny, "DenyAllBut", "", "denies"},
+		{"NotPrincipal deny: listed account not denied", `
+			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:role/Admin"]},"Action":"kms:*","Resource":"*"}`,
+			acct(ownerAcct), "kms:Decrypt", keyARN, Context{}, Allowed, "Root", "", "allows"},
+
+		// Principal forms.
+		{"account ID equals root ARN", `
+			{"Sid":"Acct","Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"kms:Decrypt","Resource":"*"}`,
+			RequestPrincipal{Account: otherAcct, ARN: "arn:aws:iam::444455556666:role/Any"}, "kms:Decrypt", keyARN, Context{}, Allowed, "Acct", "", "allows"},
+		{"root ARN in another partition", `
+			{"Sid":"Acct","Effect":"Allow","Principal":{"AWS":"arn:aws-cn:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*"}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Allowed, "Acct", "", "allows"},
+		{"role ARN matches only that role", `
+			{"Sid":"Role","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/Launch"},"Action":"kms:Decrypt","Resource":"*"}`,
+			RequestPrincipal{Account: otherAcct, ARN: "arn:aws:iam::444455556666:role/Launch"}, "kms:Decrypt", keyARN, Context{}, Allowed, "Role", "", "allows"},
+		{"role ARN does not match an unnamed principal of the account", `
+			{"Sid":"Role","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/Launch"},"Action":"kms:Decrypt","Resource":"*"}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "no statement"},
+		{"role ARN path is case-sensitive", `
+			{"Sid":"Role","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/Launch"},"Action":"kms:Decrypt","Resource":"*"}`,
+			RequestPrincipal{Account: otherAcct, ARN: "arn:aws:iam::444455556666:role/launch"}, "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "no statement"},
+		{"service principal", `
+			{"Sid":"Svc","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"kms:Decrypt","Resource":"*"}`,
+			RequestPrincipal{Service: "ec2.amazonaws.com"}, "kms:Decrypt", keyARN, Context{}, Allowed, "Svc", "", "service ec2.amazonaws.com"},
+		{"service principal does not match an account", `
+			{"Sid":"Svc","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"kms:Decrypt","Resource":"*"}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "no statement"},
+		{"account principal does not match anonymous", `
+			{"Sid":"Acct","Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"kms:Decrypt","Resource":"*"}`,
+			RequestPrincipal{Anonymous: true}, "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "anonymous"},
+
+		// Action / NotAction: case-insensitive, wildcards including '?'.
+		{"NotAction allows the rest", `
+			{"Sid":"NA","Effect":"Allow","Principal":"*","NotAction":["kms:ScheduleKeyDeletion","kms:Put*"],"Resource":"*"}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Allowed, "NA", "", "allows"},
+		{"NotAction excludes listed wildcard", `
+			{"Sid":"NA","Effect":"Allow","Principal":"*","NotAction":["kms:ScheduleKeyDeletion","kms:Put*"],"Resource":"*"}`,
+			acct(otherAcct), "kms:PutKeyPolicy", keyARN, Context{}, ImplicitDeny, "", "", "no statement"},
+		{"action question mark", `
+			{"Sid":"Q","Effect":"Allow","Principal":"*","Action":"kms:?ncrypt","Resource":"*"}`,
+			acct(otherAcct), "kms:Encrypt", keyARN, Context{}, Allowed, "Q", "", "allows"},
+		{"action wildcard across service prefix", `
+			{"Sid":"W","Effect":"Allow","Principal":"*","Action":"*:Decrypt","Resource":"*"}`,
+			acct(otherAcct), "kms:decrypt", keyARN, Context{}, Allowed, "W", "", "allows"},
+
+		// Resource / NotResource: ARNs with wildcards, case-sensitive.
+		{"resource ARN wildcard", `
+			{"Sid":"R","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"arn:aws:kms:*:111122223333:key/*"}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Allowed, "R", "", "allows"},
+		{"resource ARN other account", `
+			{"Sid":"R","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"arn:aws:kms:*:444455556666:key/*"}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "no statement"},
+		{"NotResource", `
+			{"Sid":"NR","Effect":"Deny","Principal":"*","Action":"kms:*","NotResource":"arn:aws:kms:us-west-2:111122223333:key/*"},
+			{"Sid":"All","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}`,
+			acct(otherAcct), "kms:Decrypt", "arn:aws:kms:eu-west-1:111122223333:key/k", Context{}, ExplicitDeny, "NR", "", "denies"},
+		{"resource variable unknown", `
+			{"Sid":"Home","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/${aws:username}/*"}`,
+			acct(otherAcct), "s3:GetObject", "arn:aws:s3:::bucket/bob/x", Context{}, Undetermined, "Home", "", "policy variable ${aws:username}"},
+
+		// Deny with StringNotEqualsIfExists still denies when the key is absent (aws-semantics B).
+		{"deny IfExists absent key denies", `
+			{"Sid":"All","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyOtherVpc","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:SourceVpc":"vpc-1"}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, ctxOf("!aws:SourceVpc"), ExplicitDeny, "DenyOtherVpc", "", "aws:SourceVpc is absent"},
+
+		// kms:EncryptionContext with ForAllValues in an Allow admits requests with no context (conditions-kms caution).
+		// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-encryption-context-keys
+		{"ForAllValues allow admits absent key", `
+			{"Sid":"EC","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["Project"]}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, ctxOf("!kms:EncryptionContextKeys"), Allowed, "EC", "", "kms:EncryptionContextKeys is absent"},
+
+		{"no statement applies", `
+			{"Sid":"Other","Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "no statement allows kms:Decrypt"},
+		{"statement without principal (identity policy) applies to the caller", `
+			{"Sid":"Id","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Allowed, "Id", "", "allows"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustParse(t, `{"Version":"2012-10-17","Statement":[`+tc.statements+`]}`)
+			d := p.Evaluate(Request{Principal: tc.who, Action: tc.action, Resource: tc.resource, Context: tc.ctx})
+			checkDecision(t, d, tc.want, tc.wantStmt, tc.wantCond)
+			if !strings.Contains(d.Reason, tc.wantReason) {
+				t.Errorf("reason = %q, want it to contain %q", d.Reason, tc.wantReason)
+			}
+		})
+	}
+}
+
+// A Policy built by hand (not through Parse) evaluates the same way, and an
+// unknown operator in it is Unknown rather than a panic.
+func TestEvaluateHandBuiltPolicy(t *testing.T) {
+	p := &Policy{Version: "2012-10-17", Statements: []Statement{{
+		Index: 0, Sid: "H", Effect: "Allow", Principal: &Principals{Any: true},
+		Action: []string{"kms:*"}, Resource: []string{"*"},
+		Conditions: []Condition{{Operator: "StringEqualz", Key: "kms:CallerAccount", Values: []string{otherAcct}}},
+	}}}
+	d := p.Evaluate(Request{Principal: RequestPrincipal{Account: otherAcct}, Action: "kms:Decrypt", Resource: keyARN, Context: ctxOf("kms:CallerAccount=" + otherAcct)})
+	checkDecision(t, d, Undetermined, "H", "kms:CallerAccount")
+	if !strings.Contains(d.Reason, `operator "StringEqualz" is unknown`) {
+		t.Errorf("reason = %q", d.Reason)
+	}
+	p.Statements[0].Conditions[0].Operator = "StringEquals"
+	d = p.Evaluate(Request{Principal: RequestPrincipal{Account: otherAcct}, Action: "kms:Decrypt", Resource: keyARN, Context: ctxOf("kms:CallerAccount=" + otherAcct)})
+	checkDecision(t, d, Allowed, "H", "")
+}
