@@ -80,7 +80,7 @@ func Generate(s Spec) *snapshot.Document {
 		case k%200 == 1:
 			stmts = append(stmts, `{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}`)
 		case k%7 == 0:
-			stmts = append(stmts, fmt.Sprintf(`{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Decrypt","kms:DescribeKey","kms:CreateGrant","kms:ReEncrypt*","kms:GenerateDataKeyWithoutPlaintext"],"Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"%s"}}}`, orgID))
+			stmts = append(stmts, fmt.Sprintf(`{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Decrypt","kms:DescribeKey","kms:CreateGrant","kms:ReEncrypt*","kms:GenerateDataKey*"],"Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"%s"}}}`, orgID))
 		case k%97 == 0:
 			key.Grants = append(key.Grants, snapshot.Grant{GrantID: fmt.Sprintf("g%d", k), GranteePrincipal: "arn:aws:iam::" + outsider + ":root", Operations: []string{"Decrypt"}})
 		}
