@@ -4,7 +4,11 @@
 #   The collector could not read part of the requested scope (access denied,
 #   region not enabled, throttled past retries, timeout). The finding names the
 #   account, region and API call. An audit never passes silently over what it
-#   could not see; in gate mode this fails the gate.
+#   could not see; in gate mode this fails the gate. An AMI encrypted with a
+#   customer managed key whose policy could not be read (a key owned by an
+#   account outside the scope, or GetKeyPolicy denied) is reported too, naming
+#   the key and the AMI: who can use the key, and whether the AMI's grantees
+#   can launch it, cannot be judged.
 # custom:
 #   id: SCAN-001
 #   severity: high
@@ -16,6 +20,9 @@
 #   references:
 #     - https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
 package amiaudit.rules.coverage.scope_unreadable
+
+import data.amiaudit.lib.kms
+import data.amiaudit.lib.resources
 
 findings contains f if {
 	some e in input.errors
@@ -45,3 +52,32 @@ where(account, region, target) := concat(", ", [x |
 
 labelled(label, value) := "" if value == ""
 else := sprintf("%s %s", [label, value])
+
+findings contains f if {
+	some img in input.images
+	some v in resources.volumes(img)
+	v.encrypted
+	v.kms_key_id != ""
+	not key_judgeable(v.kms_key_id)
+	why := key_unread(v.kms_key_id)
+	f := {
+		"resource": resources.image(img),
+		"message": sprintf("Could not read the policy of KMS key %s, which encrypts snapshot %s of AMI %s in %s: %s. Who can use the key, and whether the AMI's grantees can launch it, cannot be judged.", [v.kms_key_id, v.snapshot_id, img.id, img.region, why]),
+		"evidence": {"service": "kms", "action": "GetKeyPolicy", "kms_key_arn": v.kms_key_id, "snapshot_id": v.snapshot_id, "reason": why},
+	}
+}
+
+key_judgeable(arn) if kms.aws_managed(input.index.keys[arn])
+
+key_judgeable(arn) if kms.policy_known(input.index.keys[arn])
+
+key_account(arn) := split(arn, ":")[4]
+
+key_unread(arn) := sprintf("the key could not be described; its account %s was not scanned or denied kms:DescribeKey", [key_account(arn)]) if {
+	not input.index.keys[arn]
+} else := sprintf("GetKeyPolicy failed with %s", [e.code]) if {
+	key := input.index.keys[arn]
+	some e in input.errors
+	e.action == "GetKeyPolicy"
+	object.get(e, "resource", "") in {key.id, key.arn}
+} else := sprintf("its account %s was not scanned: a key policy can be read only by the key's own account", [key_account(arn)])
