@@ -54,7 +54,7 @@ type Decision struct {
 
 // compiledStatement holds a statement's patterns, built once.
 type compiledStatement struct {
-	actions    []string   // lower-cased wildcard patterns (Action or NotAction)
+	actions    []string   // wildcard patterns (Action or NotAction), matched ignoring ASCII case
 	notAction  bool       // actions came from NotAction
 	resources  []template // Resource or NotResource; nil = element absent
 	notRes     bool
@@ -70,7 +70,7 @@ func compileStatement(s *Statement, vars bool) compiledStatement {
 	}
 	cs.actions = make([]string, len(acts))
 	for i, a := range acts {
-		cs.actions[i] = literalToPattern(strings.ToLower(a))
+		cs.actions[i] = literalToPattern(a)
 	}
 	res := s.Resource
 	if s.NotResource != nil {
@@ -107,13 +107,12 @@ func (p *Policy) Evaluate(r Request) Decision {
 			compiled[i] = compileStatement(&p.Statements[i], vars)
 		}
 	}
-	action := strings.ToLower(r.Action)
 	ctx := &r.Context
 	var allowTrue, allowUnknown, denyUnknown *stmtResult
 	var results [3]stmtResult
 	for i := range p.Statements {
 		s := &p.Statements[i]
-		res := evalStatement(s, &compiled[i], &r, action, ctx)
+		res := evalStatement(s, &compiled[i], &r, ctx)
 		switch {
 		case res.applies == False:
 			continue
@@ -150,7 +149,7 @@ func (p *Policy) Evaluate(r Request) Decision {
 			allowUnknown.stmt.Name(), r.Action))
 	}
 	return Decision{Outcome: ImplicitDeny,
-		Reason: fmt.Sprintf("no statement allows %s to %s", r.Action, describePrincipal(r.Principal))}
+		Reason: "no statement allows " + r.Action + " to " + describePrincipal(r.Principal)}
 }
 
 type stmtResult struct {
@@ -162,12 +161,12 @@ type stmtResult struct {
 	resVar  string
 }
 
-func evalStatement(s *Statement, cs *compiledStatement, r *Request, action string, ctx *Context) stmtResult {
+func evalStatement(s *Statement, cs *compiledStatement, r *Request, ctx *Context) stmtResult {
 	res := stmtResult{stmt: s, cs: cs, applies: False, cond: -1}
 	if !principalMatches(s, &r.Principal) {
 		return res
 	}
-	if !actionMatches(cs, action) {
+	if !actionMatches(cs, r.Action) {
 		return res
 	}
 	rm, rv := resourceMatches(cs, r.Resource, ctx)
