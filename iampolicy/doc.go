@@ -1,42 +1,86 @@
 // Package iampolicy parses and evaluates AWS IAM policy documents — KMS key
 // policies first — the way AWS does, with a third outcome for what the
 // request context cannot decide. It is pure: no AWS calls, no I/O, no other
-// amiaudit package.
+// amiaudit package. A parsed Policy is read-only: Evaluate is safe to call
+// from many goroutines.
 //
-// API (the contract with the access model):
+// # API (the contract with the access model)
 //
-//	p, err := iampolicy.Parse(doc)  // *ParseError names the element: "Statement[2].Condition: …"
+//	p, err := iampolicy.Parse(doc)  // *ParseError: Path "Statement[2].Condition.StringEq", Sid, Msg
 //	d := p.Evaluate(iampolicy.Request{
 //		Principal: iampolicy.RequestPrincipal{Account: "111122223333"},
 //		Action:    "kms:Decrypt",
 //		Resource:  keyARN,
-//		Context:   ctx, // Context.Set("kms:CallerAccount", "111122223333"); Context.SetAbsent("aws:PrincipalOrgID")
+//		Context:   ctx, // ctx.Set("kms:CallerAccount", "111122223333"); ctx.SetAbsent("aws:PrincipalOrgID")
 //	})
 //	d.Outcome   // Allowed | ExplicitDeny | ImplicitDeny | Undetermined; d.Outcome.Denied()
 //	d.Statement // the deciding statement (Name(): Sid or "Statement[i]")
-//	d.Condition // for Undetermined: the condition whose key is unknown
+//	d.Condition // for Undetermined: the condition whose result is unknown
 //	d.Reason    // one sentence for a finding's message
 //	iampolicy.EvaluateCondition(c, ctx) // True | False | Unknown for one condition
+//	iampolicy.MatchWildcard("o-*", "o-abc") // StringLike matching, for witnesses
 //
 // Context keys are case-insensitive (stored lower-cased; Set and SetAbsent
 // do it). A key in Values is present, a key in Absent is known absent, any
 // other key is unknown: a condition that depends on it is Unknown unless its
-// result is the same whatever the key holds.
+// result is the same whatever the key holds (absent, empty or any values),
+// e.g. StringLikeIfExists "*", ForAllValues:StringLike "*", Null
+// ["true","false"].
 //
-// Principal matching (key policies): "*" and {"AWS":"*"} match everyone,
-// anonymous included; an account ID or arn:aws:iam::ID:root matches every
+// # Principals (key policies)
+//
+// "*" and {"AWS":"*"} match everyone, anonymous and service principals
+// included; an account ID or arn:PARTITION:iam::ID:root matches every
 // principal of that account (RequestPrincipal.ARN "" stands for a principal
 // the policy does not name individually); any other ARN matches only a
-// request with exactly that ARN; Service matches RequestPrincipal.Service.
-// NotPrincipal matches everyone it does not list.
+// request with exactly that ARN (case-sensitive; no wildcards, which AWS
+// does not allow in Principal); Service matches RequestPrincipal.Service.
+// Federated and CanonicalUser never match (the access model has no such
+// callers). NotPrincipal matches everyone it does not list, with Allow as
+// with Deny (the legacy behaviour AWS documents for Allow). A statement with
+// neither element (an identity policy) matches any caller.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
 //
-// Evaluation (reference_policies_evaluation-logic.html): a statement applies
-// when principal, action, resource and every condition match (three-valued
-// AND). An applying Deny gives ExplicitDeny. Otherwise an applying Allow
-// gives Allowed, unless a Deny might apply (Undetermined, deciding = that
-// Deny). Otherwise an Allow that might apply gives Undetermined. Otherwise
-// ImplicitDeny.
+// # Evaluation
 //
-// Condition semantics, with the AWS page for each, are documented on
-// compiledCondition.eval in condition.go; policy variables in template.go.
+// A statement applies when principal, action (case-insensitive, '*' and '?'),
+// resource (case-sensitive wildcards; absent Resource matches all) and every
+// condition match: a three-valued AND. An applying Deny gives ExplicitDeny.
+// Otherwise an applying Allow gives Allowed, unless some Deny might apply
+// (Undetermined, deciding = that Deny). Otherwise an Allow that might apply
+// gives Undetermined. Otherwise ImplicitDeny.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+//
+// # Conditions
+//
+// Operators AND, keys of one operator AND, values of one key OR, values of
+// a negated operator (StringNotEquals, StringNotEqualsIgnoreCase,
+// StringNotLike, NumericNotEquals, DateNotEquals, NotIpAddress, ArnNotEquals,
+// ArnNotLike) NOR. Absent key: positive operators false, negated true,
+// …IfExists true, Null "true" true; ForAnyValue false and ForAllValues true
+// for an absent or empty key. Wildcards only in StringLike/StringNotLike and
+// the Arn operators (per ARN component; ArnEquals and ArnLike behave alike).
+// The page for each rule is cited on compiledCondition.eval (condition.go).
+//
+// # Where AWS's documentation is silent (so the answer is Unknown, not a guess)
+//
+//   - A multivalued key used without ForAnyValue/ForAllValues: AWS says such
+//     keys require a set operator. Both readings (any value, every value)
+//     are computed; when they differ the condition is Unknown.
+//   - A policy value that does not parse for its operator (NumericEquals
+//     "ten", a Date with a wildcard): Unknown.
+//   - A policy variable whose key is absent without a default, multivalued,
+//     or unknown: Unknown ("this might cause the entire statement to be
+//     invalid", reference_policies_variables.html). Substituted values are
+//     literal text in wildcard patterns; ${*}, ${?}, ${$} are literal
+//     characters. Variables are recognised only under Version "2012-10-17"
+//     and only in Resource and the String, Arn and Bool operators.
+//   - An unknown operator in a hand-built Policy: Unknown (Parse refuses it).
+//
+// Condition operator names and the ForAnyValue:/ForAllValues: prefixes are
+// matched case-insensitively (never rejecting a policy AWS stored); element
+// names are case-sensitive, and unknown or duplicated elements are parse
+// errors, since a policy AWS stored never has them and guessing their
+// meaning could hide a grant.
 package iampolicy

@@ -72,14 +72,19 @@ type Condition struct {
 // cannot be read unambiguously. Path names the element ("Statement[2].Condition").
 type ParseError struct {
 	Path string // "" for an error of the document as a whole
+	Sid  string // the Sid of the statement at fault, when it has one
 	Msg  string
 }
 
 func (e *ParseError) Error() string {
-	if e.Path == "" {
+	where := e.Path
+	if e.Sid != "" {
+		where += fmt.Sprintf(" (Sid %q)", e.Sid)
+	}
+	if where == "" {
 		return "parse policy: " + e.Msg
 	}
-	return "parse policy: " + e.Path + ": " + e.Msg
+	return "parse policy: " + where + ": " + e.Msg
 }
 
 func perr(path, format string, args ...any) error {
@@ -138,6 +143,10 @@ func Parse(doc string) (*Policy, error) {
 	for i, raw := range stmts {
 		st, err := parseStatement(raw, i)
 		if err != nil {
+			var pe *ParseError
+			if errors.As(err, &pe) {
+				pe.Sid = sidOf(raw)
+			}
 			return nil, err
 		}
 		p.Statements = append(p.Statements, st)
@@ -213,9 +222,6 @@ func parseStatement(raw json.RawMessage, i int) (Statement, error) {
 		}
 		seen[m.key] = true
 	}
-	if st.Sid != "" {
-		path = fmt.Sprintf("Statement[%d] (Sid %q)", i, st.Sid)
-	}
 	if !seen["Effect"] {
 		return st, perr(path, "missing Effect (expected \"Allow\" or \"Deny\")")
 	}
@@ -228,6 +234,19 @@ func parseStatement(raw json.RawMessage, i int) (Statement, error) {
 		return st, perr(path, "missing Action or NotAction")
 	}
 	return st, nil
+}
+
+// sidOf finds a statement's Sid, wherever it is written, so that an error
+// in any element can name the statement.
+func sidOf(raw json.RawMessage) string {
+	var probe struct {
+		Sid any
+	}
+	if json.Unmarshal(raw, &probe) != nil {
+		return ""
+	}
+	sid, _ := probe.Sid.(string)
+	return sid
 }
 
 func parsePrincipals(raw json.RawMessage, path string) (*Principals, error) {

@@ -116,3 +116,10 @@ func byteEq(a, b byte, fold bool) bool {
 	}
 	return a == b
 }
+
+// MatchWildcard reports whether value matches pattern under StringLike's
+// rules: '*' any run of characters, '?' one character, case-sensitive.
+// Callers that build witnesses for wildcard conditions use it to check them.
+func MatchWildcard(pattern, value string) bool {
+	return wildcardMatch(literalToPattern(pattern), value, false)
+}

@@ -97,3 +97,21 @@ func TestWildcardMatchBoundedTime(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 }
+
+func TestMatchWildcard(t *testing.T) {
+	tests := []struct {
+		pat, v string
+		want   bool
+	}{
+		{"o-*", "o-a1b2c3d4e5", true},
+		{"o-*", "O-A1", false},
+		{"1111????????", "111122223333", true},
+		{"1111????????", "11112222333", false},
+		{`a\b`, `a\b`, true}, // a backslash in a policy is an ordinary character
+	}
+	for _, tc := range tests {
+		if got := MatchWildcard(tc.pat, tc.v); got != tc.want {
+			t.Errorf("MatchWildcard(%q, %q) = %v, want %v", tc.pat, tc.v, got, tc.want)
+		}
+	}
+}
