@@ -2,7 +2,9 @@
 // policies first — the way AWS does, with a third outcome for what the
 // request context cannot decide. It is pure: no AWS calls, no I/O, no other
 // amiaudit package. A parsed Policy is read-only: Evaluate is safe to call
-// from many goroutines.
+// from many goroutines. Parse compiles patterns and operators once; a
+// parsed Policy's statements must not be modified afterwards (build a new
+// Policy instead; one built by hand is compiled on each Evaluate).
 //
 // # API (the contract with the access model)
 //

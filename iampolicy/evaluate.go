@@ -266,9 +266,16 @@ func (p *Principals) matches(rp *RequestPrincipal) bool {
 		}
 		return false
 	}
+	account := rp.Account
+	if account == "" {
+		// The account of a caller given only by its ARN.
+		if parts, ok := splitARN(rp.ARN); ok {
+			account = parts[4]
+		}
+	}
 	for _, a := range p.AWS {
 		if acct, ok := accountOf(a); ok {
-			if rp.Account != "" && acct == rp.Account {
+			if account != "" && acct == account {
 				return true
 			}
 			continue

@@ -103,6 +103,9 @@ func TestEvaluateLogic(t *testing.T) {
 		{"root ARN in another partition", `
 			{"Sid":"Acct","Effect":"Allow","Principal":{"AWS":"arn:aws-cn:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*"}`,
 			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Allowed, "Acct", "", "allows"},
+		{"account of a caller given only by its ARN", `
+			{"Sid":"Acct","Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"kms:Decrypt","Resource":"*"}`,
+			RequestPrincipal{ARN: "arn:aws:iam::444455556666:role/Any"}, "kms:Decrypt", keyARN, Context{}, Allowed, "Acct", "", "allows"},
 		{"role ARN matches only that role", `
 			{"Sid":"Role","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/Launch"},"Action":"kms:Decrypt","Resource":"*"}`,
 			RequestPrincipal{Account: otherAcct, ARN: "arn:aws:iam::444455556666:role/Launch"}, "kms:Decrypt", keyARN, Context{}, Allowed, "Role", "", "allows"},
