@@ -44,6 +44,10 @@ decided(r) := sprintf("statement %q", [r.statement]) if {
 	r.statement != ""
 } else := "no statement of the key policy and no grant allows it"
 
+# explain is decided(r) with the evaluator's reason when a statement decided.
+explain(r) := sprintf("%s: %s", [decided(r), r.reason]) if r.statement != ""
+else := decided(r)
+
 # undetermined_because names the condition an undetermined answer depends on.
 undetermined_because(r) := sprintf("%s depends on %s, which the snapshot cannot tell", [decided(r), r.condition]) if {
 	r.condition != ""
