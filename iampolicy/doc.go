@@ -19,6 +19,7 @@
 //	d.Statement // the deciding statement (Name(): Sid or "Statement[i]")
 //	d.Condition // for Undetermined: the condition whose result is unknown
 //	d.Reason    // one sentence for a finding's message
+//	p.EvaluateAllowedBy(req, "grant g-1") // an Allow from outside (a KMS grant): only Denies can take it away
 //	iampolicy.EvaluateCondition(c, ctx) // True | False | Unknown for one condition
 //	iampolicy.MatchWildcard("o-*", "o-abc") // StringLike matching, for witnesses
 //

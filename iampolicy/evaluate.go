@@ -62,6 +62,61 @@ type compiledStatement struct {
 	conditions []compiledCondition
 }
 
+// EvaluateAllowedBy decides a request that something outside the policy
+// allows — a KMS grant, named by allowedBy for the message — the way KMS
+// combines grants with the key policy: only the policy's Deny statements
+// can take that Allow away
+// ("explicitly allowed, and never denied, in a key policy, IAM policy, or
+// grant": https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
+// It returns ExplicitDeny when a Deny applies, Undetermined when one might
+// (Statement and Condition name it), and otherwise Allowed with Statement
+// nil. Evaluating a policy made of the Deny statements alone is not the
+// same: with no Allow that can apply, an unknown Deny changes nothing there
+// and the answer is ImplicitDeny.
+func (p *Policy) EvaluateAllowedBy(r Request, allowedBy string) Decision {
+	compiled := p.compiledFor()
+	ctx := &r.Context
+	var denyUnknown *stmtResult
+	var unknownRes stmtResult
+	for i := range p.Statements {
+		s := &p.Statements[i]
+		if s.Effect != "Deny" {
+			continue
+		}
+		res := evalStatement(s, &compiled[i], &r, ctx)
+		switch res.applies {
+		case True:
+			return Decision{Outcome: ExplicitDeny, Statement: s,
+				Reason: reasonApplies(s, &compiled[i], &r, "denies")}
+		case Unknown:
+			if denyUnknown == nil {
+				unknownRes = res
+				denyUnknown = &unknownRes
+			}
+		}
+	}
+	if denyUnknown != nil {
+		return undetermined(denyUnknown, &r, fmt.Sprintf("%s allows %s, but statement %q denies it if ",
+			allowedBy, r.Action, denyUnknown.stmt.Name()))
+	}
+	return Decision{Outcome: Allowed,
+		Reason: allowedBy + " allows " + r.Action + " to " + describePrincipal(r.Principal) + " and no Deny statement applies"}
+}
+
+// compiledFor returns the statements' compiled form: Parse's, or built now
+// for a Policy assembled by hand.
+func (p *Policy) compiledFor() []compiledStatement {
+	if len(p.compiled) == len(p.Statements) {
+		return p.compiled
+	}
+	compiled := make([]compiledStatement, len(p.Statements))
+	vars := p.Version == versionWithVariables
+	for i := range p.Statements {
+		compiled[i] = compileStatement(&p.Statements[i], vars)
+	}
+	return compiled
+}
+
 func compileStatement(s *Statement, vars bool) compiledStatement {
 	var cs compiledStatement
 	acts := s.Action
@@ -99,14 +154,7 @@ func compileStatement(s *Statement, vars bool) compiledStatement {
 // (Undetermined, deciding = that Deny), and an Allow that might apply is
 // Undetermined.
 func (p *Policy) Evaluate(r Request) Decision {
-	compiled := p.compiled
-	if len(compiled) != len(p.Statements) {
-		compiled = make([]compiledStatement, len(p.Statements))
-		vars := p.Version == versionWithVariables
-		for i := range p.Statements {
-			compiled[i] = compileStatement(&p.Statements[i], vars)
-		}
-	}
+	compiled := p.compiledFor()
 	ctx := &r.Context
 	var allowTrue, allowUnknown, denyUnknown *stmtResult
 	var results [3]stmtResult

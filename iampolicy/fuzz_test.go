@@ -120,8 +120,18 @@ func FuzzEvaluate(f *testing.F) {
 		dPresent := p.Evaluate(req)
 		checkWellFormed(t, p, dPresent)
 
-		if unknown.Outcome != Undetermined {
-			if dAbsent.Outcome != unknown.Outcome || dPresent.Outcome != unknown.Outcome {
+		// Allowed and ExplicitDeny stay as they are. ImplicitDeny stays a
+		// deny: a Deny whose condition was unknown may turn out to apply
+		// (no Allow could apply either way).
+		for _, d := range []Decision{dAbsent, dPresent} {
+			ok := true
+			switch unknown.Outcome {
+			case Allowed, ExplicitDeny:
+				ok = d.Outcome == unknown.Outcome
+			case ImplicitDeny:
+				ok = d.Outcome.Denied()
+			}
+			if !ok {
 				t.Fatalf("decided %s with %s unknown, but %s when absent and %s when %q",
 					unknown.Outcome, key, dAbsent.Outcome, dPresent.Outcome, value)
 			}

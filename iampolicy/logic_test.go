@@ -202,3 +202,60 @@ func TestEvaluateHandBuiltPolicy(t *testing.T) {
 	d = p.Evaluate(Request{Principal: RequestPrincipal{Account: otherAcct}, Action: "kms:Decrypt", Resource: keyARN, Context: ctxOf("kms:CallerAccount=" + otherAcct)})
 	checkDecision(t, d, Allowed, "H", "")
 }
+
+// A KMS grant allows outside the key policy; only the policy's Deny
+// statements can take it away.
+// https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
+// https://docs.aws.amazon.com/kms/latest/developerguide/grants.html
+func TestEvaluateAllowedBy(t *testing.T) {
+	p := mustParse(t, `{"Version":"2012-10-17","Statement":[
+		{"Sid":"Root","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},
+		{"Sid":"DenyOutsideOrg","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*",
+		 "Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}]}`)
+	req := func(ctx Context) Request {
+		return Request{Principal: RequestPrincipal{Account: otherAcct}, Action: "kms:Decrypt", Resource: keyARN, Context: ctx}
+	}
+	tests := []struct {
+		name     string
+		ctx      Context
+		want     Outcome
+		wantStmt string
+		wantCond string
+		reason   string
+	}{
+		{"member: the grant stands", ctxOf("aws:PrincipalOrgID=o-a1b2c3d4e5"), Allowed, "", "", "grant g-1 allows kms:Decrypt to a principal of account 444455556666 and no Deny statement applies"},
+		{"outsider: the Deny takes it away", ctxOf("!aws:PrincipalOrgID"), ExplicitDeny, "DenyOutsideOrg", "", "denies"},
+		{"unknown organization: undetermined", Context{}, Undetermined, "DenyOutsideOrg", "aws:PrincipalOrgID", `grant g-1 allows kms:Decrypt, but statement "DenyOutsideOrg" denies it if`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := p.EvaluateAllowedBy(req(tc.ctx), "grant g-1")
+			if d.Outcome != tc.want {
+				t.Fatalf("outcome = %s, want %s (%s)", d.Outcome, tc.want, d.Reason)
+			}
+			got := ""
+			if d.Statement != nil {
+				got = d.Statement.Name()
+			}
+			if got != tc.wantStmt {
+				t.Errorf("statement = %q, want %q", got, tc.wantStmt)
+			}
+			gotCond := ""
+			if d.Condition != nil {
+				gotCond = d.Condition.Key
+			}
+			if gotCond != tc.wantCond {
+				t.Errorf("condition = %q, want %q", gotCond, tc.wantCond)
+			}
+			if !strings.Contains(d.Reason, tc.reason) {
+				t.Errorf("reason = %q, want it to contain %q", d.Reason, tc.reason)
+			}
+		})
+	}
+	// The contrast the method exists for: the Deny statements alone, as a
+	// policy, give ImplicitDeny for the unknown organization.
+	denies := &Policy{Version: p.Version, Statements: []Statement{p.Statements[1]}}
+	if d := denies.Evaluate(req(Context{})); d.Outcome != ImplicitDeny {
+		t.Errorf("Deny-only policy: %s", d.Outcome)
+	}
+}
