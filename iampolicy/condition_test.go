@@ -150,6 +150,14 @@ func TestEvaluateCondition(t *testing.T) {
 		// keys#condition-keys-principalorgpaths: ForAnyValue:StringLike over the org paths (multivalued).
 		{"keys: PrincipalOrgPaths OU and descendants", "ForAnyValue:StringLike", "aws:PrincipalOrgPaths", []string{"o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/*"},
 			[]string{"aws:PrincipalOrgPaths=o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/ou-ab12-33333333/"}, True},
+		{"keys: PrincipalOrgPaths StringEquals: accounts directly in the OU", "ForAnyValue:StringEquals", "aws:PrincipalOrgPaths", []string{"o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/"},
+			[]string{"aws:PrincipalOrgPaths=o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/"}, True},
+		{"keys: PrincipalOrgPaths StringEquals: not a child OU", "ForAnyValue:StringEquals", "aws:PrincipalOrgPaths", []string{"o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/"},
+			[]string{"aws:PrincipalOrgPaths=o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/ou-ab12-33333333/"}, False},
+		{"keys: PrincipalOrgPaths ou-* is descendants only, not the OU itself", "ForAnyValue:StringLike", "aws:PrincipalOrgPaths", []string{"o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-*"},
+			[]string{"aws:PrincipalOrgPaths=o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/"}, False},
+		{"keys: PrincipalOrgPaths ou-* matches a child OU", "ForAnyValue:StringLike", "aws:PrincipalOrgPaths", []string{"o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-*"},
+			[]string{"aws:PrincipalOrgPaths=o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/"}, True},
 		{"keys: PrincipalOrgPaths other OU", "ForAnyValue:StringLike", "aws:PrincipalOrgPaths", []string{"o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/*"},
 			[]string{"aws:PrincipalOrgPaths=o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/"}, False},
 		// kms#conditions-kms-grant-operations: ForAllValues over kms:GrantOperations; absent is true (the documented caution).

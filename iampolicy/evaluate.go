@@ -397,6 +397,7 @@ func undetermined(res *stmtResult, r *Request, prefix string) Decision {
 		return d
 	}
 	d.Reason = prefix + fmt.Sprintf("the policy variable ${%s} in its Resource matches %s, which the request context does not fix", res.resVar, r.Resource)
+	// resVar is lower-cased (context keys are case-insensitive).
 	return d
 }
 
@@ -406,7 +407,7 @@ func describeUnknown(c *Condition, why cause, ctx *Context) string {
 	case causeKeyUnknown:
 		return fmt.Sprintf("%s holds, and %s is not known for this request", cond, c.Key)
 	case causeVariable:
-		return fmt.Sprintf("%s holds, and a policy variable in it has no known single value for this request", cond)
+		return fmt.Sprintf("%s holds, and its policy variable%s no known single value for this request", cond, unresolvedVariables(c, ctx))
 	case causeBadValue:
 		return fmt.Sprintf("%s holds, and a policy value is not valid for the operator, so AWS's reading of it is undocumented", cond)
 	case causeMultiNoSet:
@@ -452,4 +453,28 @@ func dedupe(ss []string) []string {
 		}
 	}
 	return out
+}
+
+// unresolvedVariables names the variables of c's values that ctx cannot
+// substitute: " ${aws:username} has" or "s ${a}, ${b} have".
+func unresolvedVariables(c *Condition, ctx *Context) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, v := range c.Values {
+		for _, p := range parseTemplate(v) {
+			if !p.isVar || seen[p.key] {
+				continue
+			}
+			vals, st := ctx.lookup(p.key)
+			if (st == keyPresent && len(vals) == 1) || ((st == keyAbsent || (st == keyPresent && len(vals) == 0)) && p.hasDef) {
+				continue
+			}
+			seen[p.key] = true
+			names = append(names, "${"+p.name+"}")
+		}
+	}
+	if len(names) == 1 {
+		return " " + names[0] + " has"
+	}
+	return "s " + strings.Join(names, ", ") + " have"
 }

@@ -150,6 +150,9 @@ func TestEvaluateLogic(t *testing.T) {
 			{"Sid":"NR","Effect":"Deny","Principal":"*","Action":"kms:*","NotResource":"arn:aws:kms:us-west-2:111122223333:key/*"},
 			{"Sid":"All","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}`,
 			acct(otherAcct), "kms:Decrypt", "arn:aws:kms:eu-west-1:111122223333:key/k", Context{}, ExplicitDeny, "NR", "", "denies"},
+		{"condition variable unknown", `
+			{"Sid":"Self","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/owner":"${aws:userName}"}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, ctxOf("aws:PrincipalTag/owner=bob"), Undetermined, "Self", "aws:PrincipalTag/owner", "its policy variable ${aws:userName} has no known single value"},
 		{"resource variable unknown", `
 			{"Sid":"Home","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/${aws:username}/*"}`,
 			acct(otherAcct), "s3:GetObject", "arn:aws:s3:::bucket/bob/x", Context{}, Undetermined, "Home", "", "policy variable ${aws:username}"},
@@ -257,5 +260,27 @@ func TestEvaluateAllowedBy(t *testing.T) {
 	denies := &Policy{Version: p.Version, Statements: []Statement{p.Statements[1]}}
 	if d := denies.Evaluate(req(Context{})); d.Outcome != ImplicitDeny {
 		t.Errorf("Deny-only policy: %s", d.Outcome)
+	}
+}
+
+// A parsed Policy is shared by the access model's goroutines: Evaluate
+// only reads it (run with -race to check).
+func TestEvaluateConcurrent(t *testing.T) {
+	p := mustParse(t, consoleKeyPolicy)
+	want := p.Evaluate(Request{Principal: RequestPrincipal{Account: otherAcct}, Action: "kms:Decrypt", Resource: keyARN})
+	done := make(chan Outcome)
+	for g := 0; g < 8; g++ {
+		go func() {
+			var last Outcome
+			for i := 0; i < 200; i++ {
+				last = p.Evaluate(Request{Principal: RequestPrincipal{Account: otherAcct}, Action: "kms:Decrypt", Resource: keyARN}).Outcome
+			}
+			done <- last
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if got := <-done; got != want.Outcome {
+			t.Errorf("concurrent Evaluate = %s, want %s", got, want.Outcome)
+		}
 	}
 }

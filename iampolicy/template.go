@@ -17,6 +17,7 @@ import "strings"
 type tpart struct {
 	text    string // literal text (isVar false) or the default value
 	key     string // lower-cased context key (isVar true)
+	name    string // the key as written, for messages
 	special bool   // text came from ${*}, ${?} or ${$}: always literal
 	isVar   bool
 	hasDef  bool
@@ -96,7 +97,7 @@ func parseVariable(inner string) (tpart, bool) {
 	if key == "" || strings.ContainsAny(key, " '") {
 		return tpart{}, false
 	}
-	p := tpart{key: strings.ToLower(key), isVar: true}
+	p := tpart{key: strings.ToLower(key), name: key, isVar: true}
 	if hasDef {
 		def = strings.TrimSpace(def)
 		if len(def) < 2 || def[0] != '\'' || def[len(def)-1] != '\'' {
