@@ -397,7 +397,6 @@ func undetermined(res *stmtResult, r *Request, prefix string) Decision {
 		return d
 	}
 	d.Reason = prefix + fmt.Sprintf("the policy variable ${%s} in its Resource matches %s, which the request context does not fix", res.resVar, r.Resource)
-	// resVar is lower-cased (context keys are case-insensitive).
 	return d
 }
 

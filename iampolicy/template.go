@@ -111,7 +111,8 @@ func parseVariable(inner string) (tpart, bool) {
 
 // resolve substitutes the variables. forPattern returns a wildcard pattern
 // (policy text keeps its wildcards, substituted values are literal). The
-// key of the first unresolvable variable is returned with Unknown.
+// name of the first unresolvable variable, as written, is returned with
+// Unknown.
 func (t *template) resolve(ctx *Context, forPattern bool) (string, Tri, string) {
 	if t.parts == nil {
 		if forPattern {
@@ -143,7 +144,7 @@ func (t *template) resolve(ctx *Context, forPattern bool) (string, Tri, string) 
 			case (st == keyAbsent || (st == keyPresent && len(vals) == 0)) && p.hasDef:
 				v = p.text
 			default:
-				return "", Unknown, p.key
+				return "", Unknown, p.name
 			}
 			if forPattern {
 				b.WriteString(escapePattern(v))
