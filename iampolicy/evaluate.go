@@ -54,12 +54,13 @@ type Decision struct {
 
 // compiledStatement holds a statement's patterns, built once.
 type compiledStatement struct {
-	actions    []string   // wildcard patterns (Action or NotAction), matched ignoring ASCII case
-	notAction  bool       // actions came from NotAction
-	resources  []template // Resource or NotResource; nil = element absent
-	notRes     bool
-	hasRes     bool
-	conditions []compiledCondition
+	allow, deny bool       // Effect, read case-insensitively (a hand-built statement may spell it otherwise)
+	actions     []string   // wildcard patterns (Action or NotAction), matched ignoring ASCII case
+	notAction   bool       // actions came from NotAction
+	resources   []template // Resource or NotResource; nil = element absent
+	notRes      bool
+	hasRes      bool
+	conditions  []compiledCondition
 }
 
 // EvaluateAllowedBy decides a request that something outside the policy
@@ -80,7 +81,7 @@ func (p *Policy) EvaluateAllowedBy(r Request, allowedBy string) Decision {
 	var unknownRes stmtResult
 	for i := range p.Statements {
 		s := &p.Statements[i]
-		if s.Effect != "Deny" {
+		if !compiled[i].deny {
 			continue
 		}
 		res := evalStatement(s, &compiled[i], &r, ctx)
@@ -118,7 +119,7 @@ func (p *Policy) compiledFor() []compiledStatement {
 }
 
 func compileStatement(s *Statement, vars bool) compiledStatement {
-	var cs compiledStatement
+	cs := compiledStatement{allow: strings.EqualFold(s.Effect, "Allow"), deny: strings.EqualFold(s.Effect, "Deny")}
 	acts := s.Action
 	if s.NotAction != nil {
 		acts, cs.notAction = s.NotAction, true
@@ -160,14 +161,19 @@ func (p *Policy) Evaluate(r Request) Decision {
 	var results [3]stmtResult
 	for i := range p.Statements {
 		s := &p.Statements[i]
+		if !compiled[i].allow && !compiled[i].deny {
+			// Only a hand-built statement can have another Effect; it
+			// neither allows nor denies.
+			continue
+		}
 		res := evalStatement(s, &compiled[i], &r, ctx)
 		switch {
 		case res.applies == False:
 			continue
-		case s.Effect == "Deny" && res.applies == True:
+		case compiled[i].deny && res.applies == True:
 			return Decision{Outcome: ExplicitDeny, Statement: s,
 				Reason: reasonApplies(s, &compiled[i], &r, "denies")}
-		case s.Effect == "Deny":
+		case compiled[i].deny:
 			if denyUnknown == nil {
 				results[0] = res
 				denyUnknown = &results[0]

@@ -201,6 +201,10 @@ func TestEvaluateHandBuiltPolicy(t *testing.T) {
 	if !strings.Contains(d.Reason, `operator "StringEqualz" is unknown`) {
 		t.Errorf("reason = %q", d.Reason)
 	}
+	p.Statements[0].Effect = "deny" // spelled by hand: still a Deny
+	d = p.Evaluate(Request{Principal: RequestPrincipal{Account: otherAcct}, Action: "kms:Decrypt", Resource: keyARN, Context: ctxOf("kms:CallerAccount=" + otherAcct)})
+	checkDecision(t, d, ImplicitDeny, "", "")
+	p.Statements[0].Effect = "Allow"
 	p.Statements[0].Conditions[0].Operator = "StringEquals"
 	d = p.Evaluate(Request{Principal: RequestPrincipal{Account: otherAcct}, Action: "kms:Decrypt", Resource: keyARN, Context: ctxOf("kms:CallerAccount=" + otherAcct)})
 	checkDecision(t, d, Allowed, "H", "")
