@@ -111,6 +111,8 @@ func TestParseErrors(t *testing.T) {
 		{"principal string", stmt(`{"Effect":"Deny","Principal":"111122223333","Action":"kms:*"}`), "Statement[1].Principal", `must be "*"`},
 		{"principal type", stmt(`{"Effect":"Deny","Principal":{"Account":"111122223333"},"Action":"kms:*"}`), "Statement[1].Principal", `unknown principal type "Account"`},
 		{"action number", stmt(`{"Effect":"Deny","Principal":"*","Action":5}`), "Statement[1].Action", "expected a string or a list of strings"},
+		{"null action", stmt(`{"Effect":"Deny","Principal":"*","Action":null}`), "Statement[1].Action", "expected a string or a list of strings, got null"},
+		{"null condition value", stmt(`{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"Null":{"k":null}}}`), "Statement[1].Condition.Null.k", "expected a string, number or boolean, got null"},
 		{"trailing data", `{"Statement":[]} {}`, "", "unexpected data"},
 	}
 	for _, tc := range tests {

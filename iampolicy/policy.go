@@ -412,7 +412,7 @@ func stringList(raw json.RawMessage, path string) ([]string, error) {
 	out := make([]string, 0, len(items))
 	for _, it := range items {
 		var s string
-		if err := json.Unmarshal(it, &s); err != nil {
+		if isNull(it) || json.Unmarshal(it, &s) != nil {
 			return nil, perr(path, "expected a string or a list of strings, got %s", abbreviate(it))
 		}
 		out = append(out, s)
@@ -440,7 +440,7 @@ func scalarList(raw json.RawMessage, path string) ([]string, error) {
 			s = string(it)
 		default:
 			var n json.Number
-			if err := json.Unmarshal(it, &n); err != nil {
+			if err := json.Unmarshal(it, &n); err != nil || isNull(it) {
 				return nil, perr(path, "expected a string, number or boolean, got %s", abbreviate(it))
 			}
 			s = n.String()
@@ -449,6 +449,10 @@ func scalarList(raw json.RawMessage, path string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// isNull: JSON null decodes into a Go string without error; AWS's grammar
+// has no null values.
+func isNull(b []byte) bool { return string(bytes.TrimSpace(b)) == "null" }
 
 func abbreviate(b []byte) string {
 	const max = 40
