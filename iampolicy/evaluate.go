@@ -159,6 +159,7 @@ func (p *Policy) Evaluate(r Request) Decision {
 	ctx := &r.Context
 	var allowTrue, allowUnknown, denyUnknown *stmtResult
 	var results [3]stmtResult
+	near, nearCond := -1, -1 // an Allow that only a condition kept from applying
 	for i := range p.Statements {
 		s := &p.Statements[i]
 		if !compiled[i].allow && !compiled[i].deny {
@@ -169,6 +170,9 @@ func (p *Policy) Evaluate(r Request) Decision {
 		res := evalStatement(s, &compiled[i], &r, ctx)
 		switch {
 		case res.applies == False:
+			if res.failed >= 0 && compiled[i].allow && near < 0 {
+				near, nearCond = i, res.failed
+			}
 			continue
 		case compiled[i].deny && res.applies == True:
 			return Decision{Outcome: ExplicitDeny, Statement: s,
@@ -202,8 +206,14 @@ func (p *Policy) Evaluate(r Request) Decision {
 		return undetermined(allowUnknown, &r, fmt.Sprintf("statement %q allows %s only if ",
 			allowUnknown.stmt.Name(), r.Action))
 	}
-	return Decision{Outcome: ImplicitDeny,
-		Reason: "no statement allows " + r.Action + " to " + describePrincipal(r.Principal)}
+	reason := "no statement allows " + r.Action + " to " + describePrincipal(r.Principal)
+	if near >= 0 {
+		s := &p.Statements[near]
+		c := &s.Conditions[nearCond]
+		reason += fmt.Sprintf("; statement %q would, but its condition %s %s %s does not hold (%s)",
+			s.Name(), c.Operator, c.Key, strings.Join(quoteAll(c.Values), ","), describeKey(c, &r.Context))
+	}
+	return Decision{Outcome: ImplicitDeny, Reason: reason}
 }
 
 type stmtResult struct {
@@ -211,12 +221,13 @@ type stmtResult struct {
 	cs      *compiledStatement
 	applies Tri
 	cond    int   // index of the first Unknown condition, -1 when none
+	failed  int   // index of the False condition when only a condition failed, else -1
 	why     cause // why that condition is Unknown
 	resVar  string
 }
 
 func evalStatement(s *Statement, cs *compiledStatement, r *Request, ctx *Context) stmtResult {
-	res := stmtResult{stmt: s, cs: cs, applies: False, cond: -1}
+	res := stmtResult{stmt: s, cs: cs, applies: False, cond: -1, failed: -1}
 	if !principalMatches(s, &r.Principal) {
 		return res
 	}
@@ -232,6 +243,7 @@ func evalStatement(s *Statement, cs *compiledStatement, r *Request, ctx *Context
 	for i := range cs.conditions {
 		c, why := cs.conditions[i].eval(ctx)
 		if c == False {
+			res.cond, res.failed = -1, i
 			return res
 		}
 		if c == Unknown && res.cond < 0 {

@@ -42,6 +42,11 @@ func TestEvaluateLogic(t *testing.T) {
 			{"Sid":"DenyOffNetwork","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*",
 			 "Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}`,
 			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Undetermined, "DenyOffNetwork", "aws:SourceIp", "aws:SourceIp is not known"},
+		{"implicit deny names the Allow a condition kept out", `
+			{"Sid":"OrgUse","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*",
+			 "Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, ctxOf("!aws:PrincipalOrgID"), ImplicitDeny, "", "",
+			`no statement allows kms:Decrypt to a principal of account 444455556666; statement "OrgUse" would, but its condition StringEquals aws:PrincipalOrgID "o-a1b2c3d4e5" does not hold (aws:PrincipalOrgID is absent)`},
 		{"deny unknown without any allow is implicit deny", `
 			{"Sid":"DenyOffNetwork","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*",
 			 "Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}`,
