@@ -3,8 +3,14 @@ package iampolicy
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
+
+// fuzzBudget bounds one input's parse and evaluations. Inputs are a few
+// kilobytes: anything near this means super-linear behaviour (the wildcard
+// matcher is quadratic at worst), not a slow machine.
+const fuzzBudget = 5 * time.Second
 
 var fuzzSeedPolicies = []string{
 	defaultKeyPolicy,
@@ -26,6 +32,8 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, doc string) {
+		start := time.Now()
+		defer checkBudget(t, start)
 		p, err := Parse(doc)
 		if err != nil {
 			if p != nil {
@@ -100,6 +108,8 @@ func FuzzEvaluate(f *testing.F) {
 		if !utf8.ValidString(key) || strings.TrimSpace(key) == "" {
 			return
 		}
+		start := time.Now()
+		defer checkBudget(t, start)
 		p, err := Parse(doc)
 		if err != nil {
 			return
@@ -151,4 +161,10 @@ func FuzzEvaluate(f *testing.F) {
 			}
 		}
 	})
+}
+
+func checkBudget(t *testing.T, start time.Time) {
+	if d := time.Since(start); d > fuzzBudget {
+		t.Fatalf("one input took %v", d)
+	}
 }
