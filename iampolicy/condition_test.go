@@ -182,6 +182,22 @@ func TestEvaluateCondition(t *testing.T) {
 		{"vars: literal star escape", "StringLike", "s3:prefix", []string{"a${*}b"}, []string{"s3:prefix=axb"}, False},
 		{"vars: literal star escape matches star", "StringLike", "s3:prefix", []string{"a${*}b"}, []string{"s3:prefix=a*b"}, True},
 		{"vars: variable in ArnLike", "ArnLike", "aws:PrincipalArn", []string{"arn:aws:iam::${aws:PrincipalAccount}:role/*"}, []string{"aws:PrincipalAccount=111122223333", "aws:PrincipalArn=arn:aws:iam::111122223333:role/x"}, True},
+		{"vars: multivalued key cannot be a variable", "StringEquals", "s3:prefix", []string{"${aws:TagKeys}"}, []string{"aws:TagKeys=a|b", "s3:prefix=a"}, Unknown},
+		{"vars: incomplete variable is literal text", "StringEquals", "s3:prefix", []string{"${aws:username"}, []string{"s3:prefix=${aws:username"}, True},
+		{"vars: malformed default is literal text", "StringEquals", "s3:prefix", []string{"${aws:username, guest}"}, []string{"s3:prefix=${aws:username, guest}"}, True},
+		{"vars: quote in a default", "StringEquals", "s3:prefix", []string{"${aws:username, 'o''brien'}"}, []string{"!aws:username", "s3:prefix=o'brien"}, True},
+		{"vars: dollar escape", "StringEquals", "s3:prefix", []string{"cost${$}"}, []string{"s3:prefix=cost$"}, True},
+		{"vars: variable in Bool", "Bool", "aws:SecureTransport", []string{"${aws:ViaAWSService}"}, []string{"aws:ViaAWSService=true", "aws:SecureTransport=true"}, True},
+		{"vars: Bool variable not a boolean", "Bool", "aws:SecureTransport", []string{"${aws:username}"}, []string{"aws:username=bob", "aws:SecureTransport=true"}, Unknown},
+		{"vars: no variables in Numeric", "NumericEquals", "s3:max-keys", []string{"${aws:username}"}, []string{"aws:username=5", "s3:max-keys=5"}, Unknown},
+		{"ops: IpAddress IPv4-mapped IPv6 range", "IpAddress", "aws:SourceIp", []string{"::ffff:203.0.113.0/120"}, []string{"aws:SourceIp=203.0.113.9"}, True},
+		{"ops: IpAddress invalid request address", "IpAddress", "aws:SourceIp", []string{"203.0.113.0/24"}, []string{"aws:SourceIp=somewhere"}, False},
+		{"ops: IpAddress invalid policy range", "IpAddress", "aws:SourceIp", []string{"203.0.113.0/33"}, []string{"aws:SourceIp=203.0.113.9"}, Unknown},
+		{"ops: Bool request not a boolean", "Bool", "aws:SecureTransport", []string{"true"}, []string{"aws:SecureTransport=yes"}, False},
+		{"ops: Bool invalid policy value", "Bool", "aws:SecureTransport", []string{"yes"}, []string{"aws:SecureTransport=true"}, Unknown},
+		{"ops: BinaryEquals request not base64", "BinaryEquals", "key", []string{"YWJj"}, []string{"key=***"}, False},
+		{"ops: one unknown policy value does not hide a match", "StringEquals", "s3:prefix", []string{"${aws:username}", "home"}, []string{"s3:prefix=home"}, True},
+		{"ops: one unknown policy value and no match", "StringEquals", "s3:prefix", []string{"${aws:username}", "home"}, []string{"s3:prefix=etc"}, Unknown},
 		{"vars: substituted value is literal", "StringLike", "s3:prefix", []string{"${aws:username}"}, []string{"aws:username=b*", "s3:prefix=bob"}, False},
 	}
 	for _, tc := range tests {
@@ -251,4 +267,28 @@ func ExampleEvaluateCondition() {
 	// true
 	// false
 	// unknown
+}
+
+// A Context filled by hand with keys in their documented case still works.
+func TestContextMixedCaseKeys(t *testing.T) {
+	ctx := Context{Values: map[string][]string{"aws:PrincipalOrgID": {"o-a"}}, Absent: map[string]bool{"kms:ViaService": true}}
+	if got := EvaluateCondition(Condition{Operator: "StringEquals", Key: "aws:principalorgid", Values: []string{"o-a"}}, ctx); got != True {
+		t.Errorf("present key: %s", got)
+	}
+	if got := EvaluateCondition(Condition{Operator: "StringNotEquals", Key: "KMS:VIASERVICE", Values: []string{"x"}}, ctx); got != True {
+		t.Errorf("absent key: %s", got)
+	}
+	if got := EvaluateCondition(Condition{Operator: "StringEquals", Key: "aws:SourceIp", Values: []string{"x"}}, ctx); got != Unknown {
+		t.Errorf("unknown key: %s", got)
+	}
+	var c Context
+	c.Set("K", "v")
+	c.SetAbsent("k")
+	if _, st := c.lookup("k"); st != keyAbsent {
+		t.Error("SetAbsent after Set must leave the key absent")
+	}
+	c.Set("k", "v")
+	if _, st := c.lookup("k"); st != keyPresent {
+		t.Error("Set after SetAbsent must leave the key present")
+	}
 }

@@ -158,6 +158,13 @@ func TestEvaluateLogic(t *testing.T) {
 		{"condition variable unknown", `
 			{"Sid":"Self","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/owner":"${aws:userName}"}}}`,
 			acct(otherAcct), "kms:Decrypt", keyARN, ctxOf("aws:PrincipalTag/owner=bob"), Undetermined, "Self", "aws:PrincipalTag/owner", "its policy variable ${aws:userName} has no known single value"},
+		{"multivalued key without set operator is undetermined", `
+			{"Sid":"Tags","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:TagKeys":"env"}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, ctxOf("aws:TagKeys=env|owner"), Undetermined, "Tags", "aws:TagKeys",
+			`aws:TagKeys has several values without a ForAnyValue/ForAllValues set operator, whose result AWS does not document (aws:TagKeys is ["env", "owner"])`},
+		{"invalid policy value is undetermined", `
+			{"Sid":"Num","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"NumericLessThan":{"kms:RecipientAttestation:PCR0":"many"}}}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, ctxOf("kms:RecipientAttestation:PCR0=1"), Undetermined, "Num", "kms:RecipientAttestation:PCR0", "a policy value is not valid for the operator"},
 		{"resource variable unknown", `
 			{"Sid":"Home","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/${aws:username}/*"}`,
 			acct(otherAcct), "s3:GetObject", "arn:aws:s3:::bucket/bob/x", Context{}, Undetermined, "Home", "", "policy variable ${aws:username}"},
