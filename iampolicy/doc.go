@@ -17,7 +17,8 @@
 //	})
 //	d.Outcome   // Allowed | ExplicitDeny | ImplicitDeny | Undetermined; d.Outcome.Denied()
 //	d.Statement // the deciding statement (Name(): Sid or "Statement[i]")
-//	d.Condition // for Undetermined: the condition whose result is unknown
+//	d.Condition // for Undetermined: the condition whose result is unknown (nil when the
+//	            // unknown part is the NotPrincipal level check or a variable in Resource)
 //	d.Reason    // one sentence for a finding's message
 //	p.EvaluateAllowedBy(req, "grant g-1") // an Allow from outside (a KMS grant): only Denies can take it away
 //	iampolicy.EvaluateCondition(c, ctx) // True | False | Unknown for one condition
@@ -33,16 +34,27 @@
 // # Principals (key policies)
 //
 // "*" and {"AWS":"*"} match everyone, anonymous and service principals
-// included; an account ID or arn:PARTITION:iam::ID:root matches every
-// principal of that account (RequestPrincipal.ARN "" stands for a principal
-// the policy does not name individually); any other ARN matches only a
-// request with exactly that ARN (case-sensitive; no wildcards, which AWS
-// does not allow in Principal); Service matches RequestPrincipal.Service.
-// Federated and CanonicalUser never match (the access model has no such
-// callers). NotPrincipal matches everyone it does not list, with Allow as
-// with Deny (the legacy behaviour AWS documents for Allow). A statement with
-// neither element (an identity policy) matches any caller.
+// included; an account ID or arn:aws:iam::ID:root matches every principal
+// of that account (RequestPrincipal.ARN "" stands for a principal the policy
+// does not name individually); a role ARN matches the role and its
+// assumed-role sessions (arn:aws:sts::ID:assumed-role/NAME/…); any other
+// ARN matches only a request with exactly that ARN (case-sensitive; AWS
+// allows no wildcards in Principal); Service matches
+// RequestPrincipal.Service. Federated and CanonicalUser never match (the
+// access model has no such callers). A statement with neither element (an
+// identity policy) matches any caller.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+//
+// NotPrincipal (with Deny, and with Allow in the legacy reading) leaves in
+// the statement everyone it does not list — judged, as AWS documents, at
+// every level of the caller's identity: account, principal, and for a role
+// its assumed-role session. So listing an account spares only its root user,
+// not its roles and users (unnamed principals of a listed account are in the
+// statement); a listed user or role whose account is not listed is Unknown
+// ("might deny access to the entire account"); a role is spared only if its
+// session ARN is listed too (Unknown when some sessions of it are listed).
+// This refines the "NotPrincipal inverts" of the contract only for
+// callers listed at some levels and not others.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
 //
 // # Evaluation

@@ -224,11 +224,13 @@ type stmtResult struct {
 	failed  int   // index of the False condition when only a condition failed, else -1
 	why     cause // why that condition is Unknown
 	resVar  string
+	whoWhy  string // why the principal match is Unknown, "" when it is not
 }
 
 func evalStatement(s *Statement, cs *compiledStatement, r *Request, ctx *Context) stmtResult {
 	res := stmtResult{stmt: s, cs: cs, applies: False, cond: -1, failed: -1}
-	if !principalMatches(s, &r.Principal) {
+	pm, whoWhy := principalMatches(s, &r.Principal)
+	if pm == False {
 		return res
 	}
 	if !actionMatches(cs, r.Action) {
@@ -238,8 +240,8 @@ func evalStatement(s *Statement, cs *compiledStatement, r *Request, ctx *Context
 	if rm == False {
 		return res
 	}
-	applies := rm
-	res.resVar = rv
+	applies := and(pm, rm)
+	res.resVar, res.whoWhy = rv, whoWhy
 	for i := range cs.conditions {
 		c, why := cs.conditions[i].eval(ctx)
 		if c == False {
@@ -302,19 +304,19 @@ func resourceMatches(cs *compiledStatement, resource string, ctx *Context) (Tri,
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
 // "*" and {"AWS":"*"} match every caller, anonymous included; an account ID
 // or arn:PARTITION:iam::ID:root matches every principal of that account (the
-// account delegates through its own IAM policies); another ARN matches only
-// that principal; a service principal matches that service. NotPrincipal
-// matches every caller it does not list
-// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html).
-// A statement without either element (an identity policy) matches any caller.
-func principalMatches(s *Statement, rp *RequestPrincipal) bool {
+// account delegates through its own IAM policies); a role ARN matches the
+// role and its assumed-role sessions; another ARN matches only that
+// principal; a service principal matches that service. A statement without
+// either element (an identity policy) matches any caller. NotPrincipal is
+// notPrincipalMatches. The string explains an Unknown.
+func principalMatches(s *Statement, rp *RequestPrincipal) (Tri, string) {
 	switch {
 	case s.Principal != nil:
-		return s.Principal.matches(rp)
+		return triOf(s.Principal.matches(rp)), ""
 	case s.NotPrincipal != nil:
-		return !s.NotPrincipal.matches(rp)
+		return s.NotPrincipal.notPrincipalMatches(rp)
 	}
-	return true
+	return True, ""
 }
 
 func (p *Principals) matches(rp *RequestPrincipal) bool {
@@ -332,13 +334,8 @@ func (p *Principals) matches(rp *RequestPrincipal) bool {
 		}
 		return false
 	}
-	account := rp.Account
-	if account == "" {
-		// The account of a caller given only by its ARN.
-		if parts, ok := splitARN(rp.ARN); ok {
-			account = parts[4]
-		}
-	}
+	account := callerAccount(rp)
+	role, isSession := sessionRole(rp.ARN)
 	for _, a := range p.AWS {
 		if acct, ok := accountOf(a); ok {
 			if account != "" && acct == account {
@@ -349,8 +346,139 @@ func (p *Principals) matches(rp *RequestPrincipal) bool {
 		if rp.ARN != "" && a == rp.ARN {
 			return true
 		}
+		if isSession && sameRole(a, role) {
+			return true
+		}
 	}
 	return false
+}
+
+// notPrincipalMatches: does a NotPrincipal element leave the caller in the
+// statement? AWS checks a request at each level of its identity — "AWS
+// might validate the account first, and then the user. If an assumed-role
+// user … is being evaluated, AWS validates the account first, then the
+// role, and then the assumed-role user" — and the statement spares only
+// principals listed at every level
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html).
+// So a principal that is not listed is in the statement even when its
+// account is listed (listing the account spares the root user only); a
+// listed principal whose account is not listed is Unknown ("the policy
+// might deny access to the entire account"); a role's sessions are spared
+// only when the session ARN is listed too, which is Unknown when the policy
+// lists some sessions of the role (the session name decides). The same
+// reading serves NotPrincipal with Allow (legacy: everyone but those listed).
+func (p *Principals) notPrincipalMatches(rp *RequestPrincipal) (Tri, string) {
+	switch {
+	case p.Any:
+		return False, ""
+	case rp.Anonymous:
+		return True, ""
+	case rp.Service != "":
+		return triOf(!p.matches(rp)), ""
+	}
+	account := callerAccount(rp)
+	accountListed := false
+	for _, a := range p.AWS {
+		if acct, ok := accountOf(a); ok && account != "" && acct == account {
+			accountListed = true
+		}
+	}
+	if rp.ARN == "" {
+		// A principal the policy does not name individually.
+		return True, ""
+	}
+	if _, root := accountOf(rp.ARN); root {
+		return triOf(!accountListed), ""
+	}
+	listed := func(arn string) bool {
+		for _, a := range p.AWS {
+			if a == arn {
+				return true
+			}
+		}
+		return false
+	}
+	// The levels below the account: the principal, and for a role its
+	// assumed-role sessions (for a session, its role).
+	level := triOf(listed(rp.ARN))
+	why := ""
+	if role, ok := sessionRole(rp.ARN); ok {
+		roleListed := false
+		for _, a := range p.AWS {
+			if sameRole(a, role) {
+				roleListed = true
+			}
+		}
+		level = and(level, triOf(roleListed))
+	} else if prefix, ok := sessionPrefix(rp.ARN); ok && level == True {
+		someSession := false
+		for _, a := range p.AWS {
+			if strings.HasPrefix(a, prefix) {
+				someSession = true
+			}
+		}
+		if !someSession {
+			level = False
+		} else {
+			level = Unknown
+			why = fmt.Sprintf("its NotPrincipal lists role %s and some of its sessions, and AWS also checks the assumed-role session, whose name decides", rp.ARN)
+		}
+	}
+	switch {
+	case level == False:
+		return True, ""
+	case level == Unknown:
+		return Unknown, why
+	case accountListed:
+		return False, ""
+	}
+	return Unknown, fmt.Sprintf("its NotPrincipal lists %s but not its account %s, and AWS may check the account first (\"the policy might deny access to the entire account\")", rp.ARN, account)
+}
+
+// callerAccount is the caller's account, from its ARN when not given.
+func callerAccount(rp *RequestPrincipal) string {
+	if rp.Account != "" {
+		return rp.Account
+	}
+	if parts, ok := splitARN(rp.ARN); ok {
+		return parts[4]
+	}
+	return ""
+}
+
+// sessionRole reads arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION
+// into its role (partition, account, name).
+func sessionRole(arn string) ([3]string, bool) {
+	parts, ok := splitARN(arn)
+	if !ok || parts[2] != "sts" || !strings.HasPrefix(parts[5], "assumed-role/") {
+		return [3]string{}, false
+	}
+	name, _, ok := strings.Cut(strings.TrimPrefix(parts[5], "assumed-role/"), "/")
+	if !ok || name == "" {
+		return [3]string{}, false
+	}
+	return [3]string{parts[1], parts[4], name}, true
+}
+
+// sameRole: is arn the IAM role (partition, account, name)? Role names are
+// unique in an account whatever their path, and session ARNs omit the path.
+func sameRole(arn string, role [3]string) bool {
+	parts, ok := splitARN(arn)
+	if !ok || parts[0] != "arn" || parts[1] != role[0] || parts[2] != "iam" || parts[4] != role[1] || !strings.HasPrefix(parts[5], "role/") {
+		return false
+	}
+	path := parts[5]
+	return path[strings.LastIndexByte(path, '/')+1:] == role[2]
+}
+
+// sessionPrefix: for an IAM role ARN, the ARN prefix of its sessions.
+func sessionPrefix(arn string) (string, bool) {
+	parts, ok := splitARN(arn)
+	if !ok || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") {
+		return "", false
+	}
+	name := parts[5][strings.LastIndexByte(parts[5], '/')+1:]
+	return "arn:" + parts[1] + ":sts::" + parts[4] + ":assumed-role/" + name + "/", true
 }
 
 // accountOf recognises the two spellings of "the whole account": a 12-digit
@@ -412,6 +540,10 @@ func undetermined(res *stmtResult, r *Request, prefix string) Decision {
 		c := &res.stmt.Conditions[res.cond]
 		d.Condition = c
 		d.Reason = prefix + describeUnknown(c, res.why, &r.Context)
+		return d
+	}
+	if res.whoWhy != "" {
+		d.Reason = prefix + res.whoWhy
 		return d
 	}
 	d.Reason = prefix + fmt.Sprintf("the policy variable ${%s} in its Resource matches %s, which the request context does not fix", res.resVar, r.Resource)

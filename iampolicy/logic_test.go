@@ -88,18 +88,65 @@ func TestEvaluateLogic(t *testing.T) {
 		{"NotPrincipal allow: anonymous allowed", `
 			{"Sid":"AllBut","Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*"}`,
 			RequestPrincipal{Anonymous: true}, "kms:Decrypt", keyARN, Context{}, Allowed, "AllBut", "", "anonymous"},
-		{"NotPrincipal allow: listed account excluded", `
+		{"NotPrincipal allow: listed account's root user excluded", `
 			{"Sid":"AllBut","Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*"}`,
-			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "no statement"},
+			RequestPrincipal{Account: otherAcct, ARN: "arn:aws:iam::444455556666:root"}, "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "no statement"},
+		{"NotPrincipal allow: listing the account does not list its roles", `
+			{"Sid":"AllBut","Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*"}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Allowed, "AllBut", "", "allows"},
 		// NotPrincipal with Deny: everyone but those listed is denied.
 		{"NotPrincipal deny: stranger denied", `
 			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
 			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:role/Admin"]},"Action":"kms:*","Resource":"*"}`,
 			acct(thirdAcct), "kms:Decrypt", keyARN, Context{}, ExplicitDeny, "DenyAllBut", "", "denies"},
-		{"NotPrincipal deny: listed account not denied", `
+		// NotPrincipal with Deny, at each level of the caller's identity (account, principal, session).
+		{"NotPrincipal deny: a principal of a listed account that is not itself listed is denied", `
+			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:user/Bob"]},"Action":"kms:*","Resource":"*"}`,
+			acct(ownerAcct), "kms:Decrypt", keyARN, Context{}, ExplicitDeny, "DenyAllBut", "", "denies"},
+		{"NotPrincipal deny: listed user and account spared", `
+			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:user/Bob"]},"Action":"kms:*","Resource":"*"}`,
+			RequestPrincipal{Account: ownerAcct, ARN: "arn:aws:iam::111122223333:user/Bob"}, "kms:Decrypt", keyARN, Context{}, Allowed, "Root", "", "allows"},
+		{"NotPrincipal deny: listed root user spared", `
+			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"AWS":"111122223333"},"Action":"kms:*","Resource":"*"}`,
+			RequestPrincipal{Account: ownerAcct, ARN: "arn:aws:iam::111122223333:root"}, "kms:Decrypt", keyARN, Context{}, Allowed, "Root", "", "allows"},
+		{"NotPrincipal deny: listed user without its account is undetermined", `
+			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:user/Bob"},"Action":"kms:*","Resource":"*"}`,
+			RequestPrincipal{Account: ownerAcct, ARN: "arn:aws:iam::111122223333:user/Bob"}, "kms:Decrypt", keyARN, Context{}, Undetermined, "DenyAllBut", "",
+			"its NotPrincipal lists arn:aws:iam::111122223333:user/Bob but not its account 111122223333"},
+		{"NotPrincipal deny: a role's sessions are denied unless listed", `
 			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
 			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:role/Admin"]},"Action":"kms:*","Resource":"*"}`,
-			acct(ownerAcct), "kms:Decrypt", keyARN, Context{}, Allowed, "Root", "", "allows"},
+			RequestPrincipal{Account: ownerAcct, ARN: "arn:aws:iam::111122223333:role/Admin"}, "kms:Decrypt", keyARN, Context{}, ExplicitDeny, "DenyAllBut", "", "denies"},
+		{"NotPrincipal deny: role with some sessions listed is undetermined", `
+			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:role/Admin","arn:aws:sts::111122223333:assumed-role/Admin/alice"]},"Action":"kms:*","Resource":"*"}`,
+			RequestPrincipal{Account: ownerAcct, ARN: "arn:aws:iam::111122223333:role/Admin"}, "kms:Decrypt", keyARN, Context{}, Undetermined, "DenyAllBut", "", "whose name decides"},
+		{"NotPrincipal deny: listed session, role and account spared", `
+			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:role/ops/Admin","arn:aws:sts::111122223333:assumed-role/Admin/alice"]},"Action":"kms:*","Resource":"*"}`,
+			RequestPrincipal{Account: ownerAcct, ARN: "arn:aws:sts::111122223333:assumed-role/Admin/alice"}, "kms:Decrypt", keyARN, Context{}, Allowed, "Root", "", "allows"},
+		{"NotPrincipal deny: listed session without its role is denied", `
+			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:sts::111122223333:assumed-role/Admin/alice"]},"Action":"kms:*","Resource":"*"}`,
+			RequestPrincipal{Account: ownerAcct, ARN: "arn:aws:sts::111122223333:assumed-role/Admin/alice"}, "kms:Decrypt", keyARN, Context{}, ExplicitDeny, "DenyAllBut", "", "denies"},
+		{"NotPrincipal deny: service principal listed", `
+			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"Service":"ec2.amazonaws.com"},"Action":"kms:*","Resource":"*"}`,
+			RequestPrincipal{Service: "ec2.amazonaws.com"}, "kms:Decrypt", keyARN, Context{}, Allowed, "Root", "", "allows"},
+		{"NotPrincipal deny: anonymous denied unless *", `
+			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
+			{"Sid":"DenyAllBut","Effect":"Deny","NotPrincipal":{"AWS":"111122223333"},"Action":"kms:*","Resource":"*"}`,
+			RequestPrincipal{Anonymous: true}, "kms:Decrypt", keyARN, Context{}, ExplicitDeny, "DenyAllBut", "", "denies"},
+		{"Principal role ARN covers its sessions", `
+			{"Sid":"Role","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/path/Launch"},"Action":"kms:Decrypt","Resource":"*"}`,
+			RequestPrincipal{Account: otherAcct, ARN: "arn:aws:sts::444455556666:assumed-role/Launch/i-0abc"}, "kms:Decrypt", keyARN, Context{}, Allowed, "Role", "", "allows"},
+		{"Principal role ARN does not cover another account's role of that name", `
+			{"Sid":"Role","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/Launch"},"Action":"kms:Decrypt","Resource":"*"}`,
+			RequestPrincipal{Account: thirdAcct, ARN: "arn:aws:sts::777788889999:assumed-role/Launch/i-0abc"}, "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "no statement"},
 
 		// Principal forms.
 		{"account ID equals root ARN", `
