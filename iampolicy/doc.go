@@ -53,6 +53,8 @@
 // statement); a listed user or role whose account is not listed is Unknown
 // ("might deny access to the entire account"); a role is spared only if its
 // session ARN is listed too (Unknown when some sessions of it are listed).
+// AWS documents those levels for Deny; with Allow ("not supported" today)
+// a caller listed at some levels only is Unknown.
 // This refines the "NotPrincipal inverts" of the contract only for
 // callers listed at some levels and not others.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html

@@ -314,7 +314,14 @@ func principalMatches(s *Statement, rp *RequestPrincipal) (Tri, string) {
 	case s.Principal != nil:
 		return triOf(s.Principal.matches(rp)), ""
 	case s.NotPrincipal != nil:
-		return s.NotPrincipal.notPrincipalMatches(rp)
+		m, why, partly := s.NotPrincipal.notPrincipalMatches(rp)
+		if m == True && partly && !strings.EqualFold(s.Effect, "Deny") {
+			// AWS documents the levels for Deny; with Allow, NotPrincipal "is
+			// not supported", so a caller listed at some levels only is
+			// left undecided.
+			return Unknown, fmt.Sprintf("its NotPrincipal (in an Allow, which AWS no longer supports) lists %s only in part (account, principal, session), and AWS does not document how such an Allow judges it", describePrincipal(*rp))
+		}
+		return m, why
 	}
 	return True, ""
 }
@@ -366,15 +373,18 @@ func (p *Principals) matches(rp *RequestPrincipal) bool {
 // might deny access to the entire account"); a role's sessions are spared
 // only when the session ARN is listed too, which is Unknown when the policy
 // lists some sessions of the role (the session name decides). The same
-// reading serves NotPrincipal with Allow (legacy: everyone but those listed).
-func (p *Principals) notPrincipalMatches(rp *RequestPrincipal) (Tri, string) {
+// reading serves NotPrincipal with Allow (legacy: everyone but those listed)
+// for callers listed at no level or at every level. partly reports that the
+// caller is listed at some level.
+func (p *Principals) notPrincipalMatches(rp *RequestPrincipal) (m Tri, why string, partly bool) {
 	switch {
 	case p.Any:
-		return False, ""
+		return False, "", true
 	case rp.Anonymous:
-		return True, ""
+		return True, "", false
 	case rp.Service != "":
-		return triOf(!p.matches(rp)), ""
+		listed := p.matches(rp)
+		return triOf(!listed), "", listed
 	}
 	account := callerAccount(rp)
 	accountListed := false
@@ -385,10 +395,10 @@ func (p *Principals) notPrincipalMatches(rp *RequestPrincipal) (Tri, string) {
 	}
 	if rp.ARN == "" {
 		// A principal the policy does not name individually.
-		return True, ""
+		return True, "", accountListed
 	}
 	if _, root := accountOf(rp.ARN); root {
-		return triOf(!accountListed), ""
+		return triOf(!accountListed), "", accountListed
 	}
 	listed := func(arn string) bool {
 		for _, a := range p.AWS {
@@ -401,7 +411,7 @@ func (p *Principals) notPrincipalMatches(rp *RequestPrincipal) (Tri, string) {
 	// The levels below the account: the principal, and for a role its
 	// assumed-role sessions (for a session, its role).
 	level := triOf(listed(rp.ARN))
-	why := ""
+	partly = accountListed || level == True
 	if role, ok := sessionRole(rp.ARN); ok {
 		roleListed := false
 		for _, a := range p.AWS {
@@ -409,30 +419,34 @@ func (p *Principals) notPrincipalMatches(rp *RequestPrincipal) (Tri, string) {
 				roleListed = true
 			}
 		}
+		partly = partly || roleListed
 		level = and(level, triOf(roleListed))
-	} else if prefix, ok := sessionPrefix(rp.ARN); ok && level == True {
+	} else if prefix, ok := sessionPrefix(rp.ARN); ok {
 		someSession := false
 		for _, a := range p.AWS {
 			if strings.HasPrefix(a, prefix) {
 				someSession = true
 			}
 		}
-		if !someSession {
+		partly = partly || someSession
+		switch {
+		case level != True:
+		case !someSession:
 			level = False
-		} else {
+		default:
 			level = Unknown
 			why = fmt.Sprintf("its NotPrincipal lists role %s and some of its sessions, and AWS also checks the assumed-role session, whose name decides", rp.ARN)
 		}
 	}
 	switch {
 	case level == False:
-		return True, ""
+		return True, "", partly
 	case level == Unknown:
-		return Unknown, why
+		return Unknown, why, partly
 	case accountListed:
-		return False, ""
+		return False, "", partly
 	}
-	return Unknown, fmt.Sprintf("its NotPrincipal lists %s but not its account %s, and AWS may check the account first (\"the policy might deny access to the entire account\")", rp.ARN, account)
+	return Unknown, fmt.Sprintf("its NotPrincipal lists %s but not its account %s, and AWS may check the account first (\"the policy might deny access to the entire account\")", rp.ARN, account), partly
 }
 
 // callerAccount is the caller's account, from its ARN when not given.

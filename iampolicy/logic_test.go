@@ -91,9 +91,9 @@ func TestEvaluateLogic(t *testing.T) {
 		{"NotPrincipal allow: listed account's root user excluded", `
 			{"Sid":"AllBut","Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*"}`,
 			RequestPrincipal{Account: otherAcct, ARN: "arn:aws:iam::444455556666:root"}, "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "no statement"},
-		{"NotPrincipal allow: listing the account does not list its roles", `
+		{"NotPrincipal allow: a role of a listed account is undetermined (Allow is unsupported, levels undocumented)", `
 			{"Sid":"AllBut","Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*"}`,
-			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Allowed, "AllBut", "", "allows"},
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Undetermined, "AllBut", "", "lists a principal of account 444455556666 only in part"},
 		// NotPrincipal with Deny: everyone but those listed is denied.
 		{"NotPrincipal deny: stranger denied", `
 			{"Sid":"Root","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},
