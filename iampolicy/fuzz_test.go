@@ -21,6 +21,7 @@ var fuzzSeedPolicies = []string{
 	`{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotPrincipal":{"AWS":["111122223333"]},"NotAction":"kms:Put*","NotResource":"arn:aws:kms:*:111122223333:key/${aws:username}","Condition":{"ForAllValues:StringNotLike":{"aws:TagKeys":["key1*","a${*}b"]},"NumericLessThanEquals":{"s3:max-keys":10},"Bool":{"aws:SecureTransport":true}}}}`,
 	`{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"*","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24","2001:db8::/32"]},"DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/A*"},"Null":{"aws:TokenIssueTime":"false"},"BinaryEquals":{"k":"YWJj"}}}]}`,
 	`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringLikeIfExists":{"aws:SourceVpc":"*"},"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":"o-a1b2c3d4e5/*"}}}]}`,
+	`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":["111122223333","arn:aws:iam::111122223333:role/ExampleRole","arn:aws:sts::111122223333:assumed-role/ExampleRole/session"],"Service":"ec2.amazonaws.com"},"Action":"kms:*","Resource":"*"},{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:*","Resource":"*"}]}`,
 	`{"Statement":[`,
 	`{"Statement":[{"Effect":"Allow","Action":"*"}],"Statement":[]}`,
 }
@@ -55,6 +56,8 @@ var fuzzPrincipals = []RequestPrincipal{
 	{Account: ownerAcct, ARN: "arn:aws:iam::111122223333:role/ExampleRole"},
 	{Service: "ec2.amazonaws.com"},
 	{Anonymous: true},
+	{Account: ownerAcct, ARN: "arn:aws:sts::111122223333:assumed-role/ExampleRole/session"},
+	{ARN: "arn:aws:iam::444455556666:root"},
 }
 
 func checkWellFormed(t *testing.T, p *Policy, d Decision) {
