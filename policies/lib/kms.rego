@@ -44,9 +44,12 @@ decided(r) := sprintf("statement %q", [r.statement]) if {
 	r.statement != ""
 } else := "no statement of the key policy and no grant allows it"
 
-# explain is decided(r) with the evaluator's reason when a statement decided.
-explain(r) := sprintf("%s: %s", [decided(r), r.reason]) if r.statement != ""
-else := decided(r)
+# explain is the evaluator's reason (which names the statement or grant) when
+# a statement or grant decided, else decided(r).
+explain(r) := r.reason if {
+	r.statement != ""
+	r.reason != ""
+} else := decided(r)
 
 # undetermined_because names the condition an undetermined answer depends on.
 undetermined_because(r) := sprintf("%s depends on %s, which the snapshot cannot tell", [decided(r), r.condition]) if {
