@@ -2,6 +2,7 @@ package iampolicy
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -210,8 +211,8 @@ func (p *Policy) Evaluate(r Request) Decision {
 	if near >= 0 {
 		s := &p.Statements[near]
 		c := &s.Conditions[nearCond]
-		reason += fmt.Sprintf("; statement %q would, but its condition %s %s %s does not hold (%s)",
-			s.Name(), c.Operator, c.Key, strings.Join(quoteAll(c.Values), ","), describeKey(c, &r.Context))
+		reason += "; statement " + strconv.Quote(s.Name()) + " would, but its condition " + describeCondition(c) +
+			" does not hold (" + describeKey(c, &r.Context) + ")"
 	}
 	return Decision{Outcome: ImplicitDeny, Reason: reason}
 }
@@ -537,7 +538,7 @@ func describePrincipal(rp RequestPrincipal) string {
 // reasonApplies explains an applying statement: its effect, the action and
 // what the conditions saw.
 func reasonApplies(s *Statement, cs *compiledStatement, r *Request, verb string) string {
-	msg := fmt.Sprintf("statement %q %s %s to %s", s.Name(), verb, r.Action, describePrincipal(r.Principal))
+	msg := "statement " + strconv.Quote(s.Name()) + " " + verb + " " + r.Action + " to " + describePrincipal(r.Principal)
 	if len(s.Conditions) == 0 {
 		return msg
 	}
@@ -565,7 +566,7 @@ func undetermined(res *stmtResult, r *Request, prefix string) Decision {
 }
 
 func describeUnknown(c *Condition, why cause, ctx *Context) string {
-	cond := fmt.Sprintf("%s %s %s", c.Operator, c.Key, strings.Join(quoteAll(c.Values), ","))
+	cond := describeCondition(c)
 	switch why {
 	case causeKeyUnknown:
 		return fmt.Sprintf("%s holds, and %s is not known for this request", cond, c.Key)
@@ -593,15 +594,20 @@ func describeKey(c *Condition, ctx *Context) string {
 		return c.Key + " is empty"
 	}
 	if len(vals) == 1 {
-		return fmt.Sprintf("%s is %q", c.Key, vals[0])
+		return c.Key + " is " + strconv.Quote(vals[0])
 	}
-	return fmt.Sprintf("%s is [%s]", c.Key, strings.Join(quoteAll(vals), ", "))
+	return c.Key + " is [" + strings.Join(quoteAll(vals), ", ") + "]"
+}
+
+// describeCondition: `StringEquals aws:PrincipalOrgID "o-a1b2c3d4e5"`.
+func describeCondition(c *Condition) string {
+	return c.Operator + " " + c.Key + " " + strings.Join(quoteAll(c.Values), ",")
 }
 
 func quoteAll(vs []string) []string {
 	out := make([]string, len(vs))
 	for i, v := range vs {
-		out[i] = fmt.Sprintf("%q", v)
+		out[i] = strconv.Quote(v)
 	}
 	return out
 }

@@ -44,7 +44,7 @@ func (s *Statement) Name() string {
 	if s.Sid != "" {
 		return s.Sid
 	}
-	return fmt.Sprintf("Statement[%d]", s.Index)
+	return "Statement[" + strconv.Itoa(s.Index) + "]"
 }
 
 // Principals is a Principal or NotPrincipal element.
