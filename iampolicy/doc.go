@@ -95,6 +95,19 @@
 //     and only in Resource and the String, Arn and Bool operators.
 //   - An unknown operator in a hand-built Policy: Unknown (Parse refuses it).
 //
+// # Limits
+//
+//   - One policy at a time: combining a key policy with IAM policies, SCPs,
+//     RCPs or permissions boundaries is the caller's job (EvaluateAllowedBy
+//     covers an Allow from a KMS grant).
+//   - Context keys are matched ignoring case everywhere, also in the part
+//     of kms:EncryptionContext:context-key that AWS compares case-sensitively
+//     (https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html);
+//     the access model leaves the encryption context unknown, so such
+//     conditions are Unknown either way.
+//   - Federated and CanonicalUser principals, and the permissions-boundary
+//     rule of NotPrincipal with Deny, are not modelled.
+//
 // Condition operator names and the ForAnyValue:/ForAllValues: prefixes are
 // matched case-insensitively (never rejecting a policy AWS stored); element
 // names are case-sensitive, and unknown or duplicated elements are parse
