@@ -55,10 +55,11 @@ type Decision struct {
 
 // compiledStatement holds a statement's patterns, built once.
 type compiledStatement struct {
-	allow, deny bool       // Effect, read case-insensitively (a hand-built statement may spell it otherwise)
-	actions     []string   // wildcard patterns (Action or NotAction), matched ignoring ASCII case
-	notAction   bool       // actions came from NotAction
-	resources   []template // Resource or NotResource; nil = element absent
+	allow, deny bool              // Effect, read case-insensitively (a hand-built statement may spell it otherwise)
+	actions     []string          // wildcard patterns (Action or NotAction), matched ignoring ASCII case
+	notAction   bool              // actions came from NotAction
+	resources   []template        // Resource or NotResource; nil = element absent
+	resPatterns []resourcePattern // compiled resources (those without variables)
 	notRes      bool
 	hasRes      bool
 	conditions  []compiledCondition
@@ -135,8 +136,12 @@ func compileStatement(s *Statement, vars bool) compiledStatement {
 	}
 	cs.hasRes = s.Resource != nil || s.NotResource != nil
 	cs.resources = make([]template, len(res))
+	cs.resPatterns = make([]resourcePattern, len(res))
 	for i, r := range res {
 		cs.resources[i] = newTemplate(r, vars)
+		if cs.resources[i].parts == nil {
+			cs.resPatterns[i] = compileResource(cs.resources[i].pattern)
+		}
 	}
 	cs.conditions = make([]compiledCondition, len(s.Conditions))
 	for i, c := range s.Conditions {
@@ -279,15 +284,20 @@ func resourceMatches(cs *compiledStatement, resource string, ctx *Context) (Tri,
 	m, unknownVar := False, ""
 	for i := range cs.resources {
 		t := &cs.resources[i]
-		p, r, key := t.resolve(ctx, true)
-		if r != True {
-			m = Unknown
-			if unknownVar == "" {
-				unknownVar = key
+		rp := &cs.resPatterns[i]
+		if t.parts != nil {
+			p, r, key := t.resolve(ctx, true)
+			if r != True {
+				m = Unknown
+				if unknownVar == "" {
+					unknownVar = key
+				}
+				continue
 			}
-			continue
+			compiled := compileResource(p)
+			rp = &compiled
 		}
-		if wildcardMatch(p, resource, false) {
+		if rp.match(resource) {
 			m = True
 			break
 		}

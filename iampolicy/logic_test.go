@@ -195,6 +195,25 @@ func TestEvaluateLogic(t *testing.T) {
 		{"resource ARN wildcard", `
 			{"Sid":"R","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"arn:aws:kms:*:111122223333:key/*"}`,
 			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Allowed, "R", "", "allows"},
+		// reference_policies_elements_resource.html#reference_policies_elements_resource_wildcards
+		{"resource star inside a segment does not cross a colon", `
+			{"Sid":"R","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-*-2:111122223333:key/*"}`,
+			acct(otherAcct), "kms:Decrypt", "arn:aws:kms:us-x:y-2:111122223333:key/k", Context{}, ImplicitDeny, "", "", "no statement"},
+		{"resource star inside a segment", `
+			{"Sid":"R","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-*-2:111122223333:key/*"}`,
+			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, Allowed, "R", "", "allows"},
+		{"resource star ending a segment crosses colons", `
+			{"Sid":"R","Effect":"Allow","Principal":"*","Action":"logs:PutLogEvents","Resource":"arn:aws:logs:us-east-1:111122223333:log-group:app*"}`,
+			acct(otherAcct), "logs:PutLogEvents", "arn:aws:logs:us-east-1:111122223333:log-group:app:log-stream:s1", Context{}, Allowed, "R", "", "allows"},
+		{"resource question mark does not match a colon", `
+			{"Sid":"R","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::a?b"}`,
+			acct(otherAcct), "s3:GetObject", "arn:aws:s3:::a:b", Context{}, ImplicitDeny, "", "", "no statement"},
+		{"resource literal is case-sensitive", `
+			{"Sid":"R","Effect":"Allow","Principal":"*","Action":"iam:GetUser","Resource":"arn:aws:iam::111122223333:user/Bob"}`,
+			acct(otherAcct), "iam:GetUser", "arn:aws:iam::111122223333:user/bob", Context{}, ImplicitDeny, "", "", "no statement"},
+		{"resource variable resolved", `
+			{"Sid":"Home","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/${aws:username}/*"}`,
+			acct(otherAcct), "s3:GetObject", "arn:aws:s3:::bucket/bob/x", ctxOf("aws:username=bob"), Allowed, "Home", "", "allows"},
 		{"resource ARN other account", `
 			{"Sid":"R","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"arn:aws:kms:*:444455556666:key/*"}`,
 			acct(otherAcct), "kms:Decrypt", keyARN, Context{}, ImplicitDeny, "", "", "no statement"},

@@ -115,3 +115,25 @@ func TestMatchWildcard(t *testing.T) {
 		}
 	}
 }
+
+func TestCompileResource(t *testing.T) {
+	tests := []struct {
+		pat, v string
+		want   bool
+	}{
+		{"arn:aws:s3:::bücket/*", "arn:aws:s3:::bücket/a:b", true},
+		{"arn:aws:s3:::b?cket", "arn:aws:s3:::büket", false},
+		{"arn:aws:s3:::b??cket", "arn:aws:s3:::büücket", true},
+		{"arn:aws:s3:::b?cket", "arn:aws:s3:::bücket", true}, // '?' is one character
+		{`arn:aws:s3:::a\*b`, "arn:aws:s3:::a*b", true},      // ${*}: a literal star
+		{`arn:aws:s3:::a\*b`, "arn:aws:s3:::axb", false},
+		{"arn:aws:s3:::a.b", "arn:aws:s3:::axb", false}, // regexp metacharacters are literal
+		{"arn:aws:s3:::x\xff*", "arn:aws:s3:::x\xffy", true},
+	}
+	for _, tc := range tests {
+		rp := compileResource(tc.pat)
+		if got := rp.match(tc.v); got != tc.want {
+			t.Errorf("compileResource(%q).match(%q) = %v, want %v", tc.pat, tc.v, got, tc.want)
+		}
+	}
+}
