@@ -62,11 +62,17 @@
 // # Evaluation
 //
 // A statement applies when principal, action (case-insensitive, '*' and '?'),
-// resource (case-sensitive wildcards; absent Resource matches all) and every
-// condition match: a three-valued AND. An applying Deny gives ExplicitDeny.
-// Otherwise an applying Allow gives Allowed, unless some Deny might apply
-// (Undetermined, deciding = that Deny). Otherwise an Allow that might apply
-// gives Undetermined. Otherwise ImplicitDeny.
+// resource (case-sensitive; '?' and a '*' inside an ARN segment stay in
+// that segment, a '*' ending a segment may cross colons, as
+// reference_policies_elements_resource.html documents; absent Resource
+// matches all) and every condition match: a three-valued AND. An applying
+// Deny gives ExplicitDeny. Otherwise an applying Allow gives Allowed, unless
+// some Deny might apply (Undetermined, deciding = that Deny). Otherwise an
+// Allow that might apply gives Undetermined. Otherwise ImplicitDeny, whose
+// Reason names the first Allow that only a condition kept out (Statement
+// stays nil). A Deny that might apply with no Allow that can is still
+// ImplicitDeny: denied either way (use EvaluateAllowedBy when an Allow comes
+// from a grant).
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 //
 // # Conditions
