@@ -325,3 +325,13 @@ func TestPolicyRebuiltFromStatements(t *testing.T) {
 		t.Errorf("unread policy: %+v", a)
 	}
 }
+
+// A policy variable reads the same context as a condition key: the model
+// keeps the keys variables name (reference_policies_variables.html).
+func TestPolicyVariablesSeeTheContext(t *testing.T) {
+	k := key(policy(map[string]any{"Sid": "Self", "Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*",
+		"Condition": map[string]any{"StringEquals": map[string]any{"aws:ResourceAccount": "${aws:PrincipalAccount}"}}}))
+	if a := k.Launch(CallerFor(NewOrg(testOrg()), outsider)); a.Outcome != Denied {
+		t.Errorf("an outsider is not the key's account: %+v", a)
+	}
+}

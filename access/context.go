@@ -80,54 +80,107 @@ type Caller struct {
 // Keys and values: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html
 // and https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html.
 func (c Caller) Context(action, region, keyAccount string, ch Channel) iampolicy.Context {
-	var ctx iampolicy.Context
-	ctx.Set("kms:CallerAccount", c.Account)
-	ctx.Set("aws:PrincipalAccount", c.Account)
-	ctx.Set("aws:ResourceAccount", keyAccount)
-	ctx.Set("aws:RequestedRegion", region)
+	return c.context(region, keyAccount, ch, strings.EqualFold(action, "kms:CreateGrant"), nil)
+}
+
+// contexts are a caller's request contexts for one key, built when first
+// needed and shared by the actions it is asked about (the evaluator only reads
+// them): by channel, and for kms:CreateGrant or another action. They hold
+// only the condition keys the key's policy tests: the others cannot change
+// the answer, and building full maps for every principal of every key would
+// cost more than evaluating the policies.
+type contexts struct {
+	c                  Caller
+	region, keyAccount string
+	want               map[string]bool
+	built              [2][2]*iampolicy.Context
+}
+
+func (c Caller) contexts(region, keyAccount string, want map[string]bool) *contexts {
+	return &contexts{c: c, region: region, keyAccount: keyAccount, want: want}
+}
+
+func (cs *contexts) get(action string, ch Channel) iampolicy.Context {
+	g := 0
+	if strings.EqualFold(action, "kms:CreateGrant") {
+		g = 1
+	}
+	if cs.built[ch][g] == nil {
+		ctx := cs.c.context(cs.region, cs.keyAccount, ch, g == 1, cs.want)
+		cs.built[ch][g] = &ctx
+	}
+	return *cs.built[ch][g]
+}
+
+// context fills the maps directly with lower-cased keys: it runs for every
+// principal the model asks about, and Set's lower-casing would dominate.
+func (c Caller) context(region, keyAccount string, ch Channel, createGrant bool, want map[string]bool) iampolicy.Context {
+	n := len(want)
+	if want == nil {
+		n = 24
+	}
+	v := make(map[string][]string, n)
+	a := make(map[string]bool, n)
+	set := func(k string, vals ...string) {
+		if want == nil || want[k] {
+			v[k] = vals
+		}
+	}
+	absent := func(k string) {
+		if want == nil || want[k] {
+			a[k] = true
+		}
+	}
+	set("kms:calleraccount", c.Account)
+	set("aws:principalaccount", c.Account)
+	set("aws:resourceaccount", keyAccount)
+	set("aws:requestedregion", region)
 	// AWS API endpoints, KMS's included, accept only TLS.
-	ctx.Set("aws:SecureTransport", "true")
+	set("aws:securetransport", "true")
 	// An IAM principal, not a service principal, makes the request.
-	ctx.Set("aws:PrincipalIsAWSService", "false")
-	ctx.SetAbsent("aws:PrincipalServiceName")
-	ctx.SetAbsent("aws:PrincipalServiceNamesList")
+	set("aws:principalisawsservice", "false")
+	absent("aws:principalservicename")
+	absent("aws:principalservicenameslist")
 	if c.ARN != "" {
-		ctx.Set("aws:PrincipalArn", c.ARN)
+		set("aws:principalarn", c.ARN)
 	}
 	if c.OrgKnown {
 		if c.OrgID != "" {
-			ctx.Set("aws:PrincipalOrgID", c.OrgID)
+			set("aws:principalorgid", c.OrgID)
 		} else {
-			ctx.SetAbsent("aws:PrincipalOrgID")
-			ctx.SetAbsent("aws:PrincipalOrgPaths")
+			absent("aws:principalorgid")
+			absent("aws:principalorgpaths")
 		}
 	}
 	if c.PathsKnown && c.OrgID != "" {
-		ctx.Set("aws:PrincipalOrgPaths", c.OrgPaths...)
+		set("aws:principalorgpaths", c.OrgPaths...)
 	}
 	switch ch {
 	case ViaEC2:
 		// EBS calls KMS with a forward access session: kms:ViaService names
 		// the EC2 endpoint of the region and aws:ViaAWSService is true
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html).
-		ctx.Set("kms:ViaService", "ec2."+region+".amazonaws.com")
-		ctx.Set("aws:ViaAWSService", "true")
+		set("kms:viaservice", "ec2."+region+".amazonaws.com")
+		set("aws:viaawsservice", "true")
 	case Direct:
-		ctx.SetAbsent("kms:ViaService")
-		ctx.Set("aws:ViaAWSService", "false")
-		ctx.SetAbsent("aws:CalledVia")
-		ctx.SetAbsent("aws:CalledViaFirst")
-		ctx.SetAbsent("aws:CalledViaLast")
+		absent("kms:viaservice")
+		set("aws:viaawsservice", "false")
+		absent("aws:calledvia")
+		absent("aws:calledviafirst")
+		absent("aws:calledvialast")
 	}
 	// kms:GrantIsForAWSResource exists only on CreateGrant, ListGrants and
 	// RevokeGrant, and is true when an integrated service (here EBS) asks.
-	if strings.EqualFold(action, "kms:CreateGrant") {
-		ctx.Set("kms:GrantIsForAWSResource", map[bool]string{true: "true", false: "false"}[ch == ViaEC2])
+	if createGrant {
+		if ch == ViaEC2 {
+			set("kms:grantisforawsresource", "true")
+		} else {
+			set("kms:grantisforawsresource", "false")
+		}
 	} else {
-		ctx.SetAbsent("kms:GrantIsForAWSResource")
-		for _, k := range []string{"kms:GrantOperations", "kms:GranteePrincipal", "kms:RetiringPrincipal", "kms:GrantConstraintType"} {
-			ctx.SetAbsent(k)
+		for _, k := range []string{"kms:grantisforawsresource", "kms:grantoperations", "kms:granteeprincipal", "kms:retiringprincipal", "kms:grantconstrainttype"} {
+			absent(k)
 		}
 	}
-	return ctx
+	return iampolicy.Context{Values: v, Absent: a}
 }

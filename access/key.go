@@ -23,6 +23,9 @@ type Key struct {
 	// named maps an account to the principal ARNs of it that the policy or
 	// the grants name individually (roles, users, assumed roles).
 	named map[string][]string
+	// conditionKeys are the condition keys the policy tests, lower-cased:
+	// the only ones a request context needs.
+	conditionKeys map[string]bool
 }
 
 // Grant is one grant, reduced to what decides a request.
@@ -40,7 +43,7 @@ type Grant struct {
 // NewKey reads a collected key. The policy is the document as GetKeyPolicy
 // returned it; when only parsed statements were kept, it is rebuilt from them.
 func NewKey(k *snapshot.Key) *Key {
-	key := &Key{ARN: k.ARN, Account: k.Account, Region: k.Region, named: map[string][]string{}}
+	key := &Key{ARN: k.ARN, Account: k.Account, Region: k.Region, named: map[string][]string{}, conditionKeys: map[string]bool{}}
 	doc := k.Policy
 	if doc == "" && len(k.PolicyStatements) > 0 {
 		doc = policyFromStatements(k.PolicyStatements)
@@ -92,7 +95,14 @@ func NewKey(k *snapshot.Key) *Key {
 					}
 				}
 			}
+			for _, r := range append(append([]string{}, st.Resource...), st.NotResource...) {
+				key.addVariables(r)
+			}
 			for _, c := range st.Conditions {
+				key.conditionKeys[strings.ToLower(c.Key)] = true
+				for _, v := range c.Values {
+					key.addVariables(v)
+				}
 				if strings.EqualFold(c.Key, "aws:PrincipalArn") {
 					for _, v := range c.Values {
 						if acct, root := snapshot.AccountOfPrincipal(v); acct != "" && !root && !strings.ContainsAny(v, "*?$") {
@@ -104,6 +114,25 @@ func NewKey(k *snapshot.Key) *Key {
 		}
 	}
 	return key
+}
+
+// addVariables records the keys of the policy variables (${aws:…}) in a
+// value: the request context must hold them too.
+func (k *Key) addVariables(v string) {
+	for {
+		i := strings.Index(v, "${")
+		if i < 0 {
+			return
+		}
+		v = v[i+2:]
+		j := strings.IndexByte(v, '}')
+		if j < 0 {
+			return
+		}
+		name, _, _ := strings.Cut(v[:j], ",") // ${key, 'default'}
+		k.conditionKeys[strings.ToLower(strings.TrimSpace(name))] = true
+		v = v[j+1:]
+	}
 }
 
 func (k *Key) addNamed(account, arn string) {
@@ -202,6 +231,10 @@ type Judgment struct {
 // request may not meet is undetermined
 // (https://docs.aws.amazon.com/kms/latest/developerguide/determining-access.html).
 func (k *Key) Judge(c Caller, action string, ch Channel) Judgment {
+	return k.judge(c, action, c.Context(action, k.Region, k.Account, ch))
+}
+
+func (k *Key) judge(c Caller, action string, ctx iampolicy.Context) Judgment {
 	j := Judgment{Action: action}
 	if k.Policy == nil {
 		j.Outcome, j.Reason = Undetermined, k.PolicyError.Error()
@@ -211,7 +244,7 @@ func (k *Key) Judge(c Caller, action string, ch Channel) Judgment {
 		Principal: iampolicy.RequestPrincipal{Account: c.Account, ARN: c.ARN},
 		Action:    action,
 		Resource:  k.ARN,
-		Context:   c.Context(action, k.Region, k.Account, ch),
+		Context:   ctx,
 	}
 	d := k.Policy.Evaluate(req)
 	fromPolicy := func(d iampolicy.Decision) Judgment {
@@ -307,8 +340,9 @@ func (k *Key) Launch(c Caller) Access {
 	var best *Access
 	for _, cand := range k.candidates(c) {
 		a := Access{Principal: cand.ARN, Channel: ViaEC2}
+		cs := cand.contexts(k.Region, k.Account, k.conditionKeys)
 		for _, action := range LaunchActions {
-			j := k.Judge(cand, action, ViaEC2)
+			j := k.judge(cand, action, cs.get(action, ViaEC2))
 			switch j.Outcome {
 			case Allowed:
 				a.Allowed = append(a.Allowed, action)
@@ -326,10 +360,10 @@ func (k *Key) Launch(c Caller) Access {
 			a.Outcome = Denied
 		case len(a.Undetermined) > 0:
 			a.Outcome = Undetermined
-			a.Deciding = k.Judge(cand, a.Undetermined[0], ViaEC2)
+			a.Deciding = k.judge(cand, a.Undetermined[0], cs.get(a.Undetermined[0], ViaEC2))
 		default:
 			a.Outcome = Allowed
-			a.Deciding = k.Judge(cand, LaunchActions[0], ViaEC2)
+			a.Deciding = k.judge(cand, LaunchActions[0], cs.get(LaunchActions[0], ViaEC2))
 		}
 		if best == nil || rank(a) > rank(*best) {
 			aa := a
@@ -357,9 +391,10 @@ func (k *Key) Use(c Caller) Access {
 	res := Access{Outcome: Denied}
 	var firstUndetermined, firstDenied *Judgment
 	for _, cand := range k.candidates(c) {
+		cs := cand.contexts(k.Region, k.Account, k.conditionKeys)
 		for _, ch := range []Channel{ViaEC2, Direct} {
 			for _, action := range UseActions {
-				j := k.Judge(cand, action, ch)
+				j := k.judge(cand, action, cs.get(action, ch))
 				switch j.Outcome {
 				case Allowed:
 					if res.Outcome != Allowed {

@@ -26,6 +26,10 @@ type Org struct {
 	members map[string]bool
 	ous     map[string]bool
 	sorted  []string // member account IDs, sorted
+	// chains and paths are each member's Chain and Path, computed once
+	// (members whose chain is broken are absent).
+	chains map[string][]string
+	paths  map[string]string
 }
 
 // NewOrg indexes an organization read by the collector; nil gives nil.
@@ -54,6 +58,13 @@ func NewOrg(o *snapshot.Organization) *Org {
 		}
 	}
 	sort.Strings(org.sorted)
+	org.chains, org.paths = map[string][]string{}, map[string]string{}
+	for _, a := range org.sorted {
+		if chain, ok := org.walk(a); ok {
+			org.chains[a] = chain
+			org.paths[a] = org.ID + "/" + strings.Join(chain, "/") + "/"
+		}
+	}
 	return org
 }
 
@@ -75,6 +86,13 @@ func (o *Org) Chain(id string) ([]string, bool) {
 	if o == nil {
 		return nil, false
 	}
+	if chain, ok := o.chains[id]; ok {
+		return chain, true
+	}
+	return o.walk(id)
+}
+
+func (o *Org) walk(id string) ([]string, bool) {
 	var up []string
 	cur := id
 	for range 64 { // AWS nests OUs at most five deep under the root
@@ -101,11 +119,8 @@ func (o *Org) Path(account string) (string, bool) {
 	if !o.Member(account) {
 		return "", false
 	}
-	chain, ok := o.Chain(account)
-	if !ok {
-		return "", false
-	}
-	return o.ID + "/" + strings.Join(chain, "/") + "/", true
+	p, ok := o.paths[account]
+	return p, ok
 }
 
 // Target reduces an organization, root or OU given as an ID or an ARN

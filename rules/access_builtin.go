@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"fmt"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/types"
@@ -160,11 +162,11 @@ func modelKey(bctx rego.BuiltinContext, t *ast.Term) (*access.Key, error) {
 	if hit, ok := bctx.Cache.Get(ck); ok {
 		return hit.(*access.Key), nil
 	}
-	var k snapshot.Key
-	if err := ast.As(t.Value, &k); err != nil {
+	k, err := keyOf(t.Value)
+	if err != nil {
 		return nil, err
 	}
-	key := access.NewKey(&k)
+	key := access.NewKey(k)
 	bctx.Cache.Put(ck, key)
 	return key, nil
 }
@@ -185,4 +187,61 @@ func modelOrg(bctx rego.BuiltinContext, t *ast.Term) (*access.Org, error) {
 	org := access.NewOrg(&o)
 	bctx.Cache.Put(ck, org)
 	return org, nil
+}
+
+// keyOf reads the fields of a key the model needs straight from the Rego
+// value (a JSON round trip through ast.As costs more than the judgment);
+// only a key without its raw policy takes the round trip, for its statements.
+func keyOf(v ast.Value) (*snapshot.Key, error) {
+	obj, ok := v.(ast.Object)
+	if !ok {
+		return nil, fmt.Errorf("a key must be an object, got %s", ast.ValueName(v))
+	}
+	k := &snapshot.Key{
+		ARN:     stringField(obj, "arn"),
+		ID:      stringField(obj, "id"),
+		Account: stringField(obj, "account"),
+		Region:  stringField(obj, "region"),
+		Policy:  stringField(obj, "policy"),
+	}
+	if k.Policy == "" {
+		if t := obj.Get(ast.StringTerm("policy_statements")); t != nil {
+			if err := ast.As(t.Value, &k.PolicyStatements); err != nil {
+				return nil, fmt.Errorf("key %s: policy_statements: %w", k.ARN, err)
+			}
+		}
+	}
+	if t := obj.Get(ast.StringTerm("grants")); t != nil {
+		if grants, ok := t.Value.(*ast.Array); ok {
+			for i := 0; i < grants.Len(); i++ {
+				g, ok := grants.Elem(i).Value.(ast.Object)
+				if !ok {
+					continue
+				}
+				gr := snapshot.Grant{
+					GrantID:          stringField(g, "grant_id"),
+					GranteePrincipal: stringField(g, "grantee_principal"),
+					GranteeAccount:   stringField(g, "grantee_account"),
+				}
+				if ops := g.Get(ast.StringTerm("operations")); ops != nil {
+					if arr, ok := ops.Value.(*ast.Array); ok {
+						arr.Foreach(func(op *ast.Term) {
+							if s, ok := op.Value.(ast.String); ok {
+								gr.Operations = append(gr.Operations, string(s))
+							}
+						})
+					}
+				}
+				if c := g.Get(ast.StringTerm("constraints")); c != nil {
+					var gc snapshot.GrantConstraints
+					if err := ast.As(c.Value, &gc); err != nil {
+						return nil, fmt.Errorf("key %s: grant %s: constraints: %w", k.ARN, gr.GrantID, err)
+					}
+					gr.Constraints = &gc
+				}
+				k.Grants = append(k.Grants, gr)
+			}
+		}
+	}
+	return k, nil
 }

@@ -53,13 +53,18 @@ where(account, region, target) := concat(", ", [x |
 labelled(label, value) := "" if value == ""
 else := sprintf("%s %s", [label, value])
 
+# From the keys to the AMIs they encrypt (index.key_users), not the other way:
+# most AMIs' keys are readable, and walking every AMI's volumes would cost
+# more than the rest of the rule.
 findings contains f if {
-	some img in input.images
+	some arn, users in input.index.key_users
+	count(users.images) > 0
+	not key_judgeable(arn)
+	why := key_unread(arn)
+	some id in users.images
+	img := input.index.images[sprintf("%s/%s", [key_region(arn), id])]
 	some v in resources.volumes(img)
-	v.encrypted
-	v.kms_key_id != ""
-	not key_judgeable(v.kms_key_id)
-	why := key_unread(v.kms_key_id)
+	v.kms_key_id == arn
 	f := {
 		"resource": resources.image(img),
 		"message": sprintf("Could not read the policy of KMS key %s, which encrypts snapshot %s of AMI %s in %s: %s. Who can use the key, and whether the AMI's grantees can launch it, cannot be judged.", [v.kms_key_id, v.snapshot_id, img.id, img.region, why]),
@@ -72,6 +77,9 @@ key_judgeable(arn) if kms.aws_managed(input.index.keys[arn])
 key_judgeable(arn) if kms.policy_known(input.index.keys[arn])
 
 key_account(arn) := split(arn, ":")[4]
+
+# EBS uses keys of its own region: the key's region is the AMI's.
+key_region(arn) := split(arn, ":")[3]
 
 key_unread(arn) := sprintf("the key could not be described; its account %s was not scanned or denied kms:DescribeKey", [key_account(arn)]) if {
 	not input.index.keys[arn]
