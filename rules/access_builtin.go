@@ -16,38 +16,42 @@ import (
 // the query's builtin cache, keyed by the identity of the input values, so
 // the conversion of a key and of the organization is paid once).
 //
-//	amiaudit.launch_access(key, organization, grantee) → [subject]
+//	amiaudit.cannot_launch(key, organization, grantee) → [subject]
 //	    grantee is {"kind": "account"|"organization"|"ou", "value": ID or ARN};
-//	    a subject is one account the grantee covers (each member of the
+//	    the subjects are the accounts the grantee covers (each member of the
 //	    scanned organization under an organization or OU, nested OUs
-//	    included; a witness account for a foreign one):
+//	    included; a witness account for a foreign one) that the model does
+//	    not find allowed to launch: denied or undetermined. An empty list
+//	    means every one can. (Allowed accounts are left out: an organization
+//	    grantee covers thousands, and most keys serve them all.)
 //	    {"account", "witness", "maybe", "subject", "outcome": "allowed"|"denied"|"undetermined",
 //	     "principal", "missing": [action], "undetermined": [action],
 //	     "statement", "condition", "reason", "via"}
 //	amiaudit.key_users(key, organization, trusted) → [witness]
 //	    trusted is the set of trusted account and organization IDs (chosen
-//	    witnesses avoid them); a witness is
+//	    witnesses avoid them); the witnesses that can (allowed) or may
+//	    (undetermined) use the key, each
 //	    {"kind": "account"|"organization"|"ou"|"unnamed-account"|"unnamed-organization",
 //	     "value", "account", "org_id", "subject", "outcome", "principal", "actions": [action],
 //	     "statement", "condition", "reason", "via", "channel"}
 //	amiaudit.org_under(organization, account, target) → "yes" | "no" | "unknown"
 //	    whether account is under an organization, root or OU (ID or ARN).
 const (
-	LaunchAccessBuiltin = "amiaudit.launch_access"
+	CannotLaunchBuiltin = "amiaudit.cannot_launch"
 	KeyUsersBuiltin     = "amiaudit.key_users"
 	OrgUnderBuiltin     = "amiaudit.org_under"
 )
 
 type accessCacheKey struct {
-	fn   string
-	a, b ast.Value
-	s    string
+	fn      string
+	a, b, c ast.Value
+	s       string
 }
 
 func init() {
 	rego.RegisterBuiltin3(&rego.Function{
-		Name:        LaunchAccessBuiltin,
-		Description: "Judges, with the access model, whether each account a launch permission grantee covers can use a KMS key to launch.",
+		Name:        CannotLaunchBuiltin,
+		Description: "Lists the accounts a launch permission grantee covers that the access model does not find allowed to use a KMS key to launch (denied or undetermined).",
 		Decl:        types.NewFunction(types.Args(types.A, types.A, types.A), types.NewArray(nil, types.A)),
 	}, func(bctx rego.BuiltinContext, keyT, orgT, granteeT *ast.Term) (*ast.Term, error) {
 		g, ok := granteeT.Value.(ast.Object)
@@ -55,7 +59,7 @@ func init() {
 			return emptyArray, nil
 		}
 		kind, value := stringField(g, "kind"), stringField(g, "value")
-		ck := accessCacheKey{LaunchAccessBuiltin, keyT.Value, orgT.Value, kind + "\x00" + value}
+		ck := accessCacheKey{fn: CannotLaunchBuiltin, a: keyT.Value, b: orgT.Value, s: kind + "\x00" + value}
 		if hit, ok := bctx.Cache.Get(ck); ok {
 			return hit.(*ast.Term), nil
 		}
@@ -69,6 +73,9 @@ func init() {
 		}
 		var out []*ast.Term
 		for _, s := range key.LaunchBy(org, kind, value) {
+			if s.Access.Outcome == access.Allowed {
+				continue
+			}
 			out = append(out, ast.ObjectTerm(
 				ast.Item(ast.StringTerm("account"), ast.StringTerm(s.Account)),
 				ast.Item(ast.StringTerm("witness"), ast.BooleanTerm(s.Witness)),
@@ -94,7 +101,8 @@ func init() {
 		Description: "Asks the access model who can use a KMS key: every named account, organization and OU, and unnamed witnesses outside every trusted organization.",
 		Decl:        types.NewFunction(types.Args(types.A, types.A, types.A), types.NewArray(nil, types.A)),
 	}, func(bctx rego.BuiltinContext, keyT, orgT, trustedT *ast.Term) (*ast.Term, error) {
-		ck := accessCacheKey{KeyUsersBuiltin, keyT.Value, orgT.Value, trustedT.String()}
+		// The trusted IDs are one value per query: its identity is the key.
+		ck := accessCacheKey{fn: KeyUsersBuiltin, a: keyT.Value, b: orgT.Value, c: trustedT.Value}
 		if hit, ok := bctx.Cache.Get(ck); ok {
 			return hit.(*ast.Term), nil
 		}
@@ -120,6 +128,9 @@ func init() {
 		}
 		var out []*ast.Term
 		for _, w := range key.WhoCanUse(org, trusted) {
+			if w.Access.Outcome == access.Denied {
+				continue
+			}
 			out = append(out, ast.ObjectTerm(
 				ast.Item(ast.StringTerm("kind"), ast.StringTerm(w.Kind)),
 				ast.Item(ast.StringTerm("value"), ast.StringTerm(w.Value)),

@@ -48,9 +48,8 @@ findings contains f if {
 	some g in resources.grantees(img)
 	g.kind != "public"
 	judged := [r |
-		some r in kms.launch_access(key, g)
+		some r in kms.cannot_launch(key, g)
 		r.account != img.account
-		r.outcome != "allowed"
 	]
 	count(judged) > 0
 	denied := [r | some r in judged; r.outcome == "denied"]

@@ -37,7 +37,6 @@ findings contains f if {
 	outsiders := [w |
 		some w in kms.users(key)
 		w.kind in {"unnamed-account", "unnamed-organization"}
-		w.outcome != "denied"
 	]
 	count(outsiders) > 0
 	allowed := [w | some w in outsiders; w.outcome == "allowed"]

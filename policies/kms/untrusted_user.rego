@@ -31,7 +31,6 @@ findings contains f if {
 	kms.policy_known(key)
 	some w in kms.users(key)
 	w.kind in {"account", "organization", "ou"}
-	w.outcome != "denied"
 	not trusted(w)
 	f := object.union(
 		{

@@ -1,7 +1,7 @@
 # METADATA
 # title: KMS keys through the access model
 # description: |
-#   Asks the access model (Go package access, through the amiaudit.launch_access
+#   Asks the access model (Go package access, through the amiaudit.cannot_launch
 #   and amiaudit.key_users builtins) who can use a key, the way AWS evaluates
 #   key policies and grants: explicit Deny first, then Allow, else implicit
 #   deny, with three outcomes (allowed, denied, undetermined). See
@@ -25,16 +25,21 @@ policy_known(key) if count(object.get(key, "policy_statements", [])) > 0
 # used is true for keys that encrypt at least one collected AMI or snapshot.
 used(key) if input.index.key_users[key.arn]
 
-# launch_access judges every account a launch permission grantee ({kind,
-# value}) covers: can it use the key to launch? One entry per account (each
-# member of the scanned organization under an organization or OU grantee,
-# nested OUs included; one witness account for a foreign organization or OU).
-launch_access(key, g) := amiaudit.launch_access(key, input.organization, g)
+# cannot_launch lists the accounts a launch permission grantee ({kind, value})
+# covers that cannot (denied) or may not (undetermined) use the key to launch:
+# the account itself, each member of the scanned organization under an
+# organization or OU grantee, nested OUs included, or one witness account for
+# a foreign organization or OU. Empty when every one can.
+cannot_launch(key, g) := amiaudit.cannot_launch(key, input.organization, g)
 
-# users lists the access model's witnesses for the key: every account,
-# organization and OU the policy or a grant names, an unnamed account outside
-# every organization and one of an unnamed foreign organization.
-users(key) := amiaudit.key_users(key, input.organization, trust.trusted_accounts | trust.trusted_org_ids)
+# users lists the access model's witnesses that can (allowed) or may
+# (undetermined) use the key, among every account, organization and OU the
+# policy or a grant names, an unnamed account outside every organization and
+# one of an unnamed foreign organization.
+users(key) := amiaudit.key_users(key, input.organization, trusted_ids)
+
+# trusted_ids are the IDs an unnamed witness must not be, computed once.
+trusted_ids := trust.trusted_accounts | trust.trusted_org_ids
 
 # decided says which statement or grant decided, for messages.
 decided(r) := sprintf("statement %q", [r.statement]) if {
