@@ -335,3 +335,19 @@ func TestPolicyVariablesSeeTheContext(t *testing.T) {
 		t.Errorf("an outsider is not the key's account: %+v", a)
 	}
 }
+
+// A grant allows only when no Deny of the key policy may apply: a Deny on a
+// condition the snapshot cannot tell makes the grant's answer undetermined
+// (key-policies.html: "explicitly allowed, and never denied").
+func TestGrantUnderAnUnknownDeny(t *testing.T) {
+	grant := snapshot.Grant{GrantID: "g1", GranteePrincipal: "arn:aws:iam::" + outsider + ":root", Operations: []string{"Decrypt"}}
+	deny := map[string]any{"Sid": "OfficeOnly", "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
+		"Condition": map[string]any{"NotIpAddress": map[string]any{"aws:SourceIp": "203.0.113.0/24"}}}
+	j := key(policy(deny), grant).Judge(CallerFor(NewOrg(testOrg()), outsider), "kms:Decrypt", Direct)
+	if j.Outcome != Undetermined || j.Statement != "OfficeOnly" || !strings.Contains(j.Condition, "aws:SourceIp") {
+		t.Errorf("grant under an unknown Deny: %+v", j)
+	}
+	if j := key(policy(), grant).Judge(CallerFor(NewOrg(testOrg()), outsider), "kms:Decrypt", Direct); j.Outcome != Allowed || j.Statement != "grant g1" {
+		t.Errorf("grant alone: %+v", j)
+	}
+}

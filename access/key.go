@@ -19,7 +19,6 @@ type Key struct {
 	PolicyError error
 	Grants      []Grant
 
-	denies *iampolicy.Policy // the policy's Deny statements alone
 	// named maps an account to the principal ARNs of it that the policy or
 	// the grants name individually (roles, users, assumed roles).
 	named map[string][]string
@@ -54,13 +53,6 @@ func NewKey(k *snapshot.Key) *Key {
 		key.PolicyError = fmt.Errorf("the key policy of %s is not understood: %w", k.ARN, err)
 	} else {
 		key.Policy = p
-		denies := &iampolicy.Policy{Version: p.Version}
-		for _, st := range p.Statements {
-			if st.Effect == "Deny" {
-				denies.Statements = append(denies.Statements, st)
-			}
-		}
-		key.denies = denies
 	}
 	for _, g := range k.Grants {
 		gr := Grant{ID: g.GrantID, Grantee: g.GranteePrincipal, GranteeAccount: g.GranteeAccount, Operations: map[string]bool{}}
@@ -278,9 +270,10 @@ func (k *Key) judge(c Caller, action string, ctx iampolicy.Context) Judgment {
 			maybe = g
 			continue
 		}
-		// The grant allows; only a Deny of the key policy can take it away.
-		dd := k.denies.Evaluate(req)
-		if dd.Outcome == iampolicy.Undetermined {
+		// The grant allows; only a Deny of the key policy can take it away,
+		// and one that may apply makes the answer undetermined.
+		dd := k.Policy.EvaluateAllowedBy(req, "grant "+g.ID)
+		if dd.Outcome != iampolicy.Allowed {
 			return fromPolicy(dd)
 		}
 		return Judgment{Outcome: Allowed, Action: action, Via: "grant " + g.ID, Statement: "grant " + g.ID,
