@@ -327,7 +327,7 @@ func (k *Key) patternWitness(kind, pat string, avoid map[string]bool, org *Org) 
 	case "account":
 		for _, d := range "0123456789" {
 			id := fill(pat, 12, byte(d))
-			if digits12.MatchString(id) && !avoid[id] {
+			if digits12.MatchString(id) && !avoid[id] && iampolicy.MatchWildcard(pat, id) {
 				return Witness{Kind: "unnamed-account", Value: id, Account: id,
 					Description: fmt.Sprintf("an account matching %q (%s)", pat, id),
 					Access:      k.Use(CallerFor(org, id))}, true
@@ -336,7 +336,7 @@ func (k *Key) patternWitness(kind, pat string, avoid map[string]bool, org *Org) 
 	case "org":
 		for _, c := range "zyxw" {
 			id := strings.NewReplacer("*", strings.Repeat(string(c), 10), "?", string(c)).Replace(pat)
-			if !avoid[id] {
+			if !avoid[id] && iampolicy.MatchWildcard(pat, id) {
 				a := k.fresh(avoid)
 				return Witness{Kind: "unnamed-organization", Value: id, Account: a, OrgID: id,
 					Description: fmt.Sprintf("an account of an organization matching %q (%s; its OU tree is unknown)", pat, id),
