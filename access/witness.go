@@ -111,10 +111,10 @@ func (k *Key) LaunchBy(org *Org, kind, value string) []Subject {
 	}
 	w := k.fresh(nil)
 	var c Caller
-	desc := fmt.Sprintf("an account of %s (the organization's OU tree is unknown)", what)
+	desc := fmt.Sprintf("an account of %s (%s stands for its members; the organization's OU tree is unknown)", what, w)
 	if org == nil {
 		c = Caller{Account: w, OrgID: orgID, OrgKnown: true}
-		desc = fmt.Sprintf("an account of %s (the organization could not be read)", what)
+		desc = fmt.Sprintf("an account of %s (%s stands for its members; the organization could not be read)", what, w)
 	} else {
 		c = k.foreignCaller(w, orgID, nil)
 	}

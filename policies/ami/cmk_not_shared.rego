@@ -81,7 +81,7 @@ else := judged[0]
 severity(denied) := {} if count(denied) > 0
 else := {"severity": "medium"}
 
-message(img, v, key, g, r, judged) := sprintf("AMI %s in %s is shared with %s, but its snapshot %s is encrypted with customer managed key %s, which does not let %s launch it (missing %s; decided by %s)%s: the grantee cannot launch the AMI.", [img.id, img.region, g.value, v.snapshot_id, key.arn, r.subject, concat(", ", r.missing), kms.explain(r), others(judged)]) if {
+message(img, v, key, g, r, judged) := sprintf("AMI %s in %s is shared with %s, but its snapshot %s is encrypted with customer managed key %s, which does not let %s launch it (missing %s; %s)%s: the grantee cannot launch the AMI.", [img.id, img.region, g.value, v.snapshot_id, key.arn, r.subject, concat(", ", r.missing), kms.explain(r), others(judged)]) if {
 	r.outcome == "denied"
 } else := sprintf("AMI %s in %s is shared with %s, but whether %s can use customer managed key %s of its snapshot %s to launch it is undetermined (%s: %s)%s; the share may be broken.", [img.id, img.region, g.value, r.subject, key.arn, v.snapshot_id, concat(", ", r.undetermined), kms.undetermined_because(r), others(judged)])
 

@@ -49,12 +49,10 @@ decided(r) := sprintf("statement %q", [r.statement]) if {
 	r.statement != ""
 } else := "no statement of the key policy and no grant allows it"
 
-# explain is the evaluator's reason (which names the statement or grant) when
-# a statement or grant decided, else decided(r).
-explain(r) := r.reason if {
-	r.statement != ""
-	r.reason != ""
-} else := decided(r)
+# explain is the evaluator's reason: it names the statement or grant that
+# decided, or for an implicit deny the Allow a condition kept from applying.
+explain(r) := r.reason if r.reason != ""
+else := decided(r)
 
 # undetermined_because names the condition an undetermined answer depends on.
 undetermined_because(r) := sprintf("%s depends on %s, which the snapshot cannot tell", [decided(r), r.condition]) if {
