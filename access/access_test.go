@@ -351,3 +351,17 @@ func TestGrantUnderAnUnknownDeny(t *testing.T) {
 		t.Errorf("grant alone: %+v", j)
 	}
 }
+
+func TestOUPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"o-a/r-ab12/ou-ab12-1/*":          "o-a/r-ab12/ou-ab12-1/",
+		"o-a/r-ab12/ou-ab12-1/ou-ab12-2/": "o-a/r-ab12/ou-ab12-1/ou-ab12-2/",
+		"o-a/r-ab12/ou-ab12-1/ou-*":       "o-a/r-ab12/ou-ab12-1/",
+		"o-a/*/ou-ab12-1/":                "",
+		"o-a/r-ab12/":                     "",
+	} {
+		if got := ouPath(in); got != want {
+			t.Errorf("ouPath(%s) = %q, want %q", in, got, want)
+		}
+	}
+}

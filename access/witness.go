@@ -202,16 +202,18 @@ func (k *Key) WhoCanUse(org *Org, trusted map[string]bool) []Witness {
 						patterns = append(patterns, pattern{"org", v})
 					case key == "aws:principalorgid":
 						orgs[v] = true
-					case key == "aws:principalorgpaths" && wild(v):
-						patterns = append(patterns, pattern{"path", v})
-						if head, _, _ := strings.Cut(v, "/"); !wild(head) {
-							orgs[head] = true
-						}
 					case key == "aws:principalorgpaths":
-						head, _, _ := strings.Cut(v, "/")
-						orgs[head] = true
-						if strings.Contains(v, "/ou-") {
-							ous[v] = true
+						if wild(v) {
+							patterns = append(patterns, pattern{"path", v})
+						}
+						// A path that names an OU is that OU's witness's
+						// business; one that names none, its organization's.
+						if head, _, _ := strings.Cut(v, "/"); !wild(head) {
+							if p := ouPath(v); p != "" {
+								ous[p] = true
+							} else {
+								orgs[head] = true
+							}
 						}
 					}
 				}
@@ -237,16 +239,10 @@ func (k *Key) WhoCanUse(org *Org, trusted map[string]bool) []Witness {
 		out = append(out, Witness{Kind: "organization", Value: o, Account: c.Account, OrgID: o,
 			Description: "an account of organization " + o, Access: k.Use(c)})
 	}
-	for _, p := range sortedKeys(ous) {
-		head, _, _ := strings.Cut(p, "/")
-		// The path as far as its last OU: an account directly in that OU.
-		i := strings.LastIndex(p, "/ou-")
-		end := strings.Index(p[i+1:], "/")
-		path := p
-		if end >= 0 {
-			path = p[:i+1+end+1]
-		}
-		ouID := strings.TrimSuffix(path[i+1:], "/")
+	for _, path := range sortedKeys(ous) {
+		head, _, _ := strings.Cut(path, "/")
+		segs := strings.Split(strings.TrimSuffix(path, "/"), "/")
+		ouID := segs[len(segs)-1]
 		c := k.foreignCaller(k.fresh(avoid), head, []string{path})
 		if org != nil && head == org.ID {
 			c.Account = k.fresh(avoid)
@@ -272,6 +268,26 @@ func (k *Key) WhoCanUse(org *Org, trusted map[string]bool) []Witness {
 		}
 	}
 	return out
+}
+
+// ouPath is the part of an organization path value up to the last OU it
+// names before any wildcard, with its trailing slash: the path of an account
+// directly in that OU ("" when it names none).
+func ouPath(v string) string {
+	segs := strings.Split(v, "/")
+	last := -1
+	for i, seg := range segs {
+		if wild(seg) {
+			break
+		}
+		if strings.HasPrefix(seg, "ou-") {
+			last = i
+		}
+	}
+	if last < 0 {
+		return ""
+	}
+	return strings.Join(segs[:last+1], "/") + "/"
 }
 
 // memberWitness is a member of the scanned organization other than the key's

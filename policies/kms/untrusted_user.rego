@@ -64,6 +64,12 @@ trusted(w) if {
 	w.value in trust.trusted_ous
 }
 
+trusted(w) if {
+	w.kind == "ou"
+	some arn in trust.trusted_ous
+	trust.ou_id_of(arn) == w.value
+}
+
 severity(w) := {} if w.outcome == "allowed"
 else := {"severity": "medium"}
 

@@ -82,3 +82,12 @@ test_undetermined_named_account_is_medium if {
 	f.severity == "medium"
 	contains(f.message, "aws:MultiFactorAuthPresent")
 }
+
+test_trusted_ou_of_a_foreign_organization_by_arn if {
+	st := {"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-foreignorg99/r-zz99/ou-zz99-partner1/*"}}}
+	fs := rule.findings with input as t.prepare(doc([st], []))
+	kinds := {f.evidence.grantee_kind | some f in fs}
+	"ou" in kinds
+	cfg := {"trusted_organizations": [], "trusted_ous": ["arn:aws:organizations::888888888888:ou/o-foreignorg99/ou-zz99-partner1"]}
+	count(rule.findings) == 0 with input as t.prepare(object.union(doc([st], []), {"config": cfg}))
+}
