@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/amiaudit/amiaudit/snapshot"
 )
@@ -299,10 +300,14 @@ func FuzzKeyModel(f *testing.F) {
 			k = key(policy(map[string]any{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*",
 				"Condition": map[string]any{"StringLike": map[string]any{"aws:PrincipalOrgID": orgPattern, "kms:CallerAccount": acctPattern}}}))
 		}
+		start := time.Now()
 		org := NewOrg(testOrg())
 		_ = k.WhoCanUse(org, nil)
 		_ = k.LaunchBy(org, "ou", parentOU)
 		_ = k.LaunchBy(nil, "organization", "o-foreign0001")
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("the model took %v on %q", d, pol)
+		}
 	})
 }
 
