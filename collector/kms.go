@@ -207,6 +207,9 @@ func (c *collector) readKeys(ctx context.Context, g *keyGroup) []snapshot.Key {
 					for _, op := range gr.Operations {
 						grant.Operations = append(grant.Operations, string(op))
 					}
+					if c := gr.Constraints; c != nil && (len(c.EncryptionContextEquals) > 0 || len(c.EncryptionContextSubset) > 0) {
+						grant.Constraints = &snapshot.GrantConstraints{EncryptionContextEquals: c.EncryptionContextEquals, EncryptionContextSubset: c.EncryptionContextSubset}
+					}
 					key.Grants = append(key.Grants, grant)
 				}
 			}

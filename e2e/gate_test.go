@@ -203,7 +203,7 @@ func TestGate(t *testing.T) {
 }
 
 // TestGateFailsClosed: when the key policy cannot be read, the gate exits 3
-// with SCAN-001, never 0.
+// with SCAN-001 on the call and on the AMI the key encrypts, never 0.
 func TestGateFailsClosed(t *testing.T) {
 	env := scenario.Run(t, "../scenarios/gate.yaml")
 	p, err := proxy.Start(proxy.Config{Upstream: env.Moto.URL(), Faults: []proxy.Fault{{Action: "kms:GetKeyPolicy", Code: "AccessDeniedException"}}})
@@ -220,12 +220,18 @@ func TestGateFailsClosed(t *testing.T) {
 		if code != 3 {
 			t.Fatalf("exit %d, want 3; findings %v; %s", code, r.rules(), stderr)
 		}
-		found := false
+		found, onImage := false, false
 		for _, f := range r.Findings {
 			found = found || (f.RuleID == "SCAN-001" && strings.Contains(f.Resource.ID, "GetKeyPolicy"))
+			// The AMI itself, naming its key (issue 9: keys whose policy
+			// could not be read are never passed silently).
+			onImage = onImage || (f.RuleID == "SCAN-001" && f.Resource.ID == ami && strings.Contains(f.Message, env.Seeded.Keys["unreadable-key"]))
 		}
 		if !found {
 			t.Errorf("no SCAN-001 on GetKeyPolicy: %v", r.rules())
+		}
+		if !onImage {
+			t.Errorf("no SCAN-001 on %s naming its key: %+v", ami, r.Findings)
 		}
 	}
 }

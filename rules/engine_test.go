@@ -124,9 +124,12 @@ func TestExampleFindings(t *testing.T) {
 		"ACCT-004 medium 234567890123/us-east-1",
 		"AMI-001 critical ami-0a1b2c3d4e5f60002",
 		"AMI-002 high ami-0a1b2c3d4e5f60003",
+		"AMI-002 high ami-0a1b2c3d4e5f60021",
 		"AMI-003 high ami-0a1b2c3d4e5f60004",
 		"AMI-004 high ami-0a1b2c3d4e5f60004",
 		"AMI-004 high ami-0a1b2c3d4e5f60005",
+		"AMI-004 high ami-0a1b2c3d4e5f60021",
+		"AMI-004 high ami-0a1b2c3d4e5f60023",
 		"AMI-005 high ami-0a1b2c3d4e5f60006",
 		"AMI-006 medium ami-0a1b2c3d4e5f60002",
 		"AMI-006 medium ami-0a1b2c3d4e5f60003",
@@ -153,7 +156,13 @@ func TestExampleFindings(t *testing.T) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	clean := []string{"ami-0a1b2c3d4e5f60001", "ami-0a1b2c3d4e5f60010", "ami-0a1b2c3d4e5f60011", "snap-0a1b2c3d4e5f60001", "snap-0a1b2c3d4e5f60010",
-		"1a2b3c4d-0001-4000-8000-000000000001", "1a2b3c4d-0002-4000-8000-000000000002", "123456789012/us-east-1", "123456789012/eu-west-1"}
+		"1a2b3c4d-0001-4000-8000-000000000001", "1a2b3c4d-0002-4000-8000-000000000002", "123456789012/us-east-1", "123456789012/eu-west-1",
+		// The access model: a Deny-outside-the-organization guard keeps the
+		// vendor out (no KMS-002); an aws:PrincipalOrgPaths key for an OU's
+		// subtree serves its nested OU (no AMI-004), whose account the OU
+		// share covers (no AMI-010).
+		"1a2b3c4d-0009-4000-8000-000000000009", "1a2b3c4d-0010-4000-8000-000000000010", "1a2b3c4d-0011-4000-8000-000000000011",
+		"ami-0a1b2c3d4e5f60022", "snap-0a1b2c3d4e5f60022"}
 	for _, f := range fs {
 		for _, c := range clean {
 			if f.Resource.ID == c {

@@ -277,6 +277,17 @@ func toTerm(v reflect.Value) *ast.Term {
 			terms[i] = toTerm(v.Index(i))
 		}
 		return ast.ArrayTerm(terms...)
+	case reflect.Map:
+		if v.IsNil() {
+			return ast.NullTerm()
+		}
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+		obj := ast.NewObjectWithCapacity(len(keys))
+		for _, k := range keys {
+			obj.Insert(ast.StringTerm(k.String()), toTerm(v.MapIndex(k)))
+		}
+		return ast.NewTerm(obj)
 	case reflect.Struct:
 		if t, ok := v.Interface().(time.Time); ok {
 			return ast.StringTerm(t.Format(time.RFC3339Nano))

@@ -623,6 +623,19 @@ type Grant struct {
 	// Operations are the granted operations, e.g. Decrypt, CreateGrant.
 	Operations     []string `json:"operations" jsonschema:"required"`
 	IssuingAccount string   `json:"issuing_account,omitempty"`
+	// Constraints are the grant's encryption context constraints; absent when
+	// it has none. A constrained grant applies only to requests whose
+	// encryption context matches, which the access model cannot know.
+	Constraints *GrantConstraints `json:"constraints,omitempty"`
+}
+
+// GrantConstraints are a grant's encryption context constraints
+// (https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html).
+type GrantConstraints struct {
+	// EncryptionContextEquals: the request's encryption context must be exactly this.
+	EncryptionContextEquals map[string]string `json:"encryption_context_equals,omitempty"`
+	// EncryptionContextSubset: the request's encryption context must include this.
+	EncryptionContextSubset map[string]string `json:"encryption_context_subset,omitempty"`
 }
 
 // CollectionError records a part of the scope that could not be read. SCAN-001

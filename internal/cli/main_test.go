@@ -297,7 +297,7 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"AMI-001", "SNAP-003", "KMS-002", "SCAN-001", "32 findings"} {
+	for _, want := range []string{"AMI-001", "SNAP-003", "KMS-002", "SCAN-001", "35 findings"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}

@@ -63,7 +63,9 @@ func Generate(s Spec) *snapshot.Document {
 	outsider := "999988887777"
 
 	// Keys: customer managed, spread over account-regions; 1 in 50 is AWS managed,
-	// 1 in 200 opens to the world, 1 in 100 is scheduled for deletion.
+	// 1 in 200 opens to the world, 1 in 100 is scheduled for deletion; others
+	// share with the organization (some behind a Deny-outside-the-organization
+	// guard, some for an OU subtree through EC2) or grant to an outsider.
 	type keyRef struct{ arn, account, region string }
 	keysByAR := map[string][]keyRef{}
 	for k := 0; k < s.Keys; k++ {
@@ -80,7 +82,15 @@ func Generate(s Spec) *snapshot.Document {
 		case k%200 == 1:
 			stmts = append(stmts, `{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}`)
 		case k%7 == 0:
-			stmts = append(stmts, fmt.Sprintf(`{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Decrypt","kms:DescribeKey","kms:CreateGrant","kms:ReEncrypt*","kms:GenerateDataKeyWithoutPlaintext"],"Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"%s"}}}`, orgID))
+			stmts = append(stmts, fmt.Sprintf(`{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Decrypt","kms:DescribeKey","kms:CreateGrant","kms:ReEncrypt*","kms:GenerateDataKey*"],"Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"%s"}}}`, orgID))
+		case k%11 == 0:
+			// The common guard: usable by the organization, denied outside it.
+			stmts = append(stmts,
+				fmt.Sprintf(`{"Sid":"OrgUse","Effect":"Allow","Principal":"*","Action":["kms:Decrypt","kms:DescribeKey","kms:CreateGrant","kms:ReEncrypt*","kms:GenerateDataKey*"],"Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"%s"}}}`, orgID),
+				fmt.Sprintf(`{"Sid":"DenyOutsideOrg","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"%s"},"Bool":{"aws:PrincipalIsAWSService":"false"}}}`, orgID))
+		case k%13 == 0:
+			// An OU subtree through aws:PrincipalOrgPaths, through EC2 only.
+			stmts = append(stmts, fmt.Sprintf(`{"Sid":"WorkloadsViaEC2","Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Decrypt","kms:DescribeKey","kms:CreateGrant","kms:ReEncrypt*","kms:GenerateDataKey*"],"Resource":"*","Condition":{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":"%s/r-syn1/ou-syn1-workload1/*"},"StringEquals":{"kms:ViaService":"ec2.%s.amazonaws.com"}}}`, orgID, region))
 		case k%97 == 0:
 			key.Grants = append(key.Grants, snapshot.Grant{GrantID: fmt.Sprintf("g%d", k), GranteePrincipal: "arn:aws:iam::" + outsider + ":root", Operations: []string{"Decrypt"}})
 		}

@@ -4,7 +4,9 @@
 #   One of the AMI's snapshots grants createVolumePermission to a principal the
 #   AMI itself is not shared with, or to an untrusted principal. Launch
 #   permission lets a grantee run the image; createVolumePermission lets it copy
-#   the raw data of the volume, outside the owner's control.
+#   the raw data of the volume, outside the owner's control. An AMI shared
+#   with an organization or OU is shared with every account under it, nested
+#   OUs included (the OU tree of the scanned organization is walked).
 # custom:
 #   id: AMI-010
 #   severity: medium
@@ -38,11 +40,21 @@ why(img, g) := "which makes it public" if {
 	g.kind == "public"
 } else := "which is not trusted" if {
 	not trust.grantee_trusted(g)
+} else := "which the AMI may not be shared with: the OU tree cannot tell whether the AMI's organization or OU grantee holds it" if {
+	not shared_with(img, g)
+	maybe_shared_with(img, g)
 } else := "which the AMI is not shared with" if {
 	not shared_with(img, g)
 }
 
+# shared_with: the AMI's grantees cover the account, an organization or OU
+# grantee through the OU tree, nested OUs included.
 shared_with(img, g) if {
 	some ig in resources.grantees(img)
 	trust.account_in_grantee(g.value, ig)
+}
+
+maybe_shared_with(img, g) if {
+	some ig in resources.grantees(img)
+	trust.account_maybe_in_grantee(g.value, ig)
 }

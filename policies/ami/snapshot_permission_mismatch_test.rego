@@ -42,3 +42,25 @@ test_snapshot_of_no_image_is_not_this_rule if {
 	d := {"snapshots": [t.snapshot("snap-0b", {"create_volume_permissions": [{"user_id": t.outsider}]})]}
 	count(rule.findings) == 0 with input as t.prepare(d)
 }
+
+# Why (issue 9): an OU share covers the accounts of every OU below it, so an
+# account in a child OU that already has the AMI is not flagged.
+test_member_of_child_ou_is_covered_by_parent_ou_share if {
+	d := object.union(doc([{"organizational_unit_arn": t.ou_arn}], [{"user_id": t.nested_member}]), {"organization": t.nested_organization})
+	count(rule.findings) == 0 with input as t.prepare(d)
+}
+
+test_member_of_parent_ou_is_not_covered_by_child_ou_share if {
+	d := object.union(doc([{"organizational_unit_arn": t.child_ou_arn}], [{"user_id": t.member}]), {"organization": t.nested_organization})
+	fs := rule.findings with input as t.prepare(d)
+	some f in fs
+	f.evidence.reason == "which the AMI is not shared with"
+}
+
+test_unknown_place_in_tree_says_so if {
+	org := object.union(t.nested_organization, {"accounts": [{"id": t.owner, "parent_ou": "r-ab12"}, {"id": t.nested_member, "parent_ou": "ou-ab12-unlisted1"}]})
+	d := object.union(doc([{"organizational_unit_arn": t.ou_arn}], [{"user_id": t.nested_member}]), {"organization": org})
+	fs := rule.findings with input as t.prepare(d)
+	some f in fs
+	contains(f.evidence.reason, "may not be shared with")
+}

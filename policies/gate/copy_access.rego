@@ -53,7 +53,10 @@ findings contains f if {
 	count([1 | some v in object.get(c, "copy_volumes", []); v.source_encrypted; key_problem(v.source_kms_key_id, c.copying_account, v.snapshot_id)]) == 0
 	unknown := array.concat(
 		[sprintf("whether it may read snapshot %s (createVolumePermission)", [v.snapshot_id]) | some v in object.get(c, "copy_volumes", []); not decided(c, v.snapshot_id)],
-		[sprintf("whether it may use key %s of snapshot %s", [key_name(v.source_kms_key_id), v.snapshot_id]) | some v in object.get(c, "copy_volumes", []); v.source_encrypted; not key_known(v.source_kms_key_id)],
+		array.concat(
+			[sprintf("whether it may use key %s of snapshot %s", [key_name(v.source_kms_key_id), v.snapshot_id]) | some v in object.get(c, "copy_volumes", []); v.source_encrypted; not key_known(v.source_kms_key_id)],
+			[u | some v in object.get(c, "copy_volumes", []); v.source_encrypted; u := key_unknown(v.source_kms_key_id, c.copying_account, v.snapshot_id)],
+		),
 	)
 	count(unknown) > 0
 	f := {
@@ -75,15 +78,31 @@ key_name(arn) := arn if arn != ""
 else := "(unknown)"
 
 # key_problem says why account cannot use the key to copy, when it cannot.
-# The access judgement is lib/kms's (missing_launch_actions): keep it in
-# this one place, so that a new KMS access model replaces it here.
+# The access judgement is the access model's (lib/kms cannot_launch: key
+# policy and grants evaluated as AWS does), as for AMI-004.
 key_problem(arn, account, snap) := sprintf("snapshot %s is encrypted with the AWS managed key %s, which cannot be shared", [snap, arn]) if {
 	key := input.index.keys[arn]
 	kms.aws_managed(key)
-} else := sprintf("it cannot use key %s of snapshot %s (missing %s)", [arn, snap, concat(", ", sort(missing))]) if {
+} else := sprintf("it cannot use key %s of snapshot %s: %s (missing %s)", [arn, snap, kms.explain(r), concat(", ", sort(r.missing))]) if {
+	some r in launch_judgement(arn, account)
+	r.outcome == "denied"
+}
+
+# launch_judgement is the access model's answer for account and the key:
+# empty when it may use the key, else one subject denied or undetermined.
+launch_judgement(arn, account) := [r |
 	key := input.index.keys[arn]
 	kms.customer_managed(key)
 	kms.policy_known(key)
-	missing := kms.missing_launch_actions(key, {"kind": "account", "value": account})
-	count(missing) > 0
+	some r in kms.cannot_launch(key, {"kind": "account", "value": account})
+]
+
+# key_unknown says why the gate cannot tell whether account may use the key.
+key_unknown(arn, account, snap) := sprintf("whether it may use key %s of snapshot %s (%s)", [arn, snap, kms.undetermined_because(r)]) if {
+	some r in launch_judgement(arn, account)
+	r.outcome == "undetermined"
+} else := sprintf("whether it may use key %s of snapshot %s (its policy could not be read)", [arn, snap]) if {
+	key := input.index.keys[arn]
+	kms.customer_managed(key)
+	not kms.policy_known(key)
 }

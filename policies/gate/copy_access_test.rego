@@ -22,7 +22,7 @@ private_key := t.key("k1", {"policy_statements": [{"effect": "Allow", "principal
 
 shared_key := t.key("k1", {"policy_statements": [
 	{"effect": "Allow", "principals": [{"type": "AWS", "value": t.owner, "account": t.owner, "root": true}], "actions": ["kms:*"]},
-	{"effect": "Allow", "principals": [{"type": "AWS", "value": t.member, "account": t.member, "root": true}], "actions": ["kms:creategrant", "kms:decrypt", "kms:describekey", "kms:generatedatakeywithoutplaintext", "kms:reencrypt*"]},
+	{"effect": "Allow", "principals": [{"type": "AWS", "value": t.member, "account": t.member, "root": true}], "actions": ["kms:creategrant", "kms:decrypt", "kms:describekey", "kms:generatedatakey*", "kms:reencrypt*"]},
 ]})
 
 test_missing_create_volume_permission_fails if {
@@ -62,4 +62,29 @@ test_undetermined_is_said_at_medium if {
 
 test_own_copy_is_not_judged if {
 	count(findings({"copying_account": t.owner, "copy_volumes": [vol(true)], "unrestorable_snapshots": ["snap-0a"]}, [])) == 0
+}
+
+# The copier's use of the key is judged by the access model: a guard that
+# denies every principal outside the owner's organization leaves a copier
+# outside it unable to copy, whatever the Allow grants.
+guarded_key := t.key("k1", {"policy_statements": [
+	{"effect": "Allow", "principals": [{"type": "*", "value": "*", "wildcard": true}], "actions": ["kms:*"]},
+	{"sid": "DenyOutsideOrg", "effect": "Deny", "principals": [{"type": "*", "value": "*", "wildcard": true}], "actions": ["kms:*"], "conditions": [{"operator": "StringNotEquals", "key": "aws:principalorgid", "values": ["o-someoneelse"]}]},
+]})
+
+test_deny_guard_is_judged_as_aws_does if {
+	some f in findings({"copy_volumes": [vol(true)], "restorable_snapshots": ["snap-0a"]}, [guarded_key])
+	contains(f.message, "DenyOutsideOrg")
+}
+
+# A condition the snapshot cannot tell makes the answer undetermined (medium).
+ip_key := t.key("k1", {"policy_statements": [
+	{"effect": "Allow", "principals": [{"type": "AWS", "value": t.member, "account": t.member, "root": true}], "actions": ["kms:*"], "conditions": [{"operator": "IpAddress", "key": "aws:sourceip", "values": ["203.0.113.0/24"]}]},
+]})
+
+test_unknown_condition_is_undetermined if {
+	some f in findings({"copy_volumes": [vol(true)], "restorable_snapshots": ["snap-0a"]}, [ip_key])
+	f.severity == "medium"
+	some u in f.evidence.undetermined
+	contains(u, "aws:sourceip")
 }

@@ -1,9 +1,12 @@
 # METADATA
 # title: KMS key usable by an untrusted account
 # description: |
-#   The key policy or a grant of a key that encrypts an AMI or snapshot lets an
-#   account (or an organization, through aws:PrincipalOrgID) outside the trust
-#   model use the key. Whoever also holds a copy of the data can decrypt it.
+#   The access model finds that an account, organization or OU that the key
+#   policy or a grant names, and that the trust model does not trust, can use a
+#   key that encrypts an AMI or snapshot. Deny statements are applied as AWS
+#   applies them: an account that a Deny excludes is not reported. Whoever also
+#   holds a copy of the data can decrypt it. When the answer depends on a
+#   condition the snapshot cannot tell, the finding is medium and names it.
 # custom:
 #   id: KMS-002
 #   severity: high
@@ -25,25 +28,54 @@ import data.amiaudit.lib.trust
 findings contains f if {
 	some key in input.keys
 	kms.used(key)
-	some u in kms.outside_users(key)
-	u.kind == "account"
-	not trust.account_trusted(u.value)
-	f := {
-		"resource": resources.key(key),
-		"message": sprintf("KMS key %s in %s lets account %s use it through its %s; the account is not trusted: %s.", [key.id, key.region, u.value, u.via, trust.why_untrusted_account(u.value)]),
-		"evidence": {"principal": u.value, "via": u.via},
-	}
+	kms.policy_known(key)
+	some w in kms.users(key)
+	w.kind in {"account", "organization", "ou"}
+	not trusted(w)
+	f := object.union(
+		{
+			"resource": resources.key(key),
+			"message": message(key, w),
+			"evidence": {
+				"grantee": w.value,
+				"grantee_kind": w.kind,
+				"outcome": w.outcome,
+				"statement": w.statement,
+				"condition": w.condition,
+				"actions": w.actions,
+			},
+		},
+		severity(w),
+	)
 }
 
-findings contains f if {
-	some key in input.keys
-	kms.used(key)
-	some u in kms.outside_users(key)
-	u.kind == "organization-id"
-	not u.value in trust.trusted_org_ids
-	f := {
-		"resource": resources.key(key),
-		"message": sprintf("KMS key %s in %s lets every account of organization %s use it through its %s; that organization is not trusted.", [key.id, key.region, u.value, u.via]),
-		"evidence": {"principal": u.value, "via": u.via},
-	}
+trusted(w) if {
+	w.kind == "account"
+	trust.account_trusted(w.value)
 }
+
+trusted(w) if {
+	w.kind in {"organization", "ou"}
+	w.org_id in trust.trusted_org_ids
+}
+
+trusted(w) if {
+	w.kind == "ou"
+	w.value in trust.trusted_ous
+}
+
+trusted(w) if {
+	w.kind == "ou"
+	some arn in trust.trusted_ous
+	trust.ou_id_of(arn) == w.value
+}
+
+severity(w) := {} if w.outcome == "allowed"
+else := {"severity": "medium"}
+
+why(w) := trust.why_untrusted_account(w.value) if w.kind == "account"
+else := sprintf("organization %s is neither the scanned organization nor listed in trusted_organizations", [w.org_id])
+
+message(key, w) := sprintf("KMS key %s in %s lets %s use it (%s, %s; allowed by %s); it is not trusted: %s.", [key.id, key.region, w.subject, concat(", ", w.actions), w.channel, kms.decided(w), why(w)]) if {
+	w.outcome == "allowed"
+} else := sprintf("KMS key %s in %s may let %s use it: %s; it is not trusted: %s.", [key.id, key.region, w.subject, kms.undetermined_because(w), why(w)])

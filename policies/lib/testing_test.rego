@@ -27,7 +27,32 @@ organization := {
 		{"id": owner, "parent_ou": "r-ab12"},
 		{"id": member, "parent_ou": "ou-ab12-cdefgh34"},
 	],
+	"organizational_units": [{"id": "ou-ab12-cdefgh34", "arn": ou_arn, "parent": "r-ab12"}],
 }
+
+# nested_member sits in child_ou, an OU inside ou-ab12-cdefgh34 (ou_arn).
+nested_member := "333333333333"
+
+child_ou := "ou-ab12-child0001"
+
+child_ou_arn := "arn:aws:organizations::111111111111:ou/o-exampleorg1/ou-ab12-child0001"
+
+nested_organization := object.union(organization, {
+	"accounts": array.concat(organization.accounts, [{"id": nested_member, "parent_ou": child_ou}]),
+	"organizational_units": array.concat(organization.organizational_units, [{"id": child_ou, "arn": child_ou_arn, "parent": "ou-ab12-cdefgh34"}]),
+})
+
+# policy wraps key policy statements, written as AWS takes them, in a document;
+# a key fixture carries it as json.marshal(policy([…])) in "policy".
+policy(statements) := {"Version": "2012-10-17", "Statement": statements}
+
+# owner_statement is the default key policy's first statement
+# (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+owner_statement := {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "kms:*", "Resource": "*"}
+
+# launch_actions are the actions AWS documents for users of a shared key
+# (https://docs.aws.amazon.com/ebs/latest/userguide/share-kms-key.html).
+launch_actions := ["kms:DescribeKey", "kms:CreateGrant", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:Decrypt"]
 
 default_config := {
 	"trusted_accounts": [],

@@ -83,8 +83,9 @@ why_untrusted(g) := why_untrusted_org(g.value) if g.kind == "organization"
 why_untrusted(g) := why_untrusted_ou(g.value) if g.kind == "ou"
 
 # account_in_grantee is true when an account is covered by a grantee: the account
-# itself, the public, or (for the scanned organization, whose members are known)
-# the organization or an OU directly above the account.
+# itself, the public, or an organization or OU of the scanned organization that
+# holds the account, however deep (AWS shares with an OU reach nested OUs; the
+# access model walks the OU tree: amiaudit.org_under).
 account_in_grantee(account, g) if {
 	g.kind == "account"
 	g.value == account
@@ -93,15 +94,14 @@ account_in_grantee(account, g) if {
 account_in_grantee(_, g) if g.kind == "public"
 
 account_in_grantee(account, g) if {
-	g.kind == "organization"
-	org_known
-	org_id_of(g.value) == input.organization.id
-	account in org_accounts
+	g.kind in {"organization", "ou"}
+	amiaudit.org_under(input.organization, account, g.value) == "yes"
 }
 
-account_in_grantee(account, g) if {
-	g.kind == "ou"
-	some a in input.organization.accounts
-	a.id == account
-	a.parent_ou == ou_id_of(g.value)
+# account_maybe_in_grantee is true when the OU tree cannot tell whether an
+# organization or OU grantee covers the account (the organization, or the
+# account's place in it, could not be read; or it is a foreign organization).
+account_maybe_in_grantee(account, g) if {
+	g.kind in {"organization", "ou"}
+	amiaudit.org_under(input.organization, account, g.value) == "unknown"
 }

@@ -39,6 +39,8 @@ from moto.ec2.models import elastic_block_store as ec2_ebs  # noqa: E402
 from moto.ebs.responses import EBSResponse  # noqa: E402
 from moto.ec2.responses.amis import AmisResponse  # noqa: E402
 from moto.kms import models as kms_models  # noqa: E402
+from moto.kms import policy_validator as kms_policy_validator  # noqa: E402
+from moto.kms import responses as kms_responses  # noqa: E402
 from moto.organizations import models as org_models  # noqa: E402
 from moto.organizations import utils as org_utils  # noqa: E402
 from moto.organizations.exceptions import InvalidInputException  # noqa: E402
@@ -557,6 +559,48 @@ def ebs_block_listings_match_aws():
     EBSResponse.list_changed_blocks = numbered(EBSResponse.list_changed_blocks, "ChangedBlocks")
 
 
+def key_policy_deny_applies_only_when_its_conditions_hold():
+    """moto refuses DescribeKey (AccessDeniedException) whenever the key policy
+    has a Deny statement for kms:*, kms:Describe* or kms:DescribeKey on
+    Resource "*", ignoring its Principal, NotPrincipal and Condition. AWS
+    applies a Deny only to the principals it names and when every condition
+    holds (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html),
+    so the common guard "Deny kms:* unless aws:PrincipalOrgID is ours" does not
+    stop the key's own account from describing its key. moto evaluates no
+    condition and no principal; with this patch its check skips Deny statements
+    that carry a Condition or a NotPrincipal, or whose Principal is not "*" or
+    {"AWS": "*"}: those are the ones it cannot judge.
+    """
+    original = kms_policy_validator.validate_policy
+
+    def judgeable(statement):
+        if "Condition" in statement or "NotPrincipal" in statement:
+            return False
+        principal = statement.get("Principal", "*")
+        return principal == "*" or principal == {"AWS": "*"}
+
+    def validate_policy(key, action):
+        try:
+            policy = json.loads(key.policy)
+        except (ValueError, AttributeError, TypeError):
+            return
+        statements = policy.get("Statement", [])
+        if isinstance(statements, dict):
+            statements = [statements]
+        kept = [s for s in statements if not (str(s.get("Effect", "")).lower() == "deny" and not judgeable(s))]
+
+        class _Key:
+            pass
+
+        view = _Key()
+        view.arn = key.arn
+        view.policy = json.dumps(dict(policy, Statement=kept))
+        return original(view, action)
+
+    kms_policy_validator.validate_policy = validate_policy
+    kms_responses.validate_policy = validate_policy
+
+
 PATCHES = [
     no_default_amis,
     register_image_uses_block_device_mappings,
@@ -567,6 +611,7 @@ PATCHES = [
     reserved_alias_keys_are_aws_managed,
     organizations_create_account_with_fixed_id,
     ebs_block_listings_match_aws,
+    key_policy_deny_applies_only_when_its_conditions_hold,
 ]
 
 

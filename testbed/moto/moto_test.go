@@ -506,3 +506,26 @@ func TestEBSBlockListingsMatchAWS(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyPolicyDenyAppliesOnlyWhenItsConditionsHold: a conditional Deny (the
+// "Deny kms:* unless aws:PrincipalOrgID is ours" guard) does not stop the
+// key's own account from DescribeKey; an unconditional Deny for "*" still does.
+func TestKeyPolicyDenyAppliesOnlyWhenItsConditionsHold(t *testing.T) {
+	ctx := context.Background()
+	cfg, id := account(t, "us-east-1")
+	k := kms.NewFromConfig(cfg)
+	policy := func(deny string) string {
+		return `{"Version":"2012-10-17","Statement":[` +
+			`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + id + `:root"},"Action":"kms:*","Resource":"*"},` + deny + `]}`
+	}
+	guarded := call(k.CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(policy(
+		`{"Sid":"DenyOutsideOrg","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-exampleorg1"}}}`))})).must(t)
+	if _, err := k.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: guarded.KeyMetadata.KeyId}); err != nil {
+		t.Errorf("DescribeKey under a conditional Deny: %v", err)
+	}
+	closed := call(k.CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(policy(
+		`{"Sid":"DenyAll","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}`)), BypassPolicyLockoutSafetyCheck: true})).must(t)
+	if _, err := k.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: closed.KeyMetadata.KeyId}); err == nil {
+		t.Error("DescribeKey under an unconditional Deny for * succeeded")
+	}
+}

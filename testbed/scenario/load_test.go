@@ -124,6 +124,7 @@ func TestPlaceholders(t *testing.T) {
 		orgID:    "o-acme4example7",
 		orgARN:   "arn:aws:organizations::123456789012:organization/o-acme4example7",
 		ous:      map[string]string{"Workloads": "arn:aws:organizations::123456789012:ou/o-acme4example7/ou-a1b2-workload1"},
+		ouPaths:  map[string]string{"Workloads": "o-acme4example7/r-a1b2/ou-a1b2-workload1/"},
 		account:  "234567890123",
 		region:   "eu-west-1",
 	}
@@ -132,6 +133,7 @@ func TestPlaceholders(t *testing.T) {
 		"{{ account }} in {{region}}":              "234567890123 in eu-west-1",
 		"{{org_id}} {{org_arn}}":                   "o-acme4example7 arn:aws:organizations::123456789012:organization/o-acme4example7",
 		"{{ou_arn:Workloads}}":                     "arn:aws:organizations::123456789012:ou/o-acme4example7/ou-a1b2-workload1",
+		"{{org_path:Workloads}}*":                  "o-acme4example7/r-a1b2/ou-a1b2-workload1/*",
 		"no placeholder, {braces} are fine":        "no placeholder, {braces} are fine",
 		`{"Condition": {"a": "{{account:prod}}"}}`: `{"Condition": {"a": "345678901234"}}`,
 	}
@@ -141,7 +143,7 @@ func TestPlaceholders(t *testing.T) {
 			t.Errorf("expand(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"{{account:nobody}}", "{{ou_arn:Nope}}", "{{unknown}}", "{{org_id"} {
+	for _, in := range []string{"{{account:nobody}}", "{{ou_arn:Nope}}", "{{org_path:Nope}}", "{{unknown}}", "{{org_id"} {
 		if _, err := r.expand(in); err == nil {
 			t.Errorf("expand(%q) succeeded", in)
 		}

@@ -15,6 +15,7 @@ type resolver struct {
 	orgID    string
 	orgARN   string
 	ous      map[string]string // OU names → ARNs
+	ouPaths  map[string]string // OU names → o-…/r-…/ou-…/…/
 	// account and region are the resource's own, for {{account}} and {{region}}.
 	account, region string
 }
@@ -27,6 +28,8 @@ type resolver struct {
 //	{{org_id}}        the organization ID, o-…
 //	{{org_arn}}       the organization ARN
 //	{{ou_arn:NAME}}   the ARN of an OU
+//	{{org_path:NAME}} an OU's organization path, o-…/r-…/ou-…/…/, as
+//	                  aws:PrincipalOrgPaths gives it for an account in that OU
 func (r *resolver) expand(text string) (string, error) {
 	var errs []string
 	out := placeholderRe.ReplaceAllStringFunc(text, func(m string) string {
@@ -70,14 +73,17 @@ func (r *resolver) value(name, arg string) (string, error) {
 	case "ou_arn":
 		arn, ok := r.ous[arg]
 		return arn, need(ok, "no OU of that name")
+	case "org_path":
+		path, ok := r.ouPaths[arg]
+		return path, need(ok, "no OU of that name")
 	}
-	return "", fmt.Errorf("{{%s}}: unknown placeholder (account:NAME, account, region, org_id, org_arn, ou_arn:NAME)", name)
+	return "", fmt.Errorf("{{%s}}: unknown placeholder (account:NAME, account, region, org_id, org_arn, ou_arn:NAME, org_path:NAME)", name)
 }
 
 // dryResolver stands in for the seeder's resolver at load time, so that
 // placeholders naming nothing are reported with their line before any call.
 func (s *Scenario) dryResolver(account, region string) *resolver {
-	r := &resolver{accounts: map[string]string{}, ous: map[string]string{}, account: account, region: region}
+	r := &resolver{accounts: map[string]string{}, ous: map[string]string{}, ouPaths: map[string]string{}, account: account, region: region}
 	for _, a := range s.Accounts {
 		r.accounts[a.Name] = "000000000000"
 	}
@@ -89,6 +95,7 @@ func (s *Scenario) dryResolver(account, region string) *resolver {
 		r.orgARN = "arn:aws:organizations::000000000000:organization/o-0000000000"
 		for _, ou := range s.Organization.OUs {
 			r.ous[ou.Name] = "arn:aws:organizations::000000000000:ou/o-0000000000/ou-0000-00000000"
+			r.ouPaths[ou.Name] = "o-0000000000/r-0000/ou-0000-00000000/"
 		}
 	}
 	return r

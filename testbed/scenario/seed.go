@@ -53,6 +53,8 @@ type Seeded struct {
 	// OrgID, OrgARN and OUs (OU name → ARN) are empty without an organization.
 	OrgID, OrgARN string
 	OUs           map[string]string
+	// OUPaths maps OU names to their organization paths (o-…/r-…/ou-…/…/).
+	OUPaths map[string]string
 	// ManagementAccount is the organization's management account ID.
 	ManagementAccount string
 	// HomeAccount is the account a scan starts from: the management account,
@@ -99,6 +101,7 @@ func (s *Scenario) Seed(ctx context.Context, endpoint string, opts ...SeedOption
 			Snapshots: map[string]string{},
 			Keys:      map[string]string{},
 			OUs:       map[string]string{},
+			OUPaths:   map[string]string{},
 			s:         s,
 		},
 	}
@@ -169,7 +172,7 @@ func (sd *seeder) kms(ctx context.Context, account, region string) (*kms.Client,
 
 // resolver knows every placeholder once accounts and the organization exist.
 func (sd *seeder) resolver(account, region string) *resolver {
-	r := &resolver{accounts: sd.out.Accounts, orgID: sd.out.OrgID, orgARN: sd.out.OrgARN, ous: sd.out.OUs, region: region}
+	r := &resolver{accounts: sd.out.Accounts, orgID: sd.out.OrgID, orgARN: sd.out.OrgARN, ous: sd.out.OUs, ouPaths: sd.out.OUPaths, region: region}
 	if account != "" {
 		r.account = sd.out.Accounts[account]
 	}
@@ -266,6 +269,11 @@ func (sd *seeder) accounts(ctx context.Context, o seedOptions) error {
 			}
 			ouIDs[ou.Name] = aws.ToString(out.OrganizationalUnit.Id)
 			sd.out.OUs[ou.Name] = aws.ToString(out.OrganizationalUnit.Arn)
+			parentPath := sd.out.OrgID + "/" + root + "/"
+			if ou.Parent != "" {
+				parentPath = sd.out.OUPaths[ou.Parent]
+			}
+			sd.out.OUPaths[ou.Name] = parentPath + ouIDs[ou.Name] + "/"
 		}
 	}
 

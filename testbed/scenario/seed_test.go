@@ -144,8 +144,14 @@ func TestExampleOrgReadBack(t *testing.T) {
 			t.Errorf("ListAccounts = %v", ids)
 		}
 		parents, err := org.ListParents(ctx, &organizations.ListParentsInput{ChildId: aws.String("345678901234")})
-		if err != nil || len(parents.Parents) != 1 || !strings.HasSuffix(sd.OUs["Workloads"], "/"+aws.ToString(parents.Parents[0].Id)) {
-			t.Errorf("parent of acme-prod-workloads: %+v, %v; want OU Workloads %s", parents, err, sd.OUs["Workloads"])
+		if err != nil || len(parents.Parents) != 1 || !strings.HasSuffix(sd.OUs["Production"], "/"+aws.ToString(parents.Parents[0].Id)) {
+			t.Errorf("parent of acme-prod-workloads: %+v, %v; want OU Production %s", parents, err, sd.OUs["Production"])
+		}
+		// Production is nested in Workloads; {{org_path:…}} spells the path.
+		workloads := sd.OUs["Workloads"][strings.LastIndex(sd.OUs["Workloads"], "/")+1:]
+		production := sd.OUs["Production"][strings.LastIndex(sd.OUs["Production"], "/")+1:]
+		if p := sd.OUPaths["Production"]; !strings.HasPrefix(p, sd.OrgID+"/r-") || !strings.HasSuffix(p, "/"+workloads+"/"+production+"/") {
+			t.Errorf("org path of Production = %q (Workloads %s, Production %s)", p, workloads, production)
 		}
 	})
 
