@@ -211,6 +211,14 @@ func TestHTMLReportInChromium(t *testing.T) {
 
 	ctx := browser(t, 1440, 1500)
 	open(t, ctx, page)
+	// reset clears every filter with the page's reset button and waits until
+	// the view shows it (no filter left in the URL): the next step must not
+	// start from a half-applied state on a loaded machine.
+	reset := func(t *testing.T) {
+		t.Helper()
+		do(t, ctx, chromedp.Click(chromedp.CSS(`#f-reset`)),
+			chromedp.Poll[chromedp.Void](`location.hash === "" && document.getElementById("f-text").value === ""`, chromedp.WithPollingTimeout(20*time.Second)))
+	}
 	count := func() int {
 		t.Helper()
 		return eval[int](t, ctx, `+document.getElementById("shown-count").dataset.count`)
@@ -293,7 +301,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 				t.Errorf("row %v under the resolved filter is not tagged resolved", r)
 			}
 		}
-		do(t, ctx, chromedp.Click(chromedp.CSS(`#f-reset`)))
+		reset(t)
 	})
 
 	t.Run("filters narrow the table", func(t *testing.T) {
@@ -307,7 +315,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 				t.Errorf("critical filter shows %v", r)
 			}
 		}
-		do(t, ctx, chromedp.Click(chromedp.CSS(`#f-reset`)))
+		reset(t)
 		if got := count(); got != len(today.Findings) {
 			t.Fatalf("reset: %d rows, want %d", got, len(today.Findings))
 		}
@@ -323,7 +331,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 		if got := count(); got != len(today.Findings)-high {
 			t.Errorf("without high: %d rows, want %d", got, len(today.Findings)-high)
 		}
-		do(t, ctx, chromedp.Click(chromedp.CSS(`#f-reset`)))
+		reset(t)
 
 		// A bar of the rule chart filters on its rule.
 		rule := "AMI-004"
@@ -345,7 +353,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 		if got := eval[string](t, ctx, `document.getElementById("f-rule").value`); got != rule {
 			t.Errorf("rule select = %q after the bar click, want %s", got, rule)
 		}
-		do(t, ctx, chromedp.Click(chromedp.CSS(`#f-reset`)))
+		reset(t)
 
 		// Text typed in the search box: every finding that names the AMI.
 		ami := "ami-0a1b2c3d4e5f60004"
@@ -355,14 +363,18 @@ func TestHTMLReportInChromium(t *testing.T) {
 				want++
 			}
 		}
-		do(t, ctx, chromedp.SendKeys(chromedp.CSS(`#f-text`), ami), chromedp.Sleep(400*time.Millisecond))
+		// The search box waits for typing to pause before it filters; wait
+		// until the filter is applied (it then writes the query into the
+		// URL), not for a fixed time a loaded machine may overrun.
+		do(t, ctx, chromedp.SendKeys(chromedp.CSS(`#f-text`), ami),
+			chromedp.Poll[chromedp.Void](`location.hash.includes("q=`+ami+`")`, chromedp.WithPollingTimeout(20*time.Second)))
 		if got := count(); got != want || want < 2 {
 			t.Errorf("search %s: %d rows, want %d", ami, got, want)
 		}
 		if !strings.Contains(eval[string](t, ctx, `location.hash`), "q="+ami) {
 			t.Error("the search is not kept in the URL fragment")
 		}
-		do(t, ctx, chromedp.Click(chromedp.CSS(`#f-reset`)))
+		reset(t)
 	})
 
 	t.Run("a finding opens to its evidence and remediation", func(t *testing.T) {
@@ -389,7 +401,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 		if got := eval[string](t, ctx, `document.querySelector("#findings-body tr.detail dl.waiver").textContent`); !strings.Contains(got, "Approved by") {
 			t.Errorf("waived finding's detail lacks the waiver: %q", got)
 		}
-		do(t, ctx, chromedp.Click(chromedp.CSS(`#f-reset`)))
+		reset(t)
 	})
 
 	shoot := func(name string) {
