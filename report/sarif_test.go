@@ -29,10 +29,17 @@ func sarifSchema(t *testing.T) *jsonschema.Schema {
 	if path == "" {
 		path = filepath.Join("testdata", "sarif-schema-2.1.0.json")
 	}
+	// Not a skip: without the schema the SARIF contract is unchecked.
+	return compileSchema(t, path, "file:///sarif-schema-2.1.0.json", "cannot read the SARIF 2.1.0 schema (set "+sarifSchemaEnv+" to its path)")
+}
+
+// compileSchema compiles the JSON Schema in the file at path, known by url to
+// its own references; a file that cannot be read fails the test with missing.
+func compileSchema(t *testing.T, path, url, missing string) *jsonschema.Schema {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
-		// Not a skip: without the schema the SARIF contract is unchecked.
-		t.Fatalf("cannot read the SARIF 2.1.0 schema (set %s to its path): %v", sarifSchemaEnv, err)
+		t.Fatalf("%s: %v", missing, err)
 	}
 	defer f.Close()
 	doc, err := jsonschema.UnmarshalJSON(f)
@@ -40,7 +47,6 @@ func sarifSchema(t *testing.T) *jsonschema.Schema {
 		t.Fatalf("parse %s: %v", path, err)
 	}
 	c := jsonschema.NewCompiler()
-	const url = "file:///sarif-schema-2.1.0.json"
 	if err := c.AddResource(url, doc); err != nil {
 		t.Fatal(err)
 	}
