@@ -467,14 +467,7 @@ func BenchmarkLoad(b *testing.B) {
 }
 
 func BenchmarkSandboxCheck(b *testing.B) {
-	files, err := policyFiles(nil, false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	modules, err := parseModules(files)
-	if err != nil {
-		b.Fatal(err)
-	}
+	modules := builtinModules(b, false)
 	for b.Loop() {
 		s := CurrentSandbox()
 		if errs := s.check(modules); len(errs) > 0 {
