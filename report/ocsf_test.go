@@ -21,19 +21,7 @@ func ocsfSchema(t *testing.T) *jsonschema.Schema {
 }
 
 func TestOCSFValidatesAgainstSchema(t *testing.T) {
-	sch := ocsfSchema(t)
-	for name, r := range sarifCases() {
-		t.Run(name, func(t *testing.T) {
-			out := render(t, FormatOCSF, Options{}, r)
-			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := sch.Validate(inst); err != nil {
-				t.Fatalf("OCSF output does not validate:\n%v\n%s", err, out)
-			}
-		})
-	}
+	validatesOnEveryCase(t, ocsfSchema(t), FormatOCSF)
 }
 
 // The schema must be able to fail: events with a required attribute missing,

@@ -79,16 +79,22 @@ func sarifCases() map[string]*finding.Report {
 }
 
 func TestSARIFValidatesAgainstSchema(t *testing.T) {
-	sch := sarifSchema(t)
+	validatesOnEveryCase(t, sarifSchema(t), FormatSARIF)
+}
+
+// validatesOnEveryCase renders each of sarifCases in format and validates
+// the output against sch.
+func validatesOnEveryCase(t *testing.T, sch *jsonschema.Schema, format string) {
+	t.Helper()
 	for name, r := range sarifCases() {
 		t.Run(name, func(t *testing.T) {
-			out := render(t, FormatSARIF, Options{}, r)
+			out := render(t, format, Options{}, r)
 			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := sch.Validate(inst); err != nil {
-				t.Fatalf("SARIF output does not validate:\n%#v\n%s", err, out)
+				t.Fatalf("%s output does not validate:\n%#v\n%s", format, err, out)
 			}
 		})
 	}
