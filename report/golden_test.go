@@ -69,7 +69,7 @@ func checkGolden(t *testing.T, golden, rerun string, render func() []byte) {
 	}
 }
 
-func render(t *testing.T, format string, opts Options, r *finding.Report) []byte {
+func render(t testing.TB, format string, opts Options, r *finding.Report) []byte {
 	t.Helper()
 	w, err := New(format, opts)
 	if err != nil {

@@ -15,15 +15,7 @@ import (
 
 func renderHTML(t testing.TB, opts Options, r *finding.Report) []byte {
 	t.Helper()
-	w, err := New(FormatHTML, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := w.Write(&buf, r); err != nil {
-		t.Fatalf("write html: %v", err)
-	}
-	return buf.Bytes()
+	return render(t, FormatHTML, opts, r)
 }
 
 var dataElement = regexp.MustCompile(`(?s)<script type="application/json" id="amiaudit-data">(.*?)</script>`)
