@@ -42,13 +42,16 @@ func (d *deadAfter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = conn.Close()
 }
 
-func testConfig(t *testing.T, url string) aws.Config {
+// testConfig is an SDK configuration for a test server at url, in us-east-1
+// with static credentials, and any further options.
+func testConfig(t testing.TB, url string, more ...func(*config.LoadOptions) error) aws.Config {
 	t.Helper()
-	cfg, err := config.LoadDefaultConfig(context.Background(),
+	opts := append([]func(*config.LoadOptions) error{
 		config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
 		config.WithBaseEndpoint(url),
-	)
+	}, more...)
+	cfg, err := config.LoadDefaultConfig(context.Background(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,14 +206,7 @@ func BenchmarkAbandonDeadAccountRegion(b *testing.B) {
 	for b.Loop() {
 		dead := &deadAfter{next: newPagingServer(200, 300), n: 2}
 		ts := httptest.NewServer(dead)
-		cfg, err := config.LoadDefaultConfig(context.Background(),
-			config.WithRegion("us-east-1"),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
-			config.WithBaseEndpoint(ts.URL),
-		)
-		if err != nil {
-			b.Fatal(err)
-		}
+		cfg := testConfig(b, ts.URL)
 		doc, err := Collect(context.Background(), cfg, Options{Regions: []string{"us-east-1"}})
 		if err != nil || len(doc.Errors) != 1 || doc.Errors[0].Code != CodeEndpointUnreachable {
 			b.Fatalf("%v %+v", err, doc)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/amiaudit/amiaudit/snapshot"
 )
@@ -54,11 +53,7 @@ func TestCopyContext(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"), config.WithBaseEndpoint(srv.URL),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")), config.WithRetryMaxAttempts(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := testConfig(t, srv.URL, config.WithRetryMaxAttempts(1))
 	doc := &snapshot.Document{
 		Scope: snapshot.Scope{Accounts: []string{"123456789012"}, Regions: []string{"us-east-1"}},
 		Images: []snapshot.Image{{ID: "ami-0aaaaaaaaaaaaaaa1", Account: "777788889999", Region: "us-east-1", BlockDeviceMappings: []snapshot.BlockDeviceMapping{

@@ -13,8 +13,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // pagingServer answers the EC2, STS and Organizations calls of a collection in
@@ -125,14 +123,7 @@ func TestPaging(t *testing.T) {
 	srv := &pagingServer{images: 2345, snapshots: 2345 + 1001, binned: 1500, locked: 1200, calls: map[string]int{}, maxResults: map[string]string{}, pages: map[string]map[string]bool{}}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	cfg, err := config.LoadDefaultConfig(context.Background(),
-		config.WithRegion("us-east-1"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
-		config.WithBaseEndpoint(ts.URL),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := testConfig(t, ts.URL)
 	doc, err := Collect(context.Background(), cfg, Options{Regions: []string{"us-east-1"}, RatePerSecond: 1e6, Burst: 1e6})
 	if err != nil {
 		t.Fatal(err)

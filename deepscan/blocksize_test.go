@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/amiaudit/amiaudit/testbed/diskimage"
 )
@@ -34,16 +33,7 @@ func TestScanDiskBlockSizes(t *testing.T) {
 		{diskimage.XFS, diskimage.WholeDisk, 2048, 320, nil},
 	} {
 		t.Run(fmt.Sprintf("%s/%s/%d%s", tc.fs, tc.table, tc.blockSize, strings.Join(tc.mkfs, "")), func(t *testing.T) {
-			f := build(t, diskimage.Spec{FS: tc.fs, Table: tc.table, SizeMiB: tc.sizeMiB, BlockSize: tc.blockSize, MkfsArgs: tc.mkfs, Files: planted})
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			findings, err := ScanDisk(ctx, f, size(t, f), "snap-1", Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if g := got(findings); strings.Join(g, "\n") != strings.Join(want, "\n") {
-				t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
-			}
+			scanFinds(t, diskimage.Spec{FS: tc.fs, Table: tc.table, SizeMiB: tc.sizeMiB, BlockSize: tc.blockSize, MkfsArgs: tc.mkfs, Files: planted}, want)
 		})
 	}
 }

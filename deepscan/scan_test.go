@@ -69,6 +69,23 @@ func size(t testing.TB, f *os.File) int64 {
 	return info.Size()
 }
 
+// scanFinds builds the disk image of spec, scans it as snapshot snap-1 and
+// checks that the findings are want (expected's form); it returns them.
+func scanFinds(t *testing.T, spec diskimage.Spec, want []string) []snapshot.DeepScanFinding {
+	t.Helper()
+	f := build(t, spec)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	findings, err := ScanDisk(ctx, f, size(t, f), "snap-1", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := got(findings); strings.Join(g, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
+	}
+	return findings
+}
+
 func TestScanDiskFindsEveryPlantedSecret(t *testing.T) {
 	planted := diskimage.Planted()
 	want := expected(planted)
@@ -86,16 +103,7 @@ func TestScanDiskFindsEveryPlantedSecret(t *testing.T) {
 		{diskimage.XFS, diskimage.GPT, "1", 320},
 	} {
 		t.Run(tc.fs+"/"+tc.table, func(t *testing.T) {
-			f := build(t, diskimage.Spec{FS: tc.fs, Table: tc.table, SizeMiB: tc.sizeMiB, Files: planted})
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			findings, err := ScanDisk(ctx, f, size(t, f), "snap-1", Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if g := got(findings); strings.Join(g, "\n") != strings.Join(want, "\n") {
-				t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
-			}
+			findings := scanFinds(t, diskimage.Spec{FS: tc.fs, Table: tc.table, SizeMiB: tc.sizeMiB, Files: planted}, want)
 			for _, f := range findings {
 				if f.SnapshotID != "snap-1" || f.Partition != tc.partition || f.Line == 0 {
 					t.Errorf("finding %+v: want snapshot snap-1, partition %s, a line", f, tc.partition)

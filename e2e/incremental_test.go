@@ -36,6 +36,18 @@ func amiRun(t *testing.T, env *scenario.Env, args ...string) (int, string, strin
 	return code, out.String(), errOut.String(), env.Proxy.Calls()[before:]
 }
 
+// collectBaseline collects env in full into base.json in a fresh directory:
+// the baseline of an incremental scan.
+func collectBaseline(t *testing.T, env *scenario.Env) (dir, base string) {
+	t.Helper()
+	dir = t.TempDir()
+	base = filepath.Join(dir, "base.json")
+	if code, _, stderr, _ := amiRun(t, env, collectArgs(env, base)...); code != 0 {
+		t.Fatalf("baseline collect: exit %d\n%s", code, stderr)
+	}
+	return dir, base
+}
+
 func collectArgs(env *scenario.Env, out string, extra ...string) []string {
 	return append([]string{"collect", "--org", "--role", accessRole, regionsFlag(env), "--output", out}, extra...)
 }
@@ -89,11 +101,7 @@ func countCalls(calls []proxy.Call, action string) int {
 // it reads attributes only for what changed.
 func TestIncremental(t *testing.T) {
 	env := scenario.Run(t, "../scenarios/example-org.yaml")
-	dir := t.TempDir()
-	base := filepath.Join(dir, "base.json")
-	if code, _, stderr, _ := amiRun(t, env, collectArgs(env, base)...); code != 0 {
-		t.Fatalf("baseline collect: exit %d\n%s", code, stderr)
-	}
+	dir, base := collectBaseline(t, env)
 
 	s := env.Seeded
 	factory, prod := s.Accounts["acme-image-factory"], s.Accounts["acme-prod-workloads"]
@@ -241,11 +249,7 @@ func TestIncremental(t *testing.T) {
 // account-region, recorded, and the same findings.
 func TestIncrementalFallbacks(t *testing.T) {
 	env := scenario.Run(t, "../scenarios/example-org.yaml")
-	dir := t.TempDir()
-	base := filepath.Join(dir, "base.json")
-	if code, _, stderr, _ := amiRun(t, env, collectArgs(env, base)...); code != 0 {
-		t.Fatalf("baseline collect: exit %d\n%s", code, stderr)
-	}
+	dir, base := collectBaseline(t, env)
 	factory := env.Seeded.Accounts["acme-image-factory"]
 	// The scenario's own faults stay (SetFaults replaces the list).
 	faults := env.Seeded.ProxyConfig(env.Moto.URL()).Faults

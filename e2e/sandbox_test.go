@@ -7,8 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/open-policy-agent/opa/v1/ast"
-
+	"github.com/amiaudit/amiaudit/internal/regotest"
 	"github.com/amiaudit/amiaudit/rules"
 	"github.com/amiaudit/amiaudit/testbed/scenario"
 )
@@ -41,19 +40,6 @@ findings contains f if {
 	return dir, filepath.ToSlash(file)
 }
 
-func refusedCall(t *testing.T, name string) string {
-	t.Helper()
-	b, ok := ast.BuiltinMap[name]
-	if !ok {
-		t.Fatalf("%s is no builtin", name)
-	}
-	args := make([]string, len(b.Decl.FuncArgs().Args))
-	for i := range args {
-		args[i] = fmt.Sprintf("input.arg%d", i)
-	}
-	return fmt.Sprintf("x := %s(%s)", name, strings.Join(args, ", "))
-}
-
 // TestSandboxScanAndGate: against moto, 'scan' and 'gate' refuse a user
 // policy that calls a refused builtin, one case per builtin and command: exit
 // 2, one line naming the file, line, builtin and why, and not one AWS call
@@ -63,7 +49,7 @@ func TestSandboxScanAndGate(t *testing.T) {
 	sandbox := rules.CurrentSandbox()
 	gateArgs := []string{"--image", env.Seeded.Images["plain"], "--share-with", env.Seeded.Accounts["member"]}
 	for _, name := range sandbox.RefusedNames() {
-		dir, file := userPolicy(t, refusedCall(t, name))
+		dir, file := userPolicy(t, "x := "+regotest.BuiltinCall(t, name))
 		want := fmt.Sprintf("amiaudit: %s:9:7: builtin %s is not allowed: %s; ", file, name, sandbox.Refused[name])
 		check := func(t *testing.T, code int, stderr string, calls int) {
 			t.Helper()

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/amiaudit/amiaudit/rules"
-	"github.com/amiaudit/amiaudit/snapshot"
 )
 
 const namedRule = `# METADATA
@@ -53,14 +52,7 @@ func TestBundleHoldsWhatWasEvaluated(t *testing.T) {
 	write(policyFile, namedRule)
 	write(configFile, string(original))
 
-	data, err := os.ReadFile("../examples/snapshot.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := snapshot.Decode("snapshot.json", data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := exampleSnapshot(t)
 	cfg, err := rules.LoadConfig(configFile)
 	if err != nil {
 		t.Fatal(err)

@@ -18,9 +18,8 @@ import (
 
 var evaluatedAt = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 
-// exampleBundle evaluates the example organization with its configuration
-// and returns the bundle to write.
-func exampleBundle(t *testing.T) *Bundle {
+// exampleSnapshot decodes the example organization's snapshot.
+func exampleSnapshot(t *testing.T) *snapshot.Document {
 	t.Helper()
 	data, err := os.ReadFile("../examples/snapshot.json")
 	if err != nil {
@@ -30,6 +29,14 @@ func exampleBundle(t *testing.T) *Bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return doc
+}
+
+// exampleBundle evaluates the example organization with its configuration
+// and returns the bundle to write.
+func exampleBundle(t *testing.T) *Bundle {
+	t.Helper()
+	doc := exampleSnapshot(t)
 	config, err := os.ReadFile("../examples/amiaudit.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,6 @@
 package report
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/amiaudit/amiaudit/finding"
@@ -28,24 +25,7 @@ func TestGoldenFormats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			got := render(t, tt.format, tt.opts, tt.report())
-			if again := render(t, tt.format, tt.opts, tt.report()); !bytes.Equal(got, again) {
-				t.Fatal("two writes of the same report differ")
-			}
-			path := filepath.Join("testdata", tt.golden)
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./report -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the output (review, then go test ./report -update):\n%s", path, firstDiff(want, got))
-			}
+			checkGolden(t, tt.golden, "go test ./report", func() []byte { return render(t, tt.format, tt.opts, tt.report()) })
 		})
 	}
 }

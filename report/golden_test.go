@@ -39,30 +39,37 @@ func TestGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			got := render(t, tt.format, tt.opts, tt.report())
-			// Same input, same bytes: the output is evidence and is diffed.
-			if again := render(t, tt.format, tt.opts, tt.report()); !bytes.Equal(got, again) {
-				t.Fatal("two writes of the same report differ")
-			}
-			path := filepath.Join("testdata", tt.golden)
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./report -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the output (review, then go test ./report -update):\n%s", path, firstDiff(want, got))
-			}
+			checkGolden(t, tt.golden, "go test ./report", func() []byte { return render(t, tt.format, tt.opts, tt.report()) })
 		})
 	}
 }
 
-func render(t *testing.T, format string, opts Options, r *finding.Report) []byte {
+// checkGolden renders twice (same input, same bytes: the output is evidence
+// and is diffed) and compares with testdata/golden, or rewrites it under
+// -update; rerun is the go test command that -update is added to.
+func checkGolden(t *testing.T, golden, rerun string, render func() []byte) {
+	t.Helper()
+	got := render()
+	if again := render(); !bytes.Equal(got, again) {
+		t.Fatal("two writes of the same report differ")
+	}
+	path := filepath.Join("testdata", golden)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run %s -update to create it)", err, rerun)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the output (review, then %s -update):\n%s", path, rerun, firstDiff(want, got))
+	}
+}
+
+func render(t testing.TB, format string, opts Options, r *finding.Report) []byte {
 	t.Helper()
 	w, err := New(format, opts)
 	if err != nil {

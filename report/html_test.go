@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,15 +15,7 @@ import (
 
 func renderHTML(t testing.TB, opts Options, r *finding.Report) []byte {
 	t.Helper()
-	w, err := New(FormatHTML, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := w.Write(&buf, r); err != nil {
-		t.Fatalf("write html: %v", err)
-	}
-	return buf.Bytes()
+	return render(t, FormatHTML, opts, r)
 }
 
 var dataElement = regexp.MustCompile(`(?s)<script type="application/json" id="amiaudit-data">(.*?)</script>`)
@@ -84,24 +74,7 @@ func TestHTMLGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			got := renderHTML(t, tt.opts, tt.report())
-			if again := renderHTML(t, tt.opts, tt.report()); !bytes.Equal(got, again) {
-				t.Fatal("two writes of the same report differ")
-			}
-			path := filepath.Join("testdata", tt.golden)
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./report -run TestHTMLGolden -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the output (review, then go test ./report -run TestHTMLGolden -update):\n%s", path, firstDiff(want, got))
-			}
+			checkGolden(t, tt.golden, "go test ./report -run TestHTMLGolden", func() []byte { return renderHTML(t, tt.opts, tt.report()) })
 		})
 	}
 }

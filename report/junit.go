@@ -20,26 +20,26 @@ import (
 // https://docs.gitlab.com/ci/testing/unit_test_reports/
 const junitNoFinding = "no finding"
 
+// junitCounts are the attributes that testsuites and testsuite share (the
+// embedded struct's attributes are written as the outer element's own).
+type junitCounts struct {
+	Name      string `xml:"name,attr"`
+	Tests     int    `xml:"tests,attr"`
+	Failures  int    `xml:"failures,attr"`
+	Errors    int    `xml:"errors,attr"`
+	Skipped   int    `xml:"skipped,attr"`
+	Time      string `xml:"time,attr"`
+	Timestamp string `xml:"timestamp,attr,omitempty"`
+}
+
 type junitTestSuites struct {
-	XMLName   xml.Name         `xml:"testsuites"`
-	Name      string           `xml:"name,attr"`
-	Tests     int              `xml:"tests,attr"`
-	Failures  int              `xml:"failures,attr"`
-	Errors    int              `xml:"errors,attr"`
-	Skipped   int              `xml:"skipped,attr"`
-	Time      string           `xml:"time,attr"`
-	Timestamp string           `xml:"timestamp,attr,omitempty"`
-	Suites    []junitTestSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	junitCounts
+	Suites []junitTestSuite `xml:"testsuite"`
 }
 
 type junitTestSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	junitCounts
 	Properties []junitProperty `xml:"properties>property,omitempty"`
 	Cases      []junitTestCase `xml:"testcase"`
 }
@@ -113,7 +113,7 @@ func buildJUnit(r *finding.Report) junitTestSuites {
 	}
 	sort.Strings(ids)
 
-	doc := junitTestSuites{Name: toolName, Time: "0", Timestamp: timestamp}
+	doc := junitTestSuites{junitCounts: junitCounts{Name: toolName, Time: "0", Timestamp: timestamp}}
 	for _, id := range ids {
 		suite := junitSuiteFor(id, rules[id], byRule[id], timestamp)
 		doc.Tests += suite.Tests
@@ -125,7 +125,7 @@ func buildJUnit(r *finding.Report) junitTestSuites {
 }
 
 func junitSuiteFor(id string, rule finding.Rule, findings []*finding.Finding, timestamp string) junitTestSuite {
-	suite := junitTestSuite{Name: id, Time: "0", Timestamp: timestamp}
+	suite := junitTestSuite{junitCounts: junitCounts{Name: id, Time: "0", Timestamp: timestamp}}
 	title, severity := rule.Title, rule.Severity
 	if len(findings) > 0 {
 		if title == "" {

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,41 +17,11 @@ import (
 func ocsfSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
 	path := filepath.Join("testdata", "ocsf", "compliance_finding-"+OCSFVersion+".schema.json")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("the OCSF %s schema is missing: %v", OCSFVersion, err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatalf("parse %s: %v", path, err)
-	}
-	c := jsonschema.NewCompiler()
-	const url = "file:///ocsf/compliance_finding.schema.json"
-	if err := c.AddResource(url, doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(url)
-	if err != nil {
-		t.Fatalf("compile %s: %v", path, err)
-	}
-	return sch
+	return compileSchema(t, path, "file:///ocsf/compliance_finding.schema.json", "the OCSF "+OCSFVersion+" schema is missing")
 }
 
 func TestOCSFValidatesAgainstSchema(t *testing.T) {
-	sch := ocsfSchema(t)
-	for name, r := range sarifCases() {
-		t.Run(name, func(t *testing.T) {
-			out := render(t, FormatOCSF, Options{}, r)
-			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := sch.Validate(inst); err != nil {
-				t.Fatalf("OCSF output does not validate:\n%v\n%s", err, out)
-			}
-		})
-	}
+	validatesOnEveryCase(t, ocsfSchema(t), FormatOCSF)
 }
 
 // The schema must be able to fail: events with a required attribute missing,

@@ -29,10 +29,17 @@ func sarifSchema(t *testing.T) *jsonschema.Schema {
 	if path == "" {
 		path = filepath.Join("testdata", "sarif-schema-2.1.0.json")
 	}
+	// Not a skip: without the schema the SARIF contract is unchecked.
+	return compileSchema(t, path, "file:///sarif-schema-2.1.0.json", "cannot read the SARIF 2.1.0 schema (set "+sarifSchemaEnv+" to its path)")
+}
+
+// compileSchema compiles the JSON Schema in the file at path, known by url to
+// its own references; a file that cannot be read fails the test with missing.
+func compileSchema(t *testing.T, path, url, missing string) *jsonschema.Schema {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
-		// Not a skip: without the schema the SARIF contract is unchecked.
-		t.Fatalf("cannot read the SARIF 2.1.0 schema (set %s to its path): %v", sarifSchemaEnv, err)
+		t.Fatalf("%s: %v", missing, err)
 	}
 	defer f.Close()
 	doc, err := jsonschema.UnmarshalJSON(f)
@@ -40,7 +47,6 @@ func sarifSchema(t *testing.T) *jsonschema.Schema {
 		t.Fatalf("parse %s: %v", path, err)
 	}
 	c := jsonschema.NewCompiler()
-	const url = "file:///sarif-schema-2.1.0.json"
 	if err := c.AddResource(url, doc); err != nil {
 		t.Fatal(err)
 	}
@@ -73,16 +79,22 @@ func sarifCases() map[string]*finding.Report {
 }
 
 func TestSARIFValidatesAgainstSchema(t *testing.T) {
-	sch := sarifSchema(t)
+	validatesOnEveryCase(t, sarifSchema(t), FormatSARIF)
+}
+
+// validatesOnEveryCase renders each of sarifCases in format and validates
+// the output against sch.
+func validatesOnEveryCase(t *testing.T, sch *jsonschema.Schema, format string) {
+	t.Helper()
 	for name, r := range sarifCases() {
 		t.Run(name, func(t *testing.T) {
-			out := render(t, FormatSARIF, Options{}, r)
+			out := render(t, format, Options{}, r)
 			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := sch.Validate(inst); err != nil {
-				t.Fatalf("SARIF output does not validate:\n%#v\n%s", err, out)
+				t.Fatalf("%s output does not validate:\n%#v\n%s", format, err, out)
 			}
 		})
 	}

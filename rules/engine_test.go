@@ -279,14 +279,7 @@ func TestBadFindingShape(t *testing.T) {
 // TestRegoTwinOfInput checks that the Rego test helper amiaudit.testing.prepare
 // builds the same input as Input, so that the policy tests test what runs.
 func TestRegoTwinOfInput(t *testing.T) {
-	files, err := policyFiles(nil, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	modules, err := parseModules(files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	modules := builtinModules(t, true)
 	doc := loadExample(t)
 	cfg := exampleConfig(t)
 	raw, err := json.Marshal(doc)

@@ -11,18 +11,26 @@ import (
 	"github.com/open-policy-agent/opa/v1/tester"
 )
 
+// builtinModules parses the built-in policies (and their _test.rego files
+// withTests) as Load reads them.
+func builtinModules(tb testing.TB, withTests bool) map[string]*ast.Module {
+	tb.Helper()
+	files, err := policyFiles(nil, withTests)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	modules, err := parseModules(files)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return modules
+}
+
 // TestPolicies runs every _test.rego of the built-in bundle through OPA's tester,
 // so that one go test covers the Rego and the Go. The tests are compiled in
 // the same sandbox as the rules.
 func TestPolicies(t *testing.T) {
-	files, err := policyFiles(nil, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	modules, err := parseModules(files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	modules := builtinModules(t, true)
 	ctx := context.Background()
 	store := inmem.New()
 	txn := storage.NewTransactionOrDie(ctx, store)

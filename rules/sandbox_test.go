@@ -16,6 +16,8 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/amiaudit/amiaudit/internal/regotest"
 )
 
 // writeRule writes a user rule package whose findings rule has body as its
@@ -43,20 +45,6 @@ findings contains f if {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// callOf writes a call of builtin with as many arguments as it takes.
-func callOf(t *testing.T, name string) string {
-	t.Helper()
-	b, ok := ast.BuiltinMap[name]
-	if !ok {
-		t.Fatalf("%s is not a builtin of this OPA", name)
-	}
-	args := make([]string, len(b.Decl.FuncArgs().Args))
-	for i := range args {
-		args[i] = fmt.Sprintf("input.arg%d", i)
-	}
-	return fmt.Sprintf("%s(%s)", name, strings.Join(args, ", "))
 }
 
 // The builtins issue 16 names, and those OPA's metadata marks
@@ -140,7 +128,7 @@ func TestLoadRefusesEachSandboxedBuiltin(t *testing.T) {
 	for i, name := range s.RefusedNames() {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			path := writeRule(t, dir, fmt.Sprintf("TEST-%03d", i+1), "x := "+callOf(t, name))
+			path := writeRule(t, dir, fmt.Sprintf("TEST-%03d", i+1), "x := "+regotest.BuiltinCall(t, name))
 			_, err := Load(context.Background(), dir)
 			var pe *PolicyError
 			if !errors.As(err, &pe) {
@@ -479,14 +467,7 @@ func BenchmarkLoad(b *testing.B) {
 }
 
 func BenchmarkSandboxCheck(b *testing.B) {
-	files, err := policyFiles(nil, false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	modules, err := parseModules(files)
-	if err != nil {
-		b.Fatal(err)
-	}
+	modules := builtinModules(b, false)
 	for b.Loop() {
 		s := CurrentSandbox()
 		if errs := s.check(modules); len(errs) > 0 {

@@ -13,11 +13,17 @@ import (
 
 func readExample(t *testing.T) *snapshot.Document {
 	t.Helper()
-	data, err := os.ReadFile(exampleSnapshot)
+	return readDoc(t, exampleSnapshot)
+}
+
+// readDoc decodes the snapshot file at path.
+func readDoc(t *testing.T, path string) *snapshot.Document {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := snapshot.Decode(exampleSnapshot, data)
+	doc, err := snapshot.Decode(path, data)
 	if err != nil {
 		t.Fatal(err)
 	}

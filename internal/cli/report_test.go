@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/amiaudit/amiaudit/snapshot"
 )
 
 var htmlData = regexp.MustCompile(`(?s)<script type="application/json" id="amiaudit-data">(.*?)</script>`)
@@ -168,14 +166,7 @@ func TestReportRerendersASavedReport(t *testing.T) {
 // shiftCollection moves a snapshot file's collection time.
 func shiftCollection(t *testing.T, path string, by time.Duration) {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := snapshot.Decode(path, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := readDoc(t, path)
 	doc.CollectedAt = doc.CollectedAt.Add(by)
 	if doc.StartedAt != nil {
 		s := doc.StartedAt.Add(by)

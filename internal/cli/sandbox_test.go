@@ -11,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/ast"
-
+	"github.com/amiaudit/amiaudit/internal/regotest"
 	"github.com/amiaudit/amiaudit/rules"
 )
 
@@ -43,20 +42,6 @@ findings contains f if {
 	return dir, filepath.ToSlash(file)
 }
 
-// builtinCall calls a builtin with as many arguments as it takes.
-func builtinCall(t *testing.T, name string) string {
-	t.Helper()
-	b, ok := ast.BuiltinMap[name]
-	if !ok {
-		t.Fatalf("%s is no builtin", name)
-	}
-	args := make([]string, len(b.Decl.FuncArgs().Args))
-	for i := range args {
-		args[i] = fmt.Sprintf("input.arg%d", i)
-	}
-	return fmt.Sprintf("x := %s(%s)", name, strings.Join(args, ", "))
-}
-
 // TestSandboxRefusesBuiltins: a user policy that calls a refused builtin
 // stops evaluate and gate with exit 2, one line on stderr naming the file,
 // line, column and builtin and saying why, no report on stdout and no output
@@ -71,7 +56,7 @@ func TestSandboxRefusesBuiltins(t *testing.T) {
 	for _, name := range sandbox.RefusedNames() {
 		for cmd, args := range commands {
 			t.Run(cmd+"/"+name, func(t *testing.T) {
-				dir, file := sandboxPolicy(t, "ORG-900", builtinCall(t, name))
+				dir, file := sandboxPolicy(t, "ORG-900", "x := "+regotest.BuiltinCall(t, name))
 				out := filepath.Join(t.TempDir(), "report.json")
 				full := append(append([]string{}, args...), "--policy", dir)
 				if cmd != "rules" {

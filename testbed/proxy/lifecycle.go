@@ -150,7 +150,7 @@ func (p *Proxy) answerLifecycle(w http.ResponseWriter, c *Call, form url.Values)
 		want := listParam(form, "ImageId")
 		set = el("imageSet", "")
 		for _, b := range lc.RecycleBinImages {
-			if b.Account != c.Account || b.Region != c.Region || (len(want) > 0 && !slices.Contains(want, b.ImageID)) {
+			if !listed(c, want, b.Account, b.Region, b.ImageID) {
 				continue
 			}
 			set.Nodes = append(set.Nodes, el("item", "",
@@ -161,7 +161,7 @@ func (p *Proxy) answerLifecycle(w http.ResponseWriter, c *Call, form url.Values)
 		want := listParam(form, "SnapshotId")
 		set = el("snapshotSet", "")
 		for _, b := range lc.RecycleBinSnapshots {
-			if b.Account != c.Account || b.Region != c.Region || (len(want) > 0 && !slices.Contains(want, b.SnapshotID)) {
+			if !listed(c, want, b.Account, b.Region, b.SnapshotID) {
 				continue
 			}
 			set.Nodes = append(set.Nodes, el("item", "",
@@ -172,7 +172,7 @@ func (p *Proxy) answerLifecycle(w http.ResponseWriter, c *Call, form url.Values)
 		want := listParam(form, "SnapshotId")
 		set = el("snapshotSet", "")
 		for _, l := range lc.Locks {
-			if l.Account != c.Account || l.Region != c.Region || (len(want) > 0 && !slices.Contains(want, l.SnapshotID)) {
+			if !listed(c, want, l.Account, l.Region, l.SnapshotID) {
 				continue
 			}
 			set.Nodes = append(set.Nodes, el("item", "",
@@ -190,6 +190,13 @@ func (p *Proxy) answerLifecycle(w http.ResponseWriter, c *Call, form url.Values)
 	root.Attrs = []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: ec2Namespace}}
 	writeXML(w, http.StatusOK, root)
 	return true
+}
+
+// listed reports whether an entry of the account-region id belongs in the
+// answer to c: it is in the caller's account-region and, when the call names
+// IDs (want), one of them.
+func listed(c *Call, want []string, account, region, id string) bool {
+	return account == c.Account && region == c.Region && (len(want) == 0 || slices.Contains(want, id))
 }
 
 // listParam reads a query-protocol list (ImageId.1, ImageId.2, …).

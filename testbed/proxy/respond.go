@@ -204,15 +204,21 @@ func (p *Proxy) answerSetting(w http.ResponseWriter, c *Call) bool {
 	default:
 		return false
 	}
+	writeEC2Fields(w, c.Action, fields)
+	return true
+}
+
+// writeEC2Fields answers the EC2 call action with a flat result of fields
+// and a fresh request ID.
+func writeEC2Fields(w http.ResponseWriter, action string, fields []ec2Field) {
 	id := requestID()
 	w.Header().Set("X-Amzn-Requestid", id)
 	writeXML(w, http.StatusOK, ec2Result{
-		XMLName:   xml.Name{Local: c.Action + "Response"},
+		XMLName:   xml.Name{Local: action + "Response"},
 		Xmlns:     ec2Namespace,
 		RequestID: id,
 		Fields:    fields,
 	})
-	return true
 }
 
 type ec2Result struct {

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"encoding/xml"
 	"fmt"
 	"mime"
 	"net/http"
@@ -80,14 +79,7 @@ func (p *Proxy) answerSettingWrite(w http.ResponseWriter, c *Call, r *http.Reque
 			}
 		}
 		p.written.update(c.Account, c.Region, func(s *Setting) { *field(s) = &value })
-		id := requestID()
-		w.Header().Set("X-Amzn-Requestid", id)
-		writeXML(w, http.StatusOK, ec2Result{
-			XMLName:   xml.Name{Local: c.Action + "Response"},
-			Xmlns:     ec2Namespace,
-			RequestID: id,
-			Fields:    []ec2Field{{Name: element, Value: value}},
-		})
+		writeEC2Fields(w, c.Action, []ec2Field{{Name: element, Value: value}})
 		return true
 	}
 	image := func(s *Setting) **string { return &s.ImageBlockPublicAccess }
