@@ -15,6 +15,9 @@ import (
 func Targets(changes []snapshot.ProposedChange) (images []collector.ImageRef, keyARNs []string) {
 	seen := map[string]bool{}
 	for _, c := range changes {
+		if c.CopyAddress != "" {
+			continue // the copy's image does not exist yet: its source is read
+		}
 		if c.ImageID != "" && !seen[c.Region+"/"+c.ImageID] {
 			seen[c.Region+"/"+c.ImageID] = true
 			images = append(images, collector.ImageRef{ID: c.ImageID, Region: c.Region})
@@ -46,11 +49,29 @@ func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot
 		missing = append(missing, snapshot.CollectionError{Account: caller, Region: c.Region, Service: service, Action: action,
 			Resource: resource, Code: "NotFound", Message: why + " (" + c.Describe() + ")"})
 	}
+	// Copies first: a launch permission may share the image a copy makes.
+	order := make([]int, 0, len(changes))
 	for i := range changes {
+		if changes[i].Kind == snapshot.ChangeCopy {
+			order = append(order, i)
+		}
+	}
+	for i := range changes {
+		if changes[i].Kind != snapshot.ChangeCopy {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
 		c := &changes[i]
 		switch c.Kind {
 		case snapshot.ChangeLaunchPermission:
 			img := findImage(doc, c.Region, c.ImageID)
+			if img == nil && c.CopyAddress != "" {
+				img, missing = proposedCopy(doc, changes, c, missing)
+				if img == nil {
+					continue
+				}
+			}
 			if img == nil {
 				miss(*c, "ec2", "DescribeImages", c.ImageID, "the AMI to share was not found")
 				continue
