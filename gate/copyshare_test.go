@@ -85,8 +85,8 @@ func copyShareDoc(defaultKey *string, keys ...snapshot.Key) *snapshot.Document {
 		Images: []snapshot.Image{{ID: "ami-0a1b2c3d4e5f60001", ARN: snapshot.ImageARN("aws", "us-east-1", "ami-0a1b2c3d4e5f60001"), Account: "111122223333", Region: "us-east-1",
 			PlatformDetails: "Linux/UNIX", LaunchPermissions: []snapshot.LaunchPermission{},
 			BlockDeviceMappings: []snapshot.BlockDeviceMapping{{DeviceName: "/dev/xvda", SnapshotID: "snap-0a1b2c3d4e5f60001", Encrypted: true, KMSKeyID: src}}}},
-		Snapshots: []snapshot.Snapshot{{ID: "snap-0a1b2c3d4e5f60001", Account: "111122223333", Region: "us-east-1", Encrypted: true, KMSKeyID: src, VolumeSize: 8}},
-		Keys:      append([]snapshot.Key{{ARN: src, ID: "src", Account: "111122223333", Region: "us-east-1", KeyManager: "CUSTOMER", KeyState: "Enabled"}}, keys...),
+		Snapshots:      []snapshot.Snapshot{{ID: "snap-0a1b2c3d4e5f60001", Account: "111122223333", Region: "us-east-1", Encrypted: true, KMSKeyID: src, VolumeSize: 8}},
+		Keys:           append([]snapshot.Key{{ARN: src, ID: "src", Account: "111122223333", Region: "us-east-1", KeyManager: "CUSTOMER", KeyState: "Enabled"}}, keys...),
 		AccountRegions: []snapshot.AccountRegion{{Account: "111122223333", Region: "eu-west-1", EBSEncryptionByDefault: ptr(false), EBSDefaultKMSKeyID: defaultKey}},
 	}
 }
