@@ -230,6 +230,9 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 				}
 			}
 		}
+		// The keys the copies that the change shares will use in their
+		// destinations: the share is judged on the copy's key.
+		collector.DestinationKeys(ctx, cfg, doc, gate.CopyKeyRefs(doc, changes))
 		if sum, err = documentDigest(doc); err != nil {
 			return err
 		}
