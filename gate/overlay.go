@@ -279,7 +279,37 @@ func Attribute(after, before []finding.Finding, doc *snapshot.Document) {
 		if c := causes[0]; c.Address != "" {
 			f.Location = &finding.Location{File: c.Source, Address: c.Address}
 		}
+		// A finding on the image (or a snapshot) of a copy not made yet names
+		// the copy: its ID is a placeholder.
+		if address := proposedAddress(doc, f.Resource.ARN); address != "" {
+			f.Evidence["proposed_copy"] = address
+			f.Message += fmt.Sprintf(" (%s is the copy that %s will make; its ID is a placeholder until apply.)", f.Resource.ID, address)
+		}
 	}
+}
+
+// proposedAddress is the address of the copy that added the image or
+// snapshot with this ARN to the state (tag ProposedTagKey), or "".
+func proposedAddress(doc *snapshot.Document, arn string) string {
+	tags := func(ts []snapshot.Tag) string {
+		for _, t := range ts {
+			if t.Key == ProposedTagKey {
+				return t.Value
+			}
+		}
+		return ""
+	}
+	for _, img := range doc.Images {
+		if img.ARN == arn {
+			return tags(img.Tags)
+		}
+	}
+	for _, s := range doc.Snapshots {
+		if s.ARN == arn {
+			return tags(s.Tags)
+		}
+	}
+	return ""
 }
 
 // causesOf picks the changes that touch a finding's resource; among them, the

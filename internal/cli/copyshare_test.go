@@ -140,6 +140,9 @@ func TestGateSharesTheCopyThePlanMakes(t *testing.T) {
 					if pc, _ := f.Evidence["proposed_change"].(string); !strings.Contains(pc, "the copy made by aws_ami_copy.golden") {
 						t.Errorf("%s proposed_change = %q", f.RuleID, pc)
 					}
+					if f.Evidence["proposed_copy"] != "aws_ami_copy.golden" || !strings.Contains(f.Message, "is the copy that aws_ami_copy.golden will make") {
+						t.Errorf("%s does not say the AMI is the proposed copy: %s %v", f.RuleID, f.Message, f.Evidence)
+					}
 				}
 				if f.RuleID == "SCAN-001" && tc.rule == "SCAN-001" && strings.Contains(f.Message, "3c3c3c3c-0003") {
 					found = true
