@@ -27,6 +27,16 @@ const ProposedTagKey = "amiaudit:proposed"
 // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html).
 const awsEBSAlias = "alias/aws/ebs"
 
+// CopyKey names a proposed copy for the shares of it (CopyAddress): its
+// Terraform address, or for a copy from flags (--copy-to-region with
+// --share-copy) the flags that ask for it.
+func CopyKey(c snapshot.ProposedChange) string {
+	if c.Address != "" {
+		return c.Address
+	}
+	return "--copy-to-region " + c.DestinationRegion + " of " + c.ImageID
+}
+
 // proposedSnapshotID is the placeholder ID of the copy of snapshot src made
 // by the copy at address.
 func proposedSnapshotID(address, src string) string {
@@ -43,7 +53,7 @@ func proposedSnapshotID(address, src string) string {
 func proposedCopy(doc *snapshot.Document, changes []snapshot.ProposedChange, lp *snapshot.ProposedChange, missing []snapshot.CollectionError) (*snapshot.Image, []snapshot.CollectionError) {
 	var cp *snapshot.ProposedChange
 	for i := range changes {
-		if changes[i].Kind == snapshot.ChangeCopy && changes[i].Address == lp.CopyAddress {
+		if changes[i].Kind == snapshot.ChangeCopy && CopyKey(changes[i]) == lp.CopyAddress {
 			cp = &changes[i]
 		}
 	}
@@ -69,15 +79,15 @@ func proposedCopy(doc *snapshot.Document, changes []snapshot.ProposedChange, lp 
 		missing = append(missing, snapshot.CollectionError{Account: account, Region: region, Service: service, Action: action, Resource: resource,
 			Code: "Unavailable", Message: why + " (" + lp.Describe() + ")"})
 	}
-	tag := []snapshot.Tag{{Key: ProposedTagKey, Value: cp.Address}}
+	tag := []snapshot.Tag{{Key: ProposedTagKey, Value: lp.CopyAddress}}
 	created := doc.CollectedAt
 	img := snapshot.Image{
 		ID:                lp.ImageID,
 		ARN:               snapshot.ImageARN(partition, region, lp.ImageID),
 		Account:           account,
 		Region:            region,
-		Name:              "proposed copy of " + src.ID + " (" + cp.Address + ")",
-		Description:       fmt.Sprintf("Proposed by %s: the copy of %s from %s, not made yet; its ID is a placeholder", cp.Address, src.ID, src.Region),
+		Name:              "proposed copy of " + src.ID + " (" + lp.CopyAddress + ")",
+		Description:       fmt.Sprintf("Proposed by %s: the copy of %s from %s, not made yet; its ID is a placeholder", lp.CopyAddress, src.ID, src.Region),
 		State:             "available",
 		CreationDate:      &created,
 		Platform:          src.Platform,
@@ -104,9 +114,9 @@ func proposedCopy(doc *snapshot.Document, changes []snapshot.ProposedChange, lp 
 			}
 		}
 		s := snapshot.Snapshot{
-			ID:      proposedSnapshotID(cp.Address, b.SnapshotID),
+			ID:      proposedSnapshotID(lp.CopyAddress, b.SnapshotID),
 			Account: account, Region: region,
-			Description:             fmt.Sprintf("Proposed by %s: the copy of %s for %s, not made yet", cp.Address, b.SnapshotID, img.ID),
+			Description:             fmt.Sprintf("Proposed by %s: the copy of %s for %s, not made yet", lp.CopyAddress, b.SnapshotID, img.ID),
 			State:                   "completed",
 			StartTime:               &created,
 			Tags:                    tag,
@@ -195,7 +205,7 @@ func CopyKeyRefs(doc *snapshot.Document, changes []snapshot.ProposedChange) map[
 	out := map[string][]string{}
 	seen := map[string]bool{}
 	for _, c := range changes {
-		if c.Kind != snapshot.ChangeCopy || !shared[c.Address] || c.DestinationRegion == "" {
+		if c.Kind != snapshot.ChangeCopy || !shared[CopyKey(c)] || c.DestinationRegion == "" {
 			continue
 		}
 		ref := c.KMSKeyID

@@ -157,3 +157,56 @@ func TestGateSharesTheCopyThePlanMakes(t *testing.T) {
 		})
 	}
 }
+
+// TestGateShareCopyFlags: --copy-to-region with --share-with shares the
+// source AMI (whose key lets no other account launch: AMI-004 on the
+// source); with --share-copy the copy is shared instead, judged on the key
+// AWS gives it (aws/ebs in eu-central-1: AMI-005 on the copy).
+func TestGateShareCopyFlags(t *testing.T) {
+	snap := filepath.Join(t.TempDir(), "snapshot.json")
+	if err := os.WriteFile(snap, []byte(copyShareSnapshot), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"gate", "--snapshot", snap, "--image", "ami-0a1b2c3d4e5f60001", "--region", "us-east-1",
+		"--copy-to-region", "eu-central-1", "--share-with", "345678901234", "--config", exampleConfig, "--format", "json"}
+	rules := func(out string) map[string]string {
+		var rep struct {
+			Findings []struct {
+				RuleID   string `json:"rule_id"`
+				Resource struct{ ID, Region string }
+			} `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		got := map[string]string{}
+		for _, f := range rep.Findings {
+			got[f.RuleID] = f.Resource.Region + "/" + f.Resource.ID
+		}
+		return got
+	}
+	code, out, stderr := amiaudit(t, "", args...)
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if got := rules(out); got["AMI-004"] != "us-east-1/ami-0a1b2c3d4e5f60001" || got["AMI-005"] != "" {
+		t.Errorf("without --share-copy the source is shared: %v", got)
+	}
+	code, out, stderr = amiaudit(t, "", append(args, "--share-copy")...)
+	if code != exitFindings {
+		t.Fatalf("--share-copy: exit %d: %s", code, stderr)
+	}
+	if got := rules(out); !strings.HasPrefix(got["AMI-005"], "eu-central-1/ami-") || got["AMI-004"] != "" {
+		t.Errorf("with --share-copy the copy is shared, under aws/ebs: %v", got)
+	}
+	for name, extra := range map[string][]string{
+		"share-copy without copy":  {"gate", "--snapshot", snap, "--image", "ami-0a1b2c3d4e5f60001", "--share-with", "345678901234", "--share-copy"},
+		"share-copy without share": {"gate", "--snapshot", snap, "--image", "ami-0a1b2c3d4e5f60001", "--copy-to-region", "eu-west-1", "--share-copy"},
+		"share-copy with volumes": {"gate", "--snapshot", snap, "--image", "ami-0a1b2c3d4e5f60001", "--copy-to-region", "eu-west-1", "--share-copy",
+			"--share-with", "345678901234", "--create-volume-permission"},
+	} {
+		if code, _, stderr := amiaudit(t, "", extra...); code != exitUsage || !strings.Contains(stderr, "--share-copy") {
+			t.Errorf("%s: exit %d, stderr %q", name, code, stderr)
+		}
+	}
+}
