@@ -199,6 +199,15 @@ func TestGateShareCopyFlags(t *testing.T) {
 	if got := rules(out); !strings.HasPrefix(got["AMI-005"], "eu-central-1/ami-") || got["AMI-004"] != "" {
 		t.Errorf("with --share-copy the copy is shared, under aws/ebs: %v", got)
 	}
+	// A public share of the (encrypted) copy: AWS refuses it (GATE-004 on the copy).
+	code, out, stderr = amiaudit(t, "", "gate", "--snapshot", snap, "--image", "ami-0a1b2c3d4e5f60001", "--region", "us-east-1",
+		"--copy-to-region", "eu-west-1", "--share-copy", "--public", "--config", exampleConfig, "--format", "json")
+	if code != exitFindings {
+		t.Fatalf("--share-copy --public: exit %d: %s", code, stderr)
+	}
+	if got := rules(out); !strings.HasPrefix(got["GATE-004"], "eu-west-1/ami-") || got["AMI-001"] != "" {
+		t.Errorf("a public share of the encrypted copy is refused, not applied: %v", got)
+	}
 	for name, extra := range map[string][]string{
 		"share-copy without copy":  {"gate", "--snapshot", snap, "--image", "ami-0a1b2c3d4e5f60001", "--share-with", "345678901234", "--share-copy"},
 		"share-copy without share": {"gate", "--snapshot", snap, "--image", "ami-0a1b2c3d4e5f60001", "--copy-to-region", "eu-west-1", "--share-copy"},
