@@ -499,3 +499,25 @@ func TestGateShareCopy(t *testing.T) {
 		}
 	}
 }
+
+// TestGateShareCopyFailsClosed: when the key the shared copy would use in
+// eu-west-1 cannot be described, the gate exits 3 with SCAN-001 on the call.
+func TestGateShareCopyFailsClosed(t *testing.T) {
+	env := scenario.Run(t, "../scenarios/gate.yaml")
+	p, err := proxy.Start(proxy.Config{Upstream: env.Moto.URL(), Faults: []proxy.Fault{{Region: "eu-west-1", Action: "kms:DescribeKey", Code: "AccessDeniedException"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	code, r, _, stderr := gateRun(t, env, p, "--image", env.Seeded.Images["shared-cmk"], "--copy-to-region", "eu-west-1", "--share-copy", "--share-with", env.Seeded.Accounts["member"])
+	if code != 3 {
+		t.Fatalf("exit %d, want 3; findings %v; %s", code, r.rules(), stderr)
+	}
+	found := false
+	for _, f := range r.Findings {
+		found = found || (f.RuleID == "SCAN-001" && strings.Contains(f.Resource.ID, "DescribeKey") && strings.Contains(f.Resource.ID, "alias/aws/ebs"))
+	}
+	if !found {
+		t.Errorf("no SCAN-001 on DescribeKey alias/aws/ebs: %+v", r.Findings)
+	}
+}
