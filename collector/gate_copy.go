@@ -2,10 +2,14 @@ package collector
 
 import (
 	"context"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/amiaudit/amiaudit/snapshot"
 )
@@ -120,4 +124,98 @@ func findImage(doc *snapshot.Document, region, id string) *snapshot.Image {
 		}
 	}
 	return nil
+}
+
+// DestinationKeys reads, as the caller, the keys that proposed copies will
+// use in their destination regions (refs: region → key ARN, key ID, alias
+// name or alias ARN, as CopyImage's KmsKeyId or GetEbsDefaultKmsKeyId give
+// them), so that sharing a copy is judged on its key (AMI-004, AMI-005): the
+// key itself (DescribeKey resolves an alias; the AWS managed aws/ebs key
+// included), and for a customer managed key of the caller its policy and
+// grants. A key the document holds already (by ARN) is not read again.
+// Whatever cannot be read is a collection error in doc.Errors: the gate
+// fails closed (SCAN-001).
+func DestinationKeys(ctx context.Context, cfg aws.Config, doc *snapshot.Document, refs map[string][]string) {
+	if len(doc.Scope.Accounts) != 1 || len(refs) == 0 {
+		return
+	}
+	caller := doc.Scope.Accounts[0]
+	have := func(arn string) *snapshot.Key {
+		for i := range doc.Keys {
+			if doc.Keys[i].ARN == arn {
+				return &doc.Keys[i]
+			}
+		}
+		return nil
+	}
+	regions := make([]string, 0, len(refs))
+	for r := range refs {
+		regions = append(regions, r)
+	}
+	sort.Strings(regions)
+	for _, region := range regions {
+		client := kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = region })
+		fail := func(action, resource string, err error) {
+			doc.Errors = append(doc.Errors, snapshot.CollectionError{Account: caller, Region: region, Service: "kms", Action: action, Resource: resource, Code: errorCode(err), Message: errorMessage(err)})
+		}
+		for _, ref := range refs[region] {
+			if ref == "" || have(ref) != nil {
+				continue
+			}
+			alias := ""
+			if i := strings.Index(ref, "alias/"); i >= 0 {
+				alias = ref[i:]
+			}
+			desc, err := client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(ref)})
+			if err != nil {
+				fail("DescribeKey", ref, err)
+				continue
+			}
+			m := desc.KeyMetadata
+			if k := have(aws.ToString(m.Arn)); k != nil {
+				if alias != "" && !slices.Contains(k.Aliases, alias) {
+					k.Aliases = append(k.Aliases, alias)
+				}
+				continue
+			}
+			key := snapshot.Key{
+				ARN: aws.ToString(m.Arn), ID: aws.ToString(m.KeyId), Account: aws.ToString(m.AWSAccountId), Region: region,
+				KeyManager: string(m.KeyManager), KeyState: string(m.KeyState), Description: aws.ToString(m.Description),
+				Grants: []snapshot.Grant{},
+			}
+			if alias != "" {
+				key.Aliases = []string{alias}
+			}
+			if key.KeyManager == string(kmstypes.KeyManagerTypeCustomer) && key.Account == caller {
+				if pol, err := client.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(key.ARN), PolicyName: aws.String("default")}); err != nil {
+					fail("GetKeyPolicy", key.ID, err)
+				} else {
+					key.Policy = aws.ToString(pol.Policy)
+					key.PolicyStatements, _ = snapshot.ParsePolicy(key.Policy)
+				}
+				grants := kms.NewListGrantsPaginator(client, &kms.ListGrantsInput{KeyId: aws.String(key.ARN)})
+				for grants.HasMorePages() {
+					page, err := grants.NextPage(ctx)
+					if err != nil {
+						fail("ListGrants", key.ID, err)
+						break
+					}
+					for _, gr := range page.Grants {
+						grant := snapshot.Grant{GrantID: aws.ToString(gr.GrantId), Name: aws.ToString(gr.Name), GranteePrincipal: aws.ToString(gr.GranteePrincipal),
+							RetiringPrincipal: aws.ToString(gr.RetiringPrincipal), IssuingAccount: aws.ToString(gr.IssuingAccount)}
+						for _, op := range gr.Operations {
+							grant.Operations = append(grant.Operations, string(op))
+						}
+						if c := gr.Constraints; c != nil && (len(c.EncryptionContextEquals) > 0 || len(c.EncryptionContextSubset) > 0) {
+							grant.Constraints = &snapshot.GrantConstraints{EncryptionContextEquals: c.EncryptionContextEquals, EncryptionContextSubset: c.EncryptionContextSubset}
+						}
+						grant.GranteeAccount, _ = snapshot.AccountOfPrincipal(grant.GranteePrincipal)
+						key.Grants = append(key.Grants, grant)
+					}
+				}
+			}
+			doc.Keys = append(doc.Keys, key)
+		}
+	}
+	doc.Sort()
 }

@@ -427,3 +427,97 @@ func TestGateRefusedPublicSnapshot(t *testing.T) {
 		}
 	}
 }
+
+// TestGateShareCopy copies shared-cmk to eu-west-1 and shares the copy with
+// a member of the organization, from flags (--share-copy) and from a plan
+// whose launch permission's image_id is the copy's (known only after apply).
+// The copy is encrypted with the key AWS picks — the one named, else the
+// pipeline account's default EBS key in eu-west-1, alias/aws/ebs there — and
+// the share is judged on it, on the copy, through the real SDK.
+func TestGateShareCopy(t *testing.T) {
+	env := scenario.Run(t, "../scenarios/gate.yaml")
+	ami, member := env.Seeded.Images["shared-cmk"], env.Seeded.Accounts["member"]
+	for _, tc := range []struct {
+		name, key, rule string
+		code            int
+	}{
+		{"key the organization may use", env.Seeded.Keys["org-key-eu"], "", 0},
+		{"key only the owner may use", env.Seeded.Keys["private-key-eu"], "AMI-004", 1},
+		{"default key aws/ebs", "", "AMI-005", 1},
+	} {
+		for _, via := range []string{"flags", "plan"} {
+			t.Run(tc.name+"/"+via, func(t *testing.T) {
+				args := []string{"--image", ami, "--copy-to-region", "eu-west-1", "--share-copy", "--share-with", member}
+				if tc.key != "" {
+					args = append(args, "--kms-key", tc.key)
+				}
+				if via == "plan" {
+					after := map[string]any{"source_ami_id": ami, "source_ami_region": "us-east-1", "region": "eu-west-1", "name": "copy", "encrypted": tc.key != ""}
+					if tc.key != "" {
+						after["kms_key_id"] = tc.key
+					}
+					copyRes := configured(resource("aws_ami_copy", "eu", after), map[string]any{"name": map[string]any{"constant_value": "copy"}})
+					share := configured(resource("aws_ami_launch_permission", "copy", map[string]any{"account_id": member}),
+						map[string]any{"image_id": map[string]any{"references": []string{"aws_ami_copy.eu.id", "aws_ami_copy.eu"}}})
+					share["change"].(map[string]any)["after_unknown"] = map[string]any{"id": true, "image_id": true}
+					args = []string{"--plan", writePlan(t, planJSON(copyRes, share))}
+				}
+				code, r, calls, stderr := gateRun(t, env, env.Proxy, args...)
+				if code != tc.code {
+					t.Fatalf("exit %d, want %d; findings %v; stderr %s", code, tc.code, r.rules(), stderr)
+				}
+				if tc.rule == "" && len(r.Findings) != 0 {
+					t.Errorf("findings on a share that works: %+v", r.Findings)
+				}
+				found := false
+				for _, f := range r.Findings {
+					if f.RuleID != tc.rule {
+						continue
+					}
+					found = true
+					if f.Resource.ID == ami || f.Evidence["proposed_copy"] == nil {
+						t.Errorf("%s is not on the proposed copy: %s %v", f.RuleID, f.Resource.ID, f.Evidence)
+					}
+					if via == "plan" && (f.Location == nil || f.Location.Address != "aws_ami_launch_permission.copy") {
+						t.Errorf("%s location %+v", f.RuleID, f.Location)
+					}
+				}
+				if tc.rule != "" && !found {
+					t.Errorf("no %s: %+v", tc.rule, r.Findings)
+				}
+				described := false
+				for _, call := range calls {
+					if !readOnly(call.Service + ":" + call.Action) {
+						t.Errorf("the gate called %s:%s", call.Service, call.Action)
+					}
+					described = described || (call.Service == "kms" && call.Action == "DescribeKey")
+				}
+				if !described {
+					t.Error("the copy's key was not read")
+				}
+			})
+		}
+	}
+}
+
+// TestGateShareCopyFailsClosed: when the key the shared copy would use in
+// eu-west-1 cannot be described, the gate exits 3 with SCAN-001 on the call.
+func TestGateShareCopyFailsClosed(t *testing.T) {
+	env := scenario.Run(t, "../scenarios/gate.yaml")
+	p, err := proxy.Start(proxy.Config{Upstream: env.Moto.URL(), Faults: []proxy.Fault{{Region: "eu-west-1", Action: "kms:DescribeKey", Code: "AccessDeniedException"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	code, r, _, stderr := gateRun(t, env, p, "--image", env.Seeded.Images["shared-cmk"], "--copy-to-region", "eu-west-1", "--share-copy", "--share-with", env.Seeded.Accounts["member"])
+	if code != 3 {
+		t.Fatalf("exit %d, want 3; findings %v; %s", code, r.rules(), stderr)
+	}
+	found := false
+	for _, f := range r.Findings {
+		found = found || (f.RuleID == "SCAN-001" && strings.Contains(f.Resource.ID, "DescribeKey") && strings.Contains(f.Resource.ID, "alias/aws/ebs"))
+	}
+	if !found {
+		t.Errorf("no SCAN-001 on DescribeKey alias/aws/ebs: %+v", r.Findings)
+	}
+}

@@ -15,6 +15,9 @@ import (
 func Targets(changes []snapshot.ProposedChange) (images []collector.ImageRef, keyARNs []string) {
 	seen := map[string]bool{}
 	for _, c := range changes {
+		if c.CopyAddress != "" {
+			continue // the copy's image does not exist yet: its source is read
+		}
 		if c.ImageID != "" && !seen[c.Region+"/"+c.ImageID] {
 			seen[c.Region+"/"+c.ImageID] = true
 			images = append(images, collector.ImageRef{ID: c.ImageID, Region: c.Region})
@@ -46,11 +49,29 @@ func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot
 		missing = append(missing, snapshot.CollectionError{Account: caller, Region: c.Region, Service: service, Action: action,
 			Resource: resource, Code: "NotFound", Message: why + " (" + c.Describe() + ")"})
 	}
+	// Copies first: a launch permission may share the image a copy makes.
+	order := make([]int, 0, len(changes))
 	for i := range changes {
+		if changes[i].Kind == snapshot.ChangeCopy {
+			order = append(order, i)
+		}
+	}
+	for i := range changes {
+		if changes[i].Kind != snapshot.ChangeCopy {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
 		c := &changes[i]
 		switch c.Kind {
 		case snapshot.ChangeLaunchPermission:
 			img := findImage(doc, c.Region, c.ImageID)
+			if img == nil && c.CopyAddress != "" {
+				img, missing = proposedCopy(doc, changes, c, missing)
+				if img == nil {
+					continue
+				}
+			}
 			if img == nil {
 				miss(*c, "ec2", "DescribeImages", c.ImageID, "the AMI to share was not found")
 				continue
@@ -258,7 +279,37 @@ func Attribute(after, before []finding.Finding, doc *snapshot.Document) {
 		if c := causes[0]; c.Address != "" {
 			f.Location = &finding.Location{File: c.Source, Address: c.Address}
 		}
+		// A finding on the image (or a snapshot) of a copy not made yet names
+		// the copy: its ID is a placeholder.
+		if address := proposedAddress(doc, f.Resource.ARN); address != "" {
+			f.Evidence["proposed_copy"] = address
+			f.Message += fmt.Sprintf(" (%s is the copy that %s will make; its ID is a placeholder until apply.)", f.Resource.ID, address)
+		}
 	}
+}
+
+// proposedAddress is the address of the copy that added the image or
+// snapshot with this ARN to the state (tag ProposedTagKey), or "".
+func proposedAddress(doc *snapshot.Document, arn string) string {
+	tags := func(ts []snapshot.Tag) string {
+		for _, t := range ts {
+			if t.Key == ProposedTagKey {
+				return t.Value
+			}
+		}
+		return ""
+	}
+	for _, img := range doc.Images {
+		if img.ARN == arn {
+			return tags(img.Tags)
+		}
+	}
+	for _, s := range doc.Snapshots {
+		if s.ARN == arn {
+			return tags(s.Tags)
+		}
+	}
+	return ""
 }
 
 // causesOf picks the changes that touch a finding's resource; among them, the

@@ -6,10 +6,13 @@ package gate
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -87,6 +90,74 @@ func (m configModule) written(prefix, address, key string) (value any, ok bool) 
 	return nil, false
 }
 
+// references lists the resources and attributes that the expression of
+// attribute key of the resource at address (an instance key such as [0] is
+// ignored) refers to, prefixed with the module path, as in
+// {"references": ["aws_ami_copy.eu.id", "aws_ami_copy.eu"]}.
+func (m configModule) references(prefix, address, key string) []string {
+	for _, r := range m.Resources {
+		if prefix+r.Address != baseAddress(address) {
+			continue
+		}
+		var e struct {
+			References []string `json:"references"`
+		}
+		_ = json.Unmarshal(r.Expressions[key], &e)
+		var out []string
+		for _, ref := range e.References {
+			out = append(out, prefix+ref)
+		}
+		return out
+	}
+	for name, call := range m.ModuleCalls {
+		if refs := call.Module.references(prefix+"module."+name+".", address, key); refs != nil {
+			return refs
+		}
+	}
+	return nil
+}
+
+// instanceKey matches the instance keys of a resource address ([0], ["a"]).
+var instanceKey = regexp.MustCompile(`\[[^\]]*\]`)
+
+// baseAddress drops the instance keys of a resource address.
+func baseAddress(address string) string { return instanceKey.ReplaceAllString(address, "") }
+
+// ProposedImageID is the placeholder ID of the AMI that the copy at a plan's
+// resource address will create: AWS names it only on apply. It is derived
+// from the address, so a plan gives the same ID every time, and the image
+// is marked as proposed (see Apply).
+func ProposedImageID(address string) string {
+	sum := sha256.Sum256([]byte("amiaudit proposed copy\x00" + address))
+	return "ami-" + hex.EncodeToString(sum[:])[:17]
+}
+
+// copyOf resolves a launch permission's image_id that is known only after
+// apply to the aws_ami_copy of the same plan that it refers to, through the
+// configuration's references. It returns the copy's address, or a message
+// saying why it cannot.
+func copyOf(p *plan, address string, copies map[string][]string) (string, string) {
+	refs := p.Configuration.RootModule.references("", address, "image_id")
+	for _, ref := range refs {
+		i := strings.LastIndex(ref, tfAMICopy+".")
+		if i < 0 || (i > 0 && !strings.HasSuffix(ref[:i], ".")) {
+			continue
+		}
+		rest := ref[i+len(tfAMICopy)+1:]
+		name, _, _ := strings.Cut(rest, ".")
+		base := baseAddress(ref[:i] + tfAMICopy + "." + name)
+		switch instances := copies[base]; len(instances) {
+		case 0:
+			return "", "image_id refers to " + base + ", which the plan does not create"
+		case 1:
+			return instances[0], ""
+		default:
+			return "", fmt.Sprintf("image_id refers to %s, which has %d instances: gate each instance's launch permission against a plan with one", base, len(instances))
+		}
+	}
+	return "", ""
+}
+
 type resourceChange struct {
 	Address string `json:"address"`
 	Type    string `json:"type"`
@@ -118,6 +189,22 @@ func ParsePlan(name string, data []byte, defaultRegion string) ([]snapshot.Propo
 	}
 	if p.FormatVersion == "" {
 		return nil, &PlanError{File: name, Msg: "no format_version: expected the output of terraform show -json PLAN"}
+	}
+	// The copies the plan creates, by address without instance keys, and the
+	// region each copies into, for the launch permissions that share them.
+	copies := map[string][]string{}
+	copyRegion := map[string]string{}
+	for _, rc := range p.ResourceChanges {
+		if rc.Mode != "data" && rc.Type == tfAMICopy && contains(rc.Change.Actions, "create") {
+			copies[baseAddress(rc.Address)] = append(copies[baseAddress(rc.Address)], rc.Address)
+			var after map[string]any
+			_ = json.Unmarshal(rc.Change.After, &after)
+			region, _ := after["region"].(string)
+			if region == "" {
+				region = defaultRegion
+			}
+			copyRegion[rc.Address] = region
+		}
 	}
 	var out []snapshot.ProposedChange
 	for _, rc := range p.ResourceChanges {
@@ -154,7 +241,20 @@ func ParsePlan(name string, data []byte, defaultRegion string) ([]snapshot.Propo
 		switch rc.Type {
 		case tfLaunchPermission:
 			c.Kind = snapshot.ChangeLaunchPermission
-			fields["image_id"] = &c.ImageID
+			if u, _ := unknown["image_id"].(bool); u {
+				// Sharing the copy the same plan makes: judged on the copy as
+				// AWS will make it (a placeholder image in its region).
+				copyAddr, why := copyOf(&p, rc.Address, copies)
+				if why != "" {
+					return nil, &PlanError{File: name, Address: rc.Address, Msg: why}
+				}
+				if copyAddr == "" {
+					return nil, &PlanError{File: name, Address: rc.Address, Msg: "image_id is known only after apply and refers to no aws_ami_copy of the plan (the configuration section names no such reference): gate a plan whose AMI IDs are known (apply the image build first)"}
+				}
+				c.ImageID, c.Region, c.CopyAddress = ProposedImageID(copyAddr), copyRegion[copyAddr], copyAddr
+			} else {
+				fields["image_id"] = &c.ImageID
+			}
 			for _, k := range []string{"account_id", "group", "organization_arn", "organizational_unit_arn"} {
 				v, err := get(k)
 				if err != nil {

@@ -212,6 +212,11 @@ type ProposedChange struct {
 	// ImageID and Region name the AMI (launch permission, copy source).
 	ImageID string `json:"image_id,omitempty"`
 	Region  string `json:"region,omitempty"`
+	// CopyAddress is set on a launch permission that shares the AMI a copy
+	// of the same plan will create (its image_id is
+	// known only after apply): the copy's resource address. ImageID is then
+	// a placeholder derived from it, and Region the copy's destination.
+	CopyAddress string `json:"copy_address,omitempty"`
 	// SnapshotID names the snapshot of a create-volume-permission change.
 	SnapshotID string `json:"snapshot_id,omitempty"`
 	// Grantee is who a permission or grant is for: an account ID, "all", an
@@ -272,6 +277,9 @@ func (c ProposedChange) Describe() string {
 	}
 	switch c.Kind {
 	case ChangeLaunchPermission:
+		if c.CopyAddress != "" {
+			return "share the copy made by " + c.CopyAddress + " (proposed " + c.ImageID + " in " + c.Region + ") with " + c.Grantee + " (" + where + ")"
+		}
 		return "share " + c.ImageID + " with " + c.Grantee + " (" + where + ")"
 	case ChangeCreateVolumePermission:
 		target := c.SnapshotID

@@ -23,6 +23,7 @@ type gateFlags struct {
 	public         bool
 	volumePerm     bool
 	copyTo         string
+	shareCopy      bool
 	encrypted      bool
 	kmsKey         string
 	plan           string
@@ -60,6 +61,16 @@ plus the gate rules:
             AMI, of one with a product code, or under block public access):
             the resource stays private
 
+Sharing a copy: --copy-to-region with --share-with proposes a copy AND a share
+of the source AMI. Add --share-copy to share the copy instead: the copy does
+not exist yet, so the gate adds it as AWS will make it (a placeholder AMI in
+the destination, owned by the copying account, its snapshots encrypted with
+the key CopyImage picks: --kms-key, else the account's default EBS key there,
+which may be the AWS managed aws/ebs key) and judges the share on that key
+(AMI-004, AMI-005). A plan whose aws_ami_launch_permission shares the
+aws_ami_copy it creates (image_id = aws_ami_copy.NAME.id) is judged the same
+way. A key that cannot be read fails the gate closed.
+
 Findings the change causes say which part of it causes them; for a plan, SARIF
 points at the resource address. Account-level settings are left to the nightly
 scan.
@@ -80,6 +91,11 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
   amiaudit gate --image ami-0123456789abcdef0 --region us-east-1 --copy-to-region eu-west-1 \
     --encrypted --kms-key arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
 
+  # Copy to another region and share the copy (not the source) with an account:
+  # judged on the key AWS gives the copy (the default EBS key of eu-west-1)
+  amiaudit gate --image ami-0123456789abcdef0 --region us-east-1 --copy-to-region eu-west-1 \
+    --share-copy --share-with 111122223333
+
   # A Terraform plan, as SARIF for code scanning
   terraform show -json tfplan > plan.json
   amiaudit gate --plan plan.json --region us-east-1 --format sarif --output gate.sarif`,
@@ -96,6 +112,7 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 	fl.BoolVar(&f.public, "public", false, "proposed public launch permission (Group=all)")
 	fl.BoolVar(&f.volumePerm, "create-volume-permission", false, "also grant createVolumePermission on the AMIs' snapshots to the --share-with grantees")
 	fl.StringVar(&f.copyTo, "copy-to-region", "", "proposed copy of the AMIs to this region")
+	fl.BoolVar(&f.shareCopy, "share-copy", false, "with --copy-to-region: --share-with and --public share the copy (judged on the key AWS gives it), not the source AMI")
 	fl.BoolVar(&f.encrypted, "encrypted", false, "the copy is encrypted (--encrypted=false asks for an unencrypted copy)")
 	fl.StringVar(&f.kmsKey, "kms-key", "", "KMS key ARN the copy is encrypted with")
 	fl.StringVar(&f.plan, "plan", "", "Terraform plan in JSON (terraform show -json PLAN)")
@@ -119,6 +136,12 @@ func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
 	if (f.encryptedGiven || f.kmsKey != "") && f.copyTo == "" {
 		return nil, errors.New("--encrypted and --kms-key describe a copy: add --copy-to-region")
 	}
+	if f.shareCopy && (f.copyTo == "" || (len(f.shareWith) == 0 && !f.public)) {
+		return nil, errors.New("--share-copy shares the copy that --copy-to-region makes with the --share-with grantees (or --public): give both")
+	}
+	if f.shareCopy && f.volumePerm {
+		return nil, errors.New("--share-copy with --create-volume-permission is not supported: the copy's snapshots exist only after it is made; gate their permissions then")
+	}
 	for _, img := range f.images {
 		if !strings.HasPrefix(img, "ami-") {
 			return nil, fmt.Errorf("--image %q is not an AMI ID (ami-…)", img)
@@ -131,6 +154,14 @@ func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
 		for _, g := range grantees {
 			c := base
 			c.Kind, c.Grantee = snapshot.ChangeLaunchPermission, g
+			if f.shareCopy {
+				// Share the copy below, not the source: a placeholder image in
+				// the destination that Apply builds as CopyImage will make it.
+				cp := base
+				cp.Kind, cp.DestinationRegion = snapshot.ChangeCopy, f.copyTo
+				c.CopyAddress = gate.CopyKey(cp)
+				c.ImageID, c.Region = gate.ProposedImageID(c.CopyAddress), f.copyTo
+			}
 			out = append(out, c)
 			if f.volumePerm {
 				v := base
@@ -230,6 +261,9 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 				}
 			}
 		}
+		// The keys the copies that the change shares will use in their
+		// destinations: the share is judged on the copy's key.
+		collector.DestinationKeys(ctx, cfg, doc, gate.CopyKeyRefs(doc, changes))
 		if sum, err = documentDigest(doc); err != nil {
 			return err
 		}
