@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -187,32 +188,7 @@ func DestinationKeys(ctx context.Context, cfg aws.Config, doc *snapshot.Document
 				key.Aliases = []string{alias}
 			}
 			if key.KeyManager == string(kmstypes.KeyManagerTypeCustomer) && key.Account == caller {
-				if pol, err := client.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(key.ARN), PolicyName: aws.String("default")}); err != nil {
-					fail("GetKeyPolicy", key.ID, err)
-				} else {
-					key.Policy = aws.ToString(pol.Policy)
-					key.PolicyStatements, _ = snapshot.ParsePolicy(key.Policy)
-				}
-				grants := kms.NewListGrantsPaginator(client, &kms.ListGrantsInput{KeyId: aws.String(key.ARN)})
-				for grants.HasMorePages() {
-					page, err := grants.NextPage(ctx)
-					if err != nil {
-						fail("ListGrants", key.ID, err)
-						break
-					}
-					for _, gr := range page.Grants {
-						grant := snapshot.Grant{GrantID: aws.ToString(gr.GrantId), Name: aws.ToString(gr.Name), GranteePrincipal: aws.ToString(gr.GranteePrincipal),
-							RetiringPrincipal: aws.ToString(gr.RetiringPrincipal), IssuingAccount: aws.ToString(gr.IssuingAccount)}
-						for _, op := range gr.Operations {
-							grant.Operations = append(grant.Operations, string(op))
-						}
-						if c := gr.Constraints; c != nil && (len(c.EncryptionContextEquals) > 0 || len(c.EncryptionContextSubset) > 0) {
-							grant.Constraints = &snapshot.GrantConstraints{EncryptionContextEquals: c.EncryptionContextEquals, EncryptionContextSubset: c.EncryptionContextSubset}
-						}
-						grant.GranteeAccount, _ = snapshot.AccountOfPrincipal(grant.GranteePrincipal)
-						key.Grants = append(key.Grants, grant)
-					}
-				}
+				readPolicyAndGrants(ctx, client, &key, fail, slog.New(slog.DiscardHandler))
 			}
 			doc.Keys = append(doc.Keys, key)
 		}

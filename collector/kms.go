@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -178,45 +179,52 @@ func (c *collector) readKeys(ctx context.Context, g *keyGroup) []snapshot.Key {
 			Grants:      []snapshot.Grant{},
 		}
 		if g.owned {
-			pol, err := g.client.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(key.ARN), PolicyName: aws.String("default")})
-			if err != nil {
-				fail("GetKeyPolicy", key.ID, err)
-			} else {
-				key.Policy = aws.ToString(pol.Policy)
-				if st, err := snapshot.ParsePolicy(key.Policy); err == nil {
-					key.PolicyStatements = st
-				} else {
-					c.opts.Log.Warn("key policy not understood", "key", key.ARN, "error", err)
-				}
-			}
-			grants := kms.NewListGrantsPaginator(g.client, &kms.ListGrantsInput{KeyId: aws.String(key.ARN)})
-			for grants.HasMorePages() {
-				page, err := grants.NextPage(ctx)
-				if err != nil {
-					fail("ListGrants", key.ID, err)
-					break
-				}
-				for _, gr := range page.Grants {
-					grant := snapshot.Grant{
-						GrantID:           aws.ToString(gr.GrantId),
-						Name:              aws.ToString(gr.Name),
-						GranteePrincipal:  aws.ToString(gr.GranteePrincipal),
-						RetiringPrincipal: aws.ToString(gr.RetiringPrincipal),
-						IssuingAccount:    aws.ToString(gr.IssuingAccount),
-					}
-					for _, op := range gr.Operations {
-						grant.Operations = append(grant.Operations, string(op))
-					}
-					if c := gr.Constraints; c != nil && (len(c.EncryptionContextEquals) > 0 || len(c.EncryptionContextSubset) > 0) {
-						grant.Constraints = &snapshot.GrantConstraints{EncryptionContextEquals: c.EncryptionContextEquals, EncryptionContextSubset: c.EncryptionContextSubset}
-					}
-					key.Grants = append(key.Grants, grant)
-				}
-			}
+			readPolicyAndGrants(ctx, g.client, &key, fail, c.opts.Log)
 		}
 		out = append(out, key)
 	}
 	return out
+}
+
+// readPolicyAndGrants reads a key's policy (policy name "default") and its
+// grants, with their encryption context constraints, as its owner; what
+// cannot be read is recorded with fail and left empty.
+func readPolicyAndGrants(ctx context.Context, client *kms.Client, key *snapshot.Key, fail func(action, resource string, err error), log *slog.Logger) {
+	pol, err := client.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(key.ARN), PolicyName: aws.String("default")})
+	if err != nil {
+		fail("GetKeyPolicy", key.ID, err)
+	} else {
+		key.Policy = aws.ToString(pol.Policy)
+		if st, err := snapshot.ParsePolicy(key.Policy); err == nil {
+			key.PolicyStatements = st
+		} else {
+			log.Warn("key policy not understood", "key", key.ARN, "error", err)
+		}
+	}
+	grants := kms.NewListGrantsPaginator(client, &kms.ListGrantsInput{KeyId: aws.String(key.ARN)})
+	for grants.HasMorePages() {
+		page, err := grants.NextPage(ctx)
+		if err != nil {
+			fail("ListGrants", key.ID, err)
+			return
+		}
+		for _, gr := range page.Grants {
+			grant := snapshot.Grant{
+				GrantID:           aws.ToString(gr.GrantId),
+				Name:              aws.ToString(gr.Name),
+				GranteePrincipal:  aws.ToString(gr.GranteePrincipal),
+				RetiringPrincipal: aws.ToString(gr.RetiringPrincipal),
+				IssuingAccount:    aws.ToString(gr.IssuingAccount),
+			}
+			for _, op := range gr.Operations {
+				grant.Operations = append(grant.Operations, string(op))
+			}
+			if c := gr.Constraints; c != nil && (len(c.EncryptionContextEquals) > 0 || len(c.EncryptionContextSubset) > 0) {
+				grant.Constraints = &snapshot.GrantConstraints{EncryptionContextEquals: c.EncryptionContextEquals, EncryptionContextSubset: c.EncryptionContextSubset}
+			}
+			key.Grants = append(key.Grants, grant)
+		}
+	}
 }
 
 func keyID(arn string) string {
