@@ -210,7 +210,8 @@ archived and handed to an auditor; AMI-007 and SNAP-004 still report them.
 Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interrupted.`,
 		Example: `  amiaudit collect --output snapshot.json.gz
   amiaudit collect --org --role amiaudit-reader --regions us-east-1,eu-west-1 --output org.json.gz
-  amiaudit collect --accounts 111122223333,444455556666 --role amiaudit-reader --external-id s3cret --output two.json`,
+  amiaudit collect --accounts 111122223333,444455556666 --role amiaudit-reader --external-id s3cret --output two.json
+  amiaudit collect --org --role amiaudit-reader --baseline org.json.gz --output org-next.json.gz   # read again only what changed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -257,6 +258,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
   amiaudit scan --regions us-east-1 --config amiaudit.yaml --snapshot-out evidence/snapshot.json.gz
   amiaudit scan --org --role amiaudit-reader --config amiaudit.yaml --evidence evidence/2026-11-20 --sign-key audit.key
   amiaudit scan --org --role amiaudit-reader --baseline evidence/2026-11-19 --output findings.html
+  amiaudit scan --org --role amiaudit-reader --baseline nights/2026-11-30.json.gz --snapshot-out nights/2026-12-01.json.gz   # incremental night
   amiaudit scan --org --role amiaudit-reader --summary
   amiaudit scan --org --role amiaudit-reader --output findings.asff.json   # then import per account: docs/report-formats.md`,
 		Args: cobra.NoArgs,
