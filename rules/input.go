@@ -35,12 +35,13 @@ import (
 // Values are built once and shared between the lists and the indexes. See
 // docs/policy-input.md for user policies.
 func Input(doc *snapshot.Document, cfg *Config) ast.Value {
+	c := &converter{}
 	images := make([]*ast.Term, len(doc.Images))
 	sharedImages := make([]*ast.Term, 0)
 	imageIndex := ast.NewObjectWithCapacity(len(doc.Images))
 	for i := range doc.Images {
 		img := &doc.Images[i]
-		t := toTerm(reflect.ValueOf(img))
+		t := c.term(reflect.ValueOf(img), false)
 		images[i] = t
 		imageIndex.Insert(ast.StringTerm(img.Region+"/"+img.ID), t)
 		if img.Public || len(img.LaunchPermissions) > 0 {
@@ -54,7 +55,7 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 	snapByKey := make(map[string]*snapshot.Snapshot, len(doc.Snapshots))
 	for i := range doc.Snapshots {
 		s := &doc.Snapshots[i]
-		t := toTerm(reflect.ValueOf(s))
+		t := c.term(reflect.ValueOf(s), false)
 		snaps[i] = t
 		k := s.Region + "/" + s.ID
 		snapIndex.Insert(ast.StringTerm(k), t)
@@ -67,7 +68,7 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 	keys := make([]*ast.Term, len(doc.Keys))
 	keyIndex := ast.NewObjectWithCapacity(len(doc.Keys))
 	for i := range doc.Keys {
-		t := toTerm(reflect.ValueOf(&doc.Keys[i]))
+		t := c.term(reflect.ValueOf(&doc.Keys[i]), false)
 		keys[i] = t
 		keyIndex.Insert(ast.StringTerm(doc.Keys[i].ARN), t)
 	}
@@ -256,14 +257,56 @@ func unionKeys(ms ...map[string]map[string]bool) []string {
 // toTerm converts a snapshot value to the Rego term its JSON encoding would
 // decode to (same field names, omitempty honoured), without a JSON round trip.
 func toTerm(v reflect.Value) *ast.Term {
+	return (&converter{}).term(v, false)
+}
+
+// converter converts snapshot values to terms. Terms are immutable once
+// built, so one term serves every object key of a field name (fieldInfo.key)
+// and, within one conversion, every occurrence of a value of the fields whose
+// values repeat across resources (region, account, state, key ARN, …; see
+// internedFields): at 100,000 AMIs and 300,000 snapshots that saves millions
+// of allocations.
+type converter struct {
+	strs map[string]*ast.Term
+}
+
+// internedFields are the JSON field names whose string values repeat across
+// resources.
+var internedFields = map[string]bool{
+	"account": true, "region": true, "state": true, "kms_key_id": true,
+	"architecture": true, "platform": true, "platform_details": true,
+	"root_device_type": true, "usage_operation": true, "volume_type": true,
+	"device_name": true, "user_id": true, "group": true, "organization_arn": true,
+	"organizational_unit_arn": true, "type": true, "key": true, "source_region": true,
+	"deregistration_protection": true, "detector": true,
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func (c *converter) str(s string, intern bool) *ast.Term {
+	if !intern {
+		return ast.StringTerm(s)
+	}
+	if t, ok := c.strs[s]; ok {
+		return t
+	}
+	if c.strs == nil {
+		c.strs = map[string]*ast.Term{}
+	}
+	t := ast.StringTerm(s)
+	c.strs[s] = t
+	return t
+}
+
+func (c *converter) term(v reflect.Value, intern bool) *ast.Term {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return ast.NullTerm()
 		}
-		return toTerm(v.Elem())
+		return c.term(v.Elem(), intern)
 	case reflect.String:
-		return ast.StringTerm(v.String())
+		return c.str(v.String(), intern)
 	case reflect.Bool:
 		return ast.BooleanTerm(v.Bool())
 	case reflect.Int, reflect.Int32, reflect.Int64:
@@ -274,7 +317,7 @@ func toTerm(v reflect.Value) *ast.Term {
 		}
 		terms := make([]*ast.Term, v.Len())
 		for i := range terms {
-			terms[i] = toTerm(v.Index(i))
+			terms[i] = c.term(v.Index(i), intern)
 		}
 		return ast.ArrayTerm(terms...)
 	case reflect.Map:
@@ -285,21 +328,28 @@ func toTerm(v reflect.Value) *ast.Term {
 		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
 		obj := ast.NewObjectWithCapacity(len(keys))
 		for _, k := range keys {
-			obj.Insert(ast.StringTerm(k.String()), toTerm(v.MapIndex(k)))
+			obj.Insert(ast.StringTerm(k.String()), c.term(v.MapIndex(k), false))
 		}
 		return ast.NewTerm(obj)
 	case reflect.Struct:
-		if t, ok := v.Interface().(time.Time); ok {
+		if v.Type() == timeType {
+			var t time.Time
+			if v.CanAddr() {
+				t = *v.Addr().Interface().(*time.Time)
+			} else {
+				t = v.Interface().(time.Time)
+			}
 			return ast.StringTerm(t.Format(time.RFC3339Nano))
 		}
 		fields := structFields(v.Type())
 		obj := ast.NewObjectWithCapacity(len(fields))
-		for _, f := range fields {
+		for i := range fields {
+			f := &fields[i]
 			fv := v.Field(f.index)
 			if f.omitEmpty && fv.IsZero() {
 				continue
 			}
-			obj.Insert(ast.StringTerm(f.name), toTerm(fv))
+			obj.Insert(f.key, c.term(fv, f.intern))
 		}
 		return ast.NewTerm(obj)
 	}
@@ -309,7 +359,9 @@ func toTerm(v reflect.Value) *ast.Term {
 type fieldInfo struct {
 	index     int
 	name      string
+	key       *ast.Term // name as a term, shared by every object with the field
 	omitEmpty bool
+	intern    bool // values repeat: share their terms (internedFields)
 }
 
 var fieldCache sync.Map // reflect.Type → []fieldInfo
@@ -336,7 +388,7 @@ func structFields(t reflect.Type) []fieldInfo {
 		for _, o := range tag[1:] {
 			omit = omit || o == "omitempty"
 		}
-		out = append(out, fieldInfo{index: i, name: name, omitEmpty: omit})
+		out = append(out, fieldInfo{index: i, name: name, key: ast.StringTerm(name), omitEmpty: omit, intern: internedFields[name]})
 	}
 	fieldCache.Store(t, out)
 	return out
@@ -345,10 +397,14 @@ func structFields(t reflect.Type) []fieldInfo {
 // splitByRegion cuts a snapshot into one document per region, for the regional
 // rules. Each part keeps the organization and scope; errors without a region
 // (AssumeRole, Organizations) go with the first part so they are seen once.
+// The parts' lists are sized exactly first (a count pass), so that the copies
+// cost their size and no growth garbage.
 func splitByRegion(doc *snapshot.Document) []*snapshot.Document {
 	index := map[string]int{}
 	var parts []*snapshot.Document
-	part := func(region string) *snapshot.Document {
+	type counts struct{ ars, images, snaps, keys, binImages, binSnaps, errs int }
+	var n []counts
+	part := func(region string) int {
 		i, ok := index[region]
 		if !ok {
 			d := *doc
@@ -357,47 +413,94 @@ func splitByRegion(doc *snapshot.Document) []*snapshot.Document {
 			i = len(parts)
 			index[region] = i
 			parts = append(parts, &d)
+			n = append(n, counts{})
 		}
-		return parts[i]
+		return i
+	}
+	errPart := func(e *snapshot.CollectionError) int {
+		if e.Region == "" && len(parts) > 0 {
+			return 0
+		}
+		return part(e.Region)
 	}
 	for _, r := range doc.Scope.Regions {
 		part(r)
 	}
-	for _, ar := range doc.AccountRegions {
-		p := part(ar.Region)
-		p.AccountRegions = append(p.AccountRegions, ar)
+	for i := range doc.AccountRegions {
+		n[part(doc.AccountRegions[i].Region)].ars++
 	}
-	for _, img := range doc.Images {
-		p := part(img.Region)
-		p.Images = append(p.Images, img)
+	for i := range doc.Images {
+		n[part(doc.Images[i].Region)].images++
 	}
-	for _, s := range doc.Snapshots {
-		p := part(s.Region)
-		p.Snapshots = append(p.Snapshots, s)
+	for i := range doc.Snapshots {
+		n[part(doc.Snapshots[i].Region)].snaps++
 	}
-	for _, k := range doc.Keys {
-		p := part(k.Region)
-		p.Keys = append(p.Keys, k)
+	for i := range doc.Keys {
+		n[part(doc.Keys[i].Region)].keys++
 	}
-	for _, b := range doc.RecycleBinImages {
-		p := part(b.Region)
-		p.RecycleBinImages = append(p.RecycleBinImages, b)
+	for i := range doc.RecycleBinImages {
+		n[part(doc.RecycleBinImages[i].Region)].binImages++
 	}
-	for _, b := range doc.RecycleBinSnapshots {
-		p := part(b.Region)
-		p.RecycleBinSnapshots = append(p.RecycleBinSnapshots, b)
+	for i := range doc.RecycleBinSnapshots {
+		n[part(doc.RecycleBinSnapshots[i].Region)].binSnaps++
 	}
-	for _, e := range doc.Errors {
-		var p *snapshot.Document
-		if e.Region == "" && len(parts) > 0 {
-			p = parts[0]
-		} else {
-			p = part(e.Region)
-		}
-		p.Errors = append(p.Errors, e)
+	for i := range doc.Errors {
+		n[errPart(&doc.Errors[i])].errs++
 	}
 	if len(parts) == 0 {
 		return []*snapshot.Document{doc}
+	}
+	for i, p := range parts {
+		c := n[i]
+		if c.ars > 0 {
+			p.AccountRegions = make([]snapshot.AccountRegion, 0, c.ars)
+		}
+		if c.images > 0 {
+			p.Images = make([]snapshot.Image, 0, c.images)
+		}
+		if c.snaps > 0 {
+			p.Snapshots = make([]snapshot.Snapshot, 0, c.snaps)
+		}
+		if c.keys > 0 {
+			p.Keys = make([]snapshot.Key, 0, c.keys)
+		}
+		if c.binImages > 0 {
+			p.RecycleBinImages = make([]snapshot.RecycleBinImage, 0, c.binImages)
+		}
+		if c.binSnaps > 0 {
+			p.RecycleBinSnapshots = make([]snapshot.RecycleBinSnapshot, 0, c.binSnaps)
+		}
+		if c.errs > 0 {
+			p.Errors = make([]snapshot.CollectionError, 0, c.errs)
+		}
+	}
+	for _, ar := range doc.AccountRegions {
+		p := parts[index[ar.Region]]
+		p.AccountRegions = append(p.AccountRegions, ar)
+	}
+	for _, img := range doc.Images {
+		p := parts[index[img.Region]]
+		p.Images = append(p.Images, img)
+	}
+	for _, s := range doc.Snapshots {
+		p := parts[index[s.Region]]
+		p.Snapshots = append(p.Snapshots, s)
+	}
+	for _, k := range doc.Keys {
+		p := parts[index[k.Region]]
+		p.Keys = append(p.Keys, k)
+	}
+	for _, b := range doc.RecycleBinImages {
+		p := parts[index[b.Region]]
+		p.RecycleBinImages = append(p.RecycleBinImages, b)
+	}
+	for _, b := range doc.RecycleBinSnapshots {
+		p := parts[index[b.Region]]
+		p.RecycleBinSnapshots = append(p.RecycleBinSnapshots, b)
+	}
+	for i := range doc.Errors {
+		p := parts[errPart(&doc.Errors[i])]
+		p.Errors = append(p.Errors, doc.Errors[i])
 	}
 	return parts
 }
