@@ -281,7 +281,11 @@ var internedFields = map[string]bool{
 	"deregistration_protection": true, "detector": true,
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType  = reflect.TypeFor[time.Time]()
+	trueTerm  = ast.BooleanTerm(true)
+	falseTerm = ast.BooleanTerm(false)
+)
 
 func (c *converter) str(s string, intern bool) *ast.Term {
 	if !intern {
@@ -302,18 +306,24 @@ func (c *converter) term(v reflect.Value, intern bool) *ast.Term {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
-			return ast.NullTerm()
+			return ast.InternedNullTerm
 		}
 		return c.term(v.Elem(), intern)
 	case reflect.String:
 		return c.str(v.String(), intern)
 	case reflect.Bool:
-		return ast.BooleanTerm(v.Bool())
+		if v.Bool() {
+			return trueTerm
+		}
+		return falseTerm
 	case reflect.Int, reflect.Int32, reflect.Int64:
 		return ast.IntNumberTerm(int(v.Int()))
 	case reflect.Slice:
 		if v.IsNil() {
-			return ast.NullTerm()
+			return ast.InternedNullTerm
+		}
+		if v.Len() == 0 {
+			return ast.InternedEmptyArray
 		}
 		terms := make([]*ast.Term, v.Len())
 		for i := range terms {
@@ -322,7 +332,7 @@ func (c *converter) term(v reflect.Value, intern bool) *ast.Term {
 		return ast.ArrayTerm(terms...)
 	case reflect.Map:
 		if v.IsNil() {
-			return ast.NullTerm()
+			return ast.InternedNullTerm
 		}
 		keys := v.MapKeys()
 		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
