@@ -407,110 +407,149 @@ func structFields(t reflect.Type) []fieldInfo {
 // splitByRegion cuts a snapshot into one document per region, for the regional
 // rules. Each part keeps the organization and scope; errors without a region
 // (AssumeRole, Organizations) go with the first part so they are seen once.
-// The parts' lists are sized exactly first (a count pass), so that the copies
-// cost their size and no growth garbage.
 func splitByRegion(doc *snapshot.Document) []*snapshot.Document {
-	index := map[string]int{}
-	var parts []*snapshot.Document
-	type counts struct{ ars, images, snaps, keys, binImages, binSnaps, errs int }
-	var n []counts
-	part := func(region string) int {
-		i, ok := index[region]
-		if !ok {
-			d := *doc
-			d.AccountRegions, d.Images, d.Snapshots, d.Keys, d.Errors = nil, nil, nil, nil, nil
-			d.RecycleBinImages, d.RecycleBinSnapshots = nil, nil
-			i = len(parts)
-			index[region] = i
-			parts = append(parts, &d)
-			n = append(n, counts{})
-		}
-		return i
-	}
-	errPart := func(e *snapshot.CollectionError) int {
-		if e.Region == "" && len(parts) > 0 {
-			return 0
-		}
-		return part(e.Region)
-	}
-	for _, r := range doc.Scope.Regions {
-		part(r)
-	}
-	for i := range doc.AccountRegions {
-		n[part(doc.AccountRegions[i].Region)].ars++
-	}
-	for i := range doc.Images {
-		n[part(doc.Images[i].Region)].images++
-	}
-	for i := range doc.Snapshots {
-		n[part(doc.Snapshots[i].Region)].snaps++
-	}
-	for i := range doc.Keys {
-		n[part(doc.Keys[i].Region)].keys++
-	}
-	for i := range doc.RecycleBinImages {
-		n[part(doc.RecycleBinImages[i].Region)].binImages++
-	}
-	for i := range doc.RecycleBinSnapshots {
-		n[part(doc.RecycleBinSnapshots[i].Region)].binSnaps++
-	}
-	for i := range doc.Errors {
-		n[errPart(&doc.Errors[i])].errs++
-	}
-	if len(parts) == 0 {
-		return []*snapshot.Document{doc}
-	}
-	for i, p := range parts {
-		c := n[i]
-		if c.ars > 0 {
-			p.AccountRegions = make([]snapshot.AccountRegion, 0, c.ars)
-		}
-		if c.images > 0 {
-			p.Images = make([]snapshot.Image, 0, c.images)
-		}
-		if c.snaps > 0 {
-			p.Snapshots = make([]snapshot.Snapshot, 0, c.snaps)
-		}
-		if c.keys > 0 {
-			p.Keys = make([]snapshot.Key, 0, c.keys)
-		}
-		if c.binImages > 0 {
-			p.RecycleBinImages = make([]snapshot.RecycleBinImage, 0, c.binImages)
-		}
-		if c.binSnaps > 0 {
-			p.RecycleBinSnapshots = make([]snapshot.RecycleBinSnapshot, 0, c.binSnaps)
-		}
-		if c.errs > 0 {
-			p.Errors = make([]snapshot.CollectionError, 0, c.errs)
-		}
-	}
-	for _, ar := range doc.AccountRegions {
-		p := parts[index[ar.Region]]
-		p.AccountRegions = append(p.AccountRegions, ar)
-	}
-	for _, img := range doc.Images {
-		p := parts[index[img.Region]]
-		p.Images = append(p.Images, img)
-	}
-	for _, s := range doc.Snapshots {
-		p := parts[index[s.Region]]
-		p.Snapshots = append(p.Snapshots, s)
-	}
-	for _, k := range doc.Keys {
-		p := parts[index[k.Region]]
-		p.Keys = append(p.Keys, k)
-	}
-	for _, b := range doc.RecycleBinImages {
-		p := parts[index[b.Region]]
-		p.RecycleBinImages = append(p.RecycleBinImages, b)
-	}
-	for _, b := range doc.RecycleBinSnapshots {
-		p := parts[index[b.Region]]
-		p.RecycleBinSnapshots = append(p.RecycleBinSnapshots, b)
-	}
-	for i := range doc.Errors {
-		p := parts[errPart(&doc.Errors[i])]
-		p.Errors = append(p.Errors, doc.Errors[i])
+	p := planRegions(doc)
+	parts := make([]*snapshot.Document, p.len())
+	for i := range parts {
+		parts[i] = p.part(i)
 	}
 	return parts
+}
+
+// regionPlan says which regions a snapshot splits into, in order, and how
+// many of each list's elements each one gets; part(i) then builds part i.
+// Evaluate builds each part when it evaluates it, so that only the parts
+// being evaluated are in memory, not a second copy of the whole snapshot.
+type regionPlan struct {
+	doc    *snapshot.Document
+	index  map[string]int
+	names  []string // region of each part
+	counts []regionCounts
+}
+
+type regionCounts struct{ ars, images, snaps, keys, binImages, binSnaps, errs int }
+
+func planRegions(doc *snapshot.Document) *regionPlan {
+	p := &regionPlan{doc: doc, index: map[string]int{}}
+	for _, r := range doc.Scope.Regions {
+		p.of(r)
+	}
+	for i := range doc.AccountRegions {
+		p.counts[p.of(doc.AccountRegions[i].Region)].ars++
+	}
+	for i := range doc.Images {
+		p.counts[p.of(doc.Images[i].Region)].images++
+	}
+	for i := range doc.Snapshots {
+		p.counts[p.of(doc.Snapshots[i].Region)].snaps++
+	}
+	for i := range doc.Keys {
+		p.counts[p.of(doc.Keys[i].Region)].keys++
+	}
+	for i := range doc.RecycleBinImages {
+		p.counts[p.of(doc.RecycleBinImages[i].Region)].binImages++
+	}
+	for i := range doc.RecycleBinSnapshots {
+		p.counts[p.of(doc.RecycleBinSnapshots[i].Region)].binSnaps++
+	}
+	for i := range doc.Errors {
+		p.counts[p.ofError(&doc.Errors[i])].errs++
+	}
+	return p
+}
+
+// of is the part of a region, added when new.
+func (p *regionPlan) of(region string) int {
+	i, ok := p.index[region]
+	if !ok {
+		i = len(p.counts)
+		p.index[region] = i
+		p.names = append(p.names, region)
+		p.counts = append(p.counts, regionCounts{})
+	}
+	return i
+}
+
+// ofError is the part of an error: its region's, or the first part's when it
+// has none.
+func (p *regionPlan) ofError(e *snapshot.CollectionError) int {
+	if e.Region == "" && len(p.counts) > 0 {
+		return 0
+	}
+	return p.of(e.Region)
+}
+
+// len is the number of parts: at least one, the whole snapshot when it has no
+// region at all.
+func (p *regionPlan) len() int { return max(len(p.counts), 1) }
+
+// part builds part i, its lists sized exactly.
+func (p *regionPlan) part(i int) *snapshot.Document {
+	doc := p.doc
+	if len(p.counts) == 0 {
+		return doc
+	}
+	d := *doc
+	d.AccountRegions, d.Images, d.Snapshots, d.Keys, d.Errors = nil, nil, nil, nil, nil
+	d.RecycleBinImages, d.RecycleBinSnapshots = nil, nil
+	c := p.counts[i]
+	name := p.names[i]
+	in := func(region string) bool { return region == name }
+	if c.ars > 0 {
+		d.AccountRegions = make([]snapshot.AccountRegion, 0, c.ars)
+		for _, ar := range doc.AccountRegions {
+			if in(ar.Region) {
+				d.AccountRegions = append(d.AccountRegions, ar)
+			}
+		}
+	}
+	if c.images > 0 {
+		d.Images = make([]snapshot.Image, 0, c.images)
+		for j := range doc.Images {
+			if in(doc.Images[j].Region) {
+				d.Images = append(d.Images, doc.Images[j])
+			}
+		}
+	}
+	if c.snaps > 0 {
+		d.Snapshots = make([]snapshot.Snapshot, 0, c.snaps)
+		for j := range doc.Snapshots {
+			if in(doc.Snapshots[j].Region) {
+				d.Snapshots = append(d.Snapshots, doc.Snapshots[j])
+			}
+		}
+	}
+	if c.keys > 0 {
+		d.Keys = make([]snapshot.Key, 0, c.keys)
+		for _, k := range doc.Keys {
+			if in(k.Region) {
+				d.Keys = append(d.Keys, k)
+			}
+		}
+	}
+	if c.binImages > 0 {
+		d.RecycleBinImages = make([]snapshot.RecycleBinImage, 0, c.binImages)
+		for _, b := range doc.RecycleBinImages {
+			if in(b.Region) {
+				d.RecycleBinImages = append(d.RecycleBinImages, b)
+			}
+		}
+	}
+	if c.binSnaps > 0 {
+		d.RecycleBinSnapshots = make([]snapshot.RecycleBinSnapshot, 0, c.binSnaps)
+		for _, b := range doc.RecycleBinSnapshots {
+			if in(b.Region) {
+				d.RecycleBinSnapshots = append(d.RecycleBinSnapshots, b)
+			}
+		}
+	}
+	if c.errs > 0 {
+		d.Errors = make([]snapshot.CollectionError, 0, c.errs)
+		for j := range doc.Errors {
+			if p.ofError(&doc.Errors[j]) == i {
+				d.Errors = append(d.Errors, doc.Errors[j])
+			}
+		}
+	}
+	return &d
 }
