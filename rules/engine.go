@@ -496,7 +496,14 @@ func (e *Engine) Evaluate(ctx context.Context, doc *snapshot.Document, cfg *Conf
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	var out []finding.Finding
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	var out []finding.Finding // nil when there are none, as before
+	if n > 0 {
+		out = make([]finding.Finding, 0, n)
+	}
 	for _, p := range parts {
 		out = append(out, p...)
 	}
