@@ -351,15 +351,22 @@ func (c *converter) term(v reflect.Value, intern bool) *ast.Term {
 			}
 			return ast.StringTerm(t.Format(time.RFC3339Nano))
 		}
+		// The object is sized for the fields present: most are omitted
+		// when empty, and a map sized for all of them costs twice.
 		fields := structFields(v.Type())
-		obj := ast.NewObjectWithCapacity(len(fields))
+		var buf [32][2]*ast.Term
+		items := buf[:0]
 		for i := range fields {
 			f := &fields[i]
 			fv := v.Field(f.index)
 			if f.omitEmpty && fv.IsZero() {
 				continue
 			}
-			obj.Insert(f.key, c.term(fv, f.intern))
+			items = append(items, [2]*ast.Term{f.key, c.term(fv, f.intern)})
+		}
+		obj := ast.NewObjectWithCapacity(len(items))
+		for _, it := range items {
+			obj.Insert(it[0], it[1])
 		}
 		return ast.NewTerm(obj)
 	}
