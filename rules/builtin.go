@@ -248,7 +248,7 @@ func init() {
 		Name:        ImageReferencesBuiltin,
 		Description: "Returns the AMI a snapshot was made for, read from its description in AWS's own formats.",
 		Decl:        types.NewFunction(types.Args(types.A), types.NewArray(nil, ref)),
-	}, func(bctx rego.BuiltinContext, snap *ast.Term) (*ast.Term, error) {
+	}, func(_ rego.BuiltinContext, snap *ast.Term) (*ast.Term, error) {
 		obj, ok := snap.Value.(ast.Object)
 		if !ok {
 			return emptyArray, nil
@@ -257,23 +257,12 @@ func init() {
 		if id == "" {
 			return emptyArray, nil
 		}
-		// An AMI's snapshots name it alike: one result term serves them
-		// all (terms are immutable).
-		ck := imageRefKey{id}
-		if hit, ok := bctx.Cache.Get(ck); ok {
-			return hit.(*ast.Term), nil
-		}
-		res := ast.ArrayTerm(ast.ObjectTerm(
+		return ast.ArrayTerm(ast.ObjectTerm(
 			ast.Item(idKey, ast.StringTerm(id)),
 			ast.Item(sourceKey, descriptionSource),
-		))
-		bctx.Cache.Put(ck, res)
-		return res, nil
+		)), nil
 	})
 }
-
-// imageRefKey caches amiaudit.image_references' result for an AMI ID.
-type imageRefKey struct{ id string }
 
 var (
 	idKey             = ast.StringTerm("id")
