@@ -512,7 +512,7 @@ func (e *Engine) Evaluate(ctx context.Context, doc *snapshot.Document, cfg *Conf
 }
 
 func (q *ruleQuery) eval(ctx context.Context, input ast.Value) ([]finding.Finding, error) {
-	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalVirtualCache(newVirtualCache()))
 	if err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
