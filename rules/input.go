@@ -35,12 +35,13 @@ import (
 // Values are built once and shared between the lists and the indexes. See
 // docs/policy-input.md for user policies.
 func Input(doc *snapshot.Document, cfg *Config) ast.Value {
+	c := &converter{}
 	images := make([]*ast.Term, len(doc.Images))
 	sharedImages := make([]*ast.Term, 0)
 	imageIndex := ast.NewObjectWithCapacity(len(doc.Images))
 	for i := range doc.Images {
 		img := &doc.Images[i]
-		t := toTerm(reflect.ValueOf(img))
+		t := c.term(reflect.ValueOf(img), false)
 		images[i] = t
 		imageIndex.Insert(ast.StringTerm(img.Region+"/"+img.ID), t)
 		if img.Public || len(img.LaunchPermissions) > 0 {
@@ -54,7 +55,7 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 	snapByKey := make(map[string]*snapshot.Snapshot, len(doc.Snapshots))
 	for i := range doc.Snapshots {
 		s := &doc.Snapshots[i]
-		t := toTerm(reflect.ValueOf(s))
+		t := c.term(reflect.ValueOf(s), false)
 		snaps[i] = t
 		k := s.Region + "/" + s.ID
 		snapIndex.Insert(ast.StringTerm(k), t)
@@ -67,7 +68,7 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 	keys := make([]*ast.Term, len(doc.Keys))
 	keyIndex := ast.NewObjectWithCapacity(len(doc.Keys))
 	for i := range doc.Keys {
-		t := toTerm(reflect.ValueOf(&doc.Keys[i]))
+		t := c.term(reflect.ValueOf(&doc.Keys[i]), false)
 		keys[i] = t
 		keyIndex.Insert(ast.StringTerm(doc.Keys[i].ARN), t)
 	}
@@ -256,50 +257,116 @@ func unionKeys(ms ...map[string]map[string]bool) []string {
 // toTerm converts a snapshot value to the Rego term its JSON encoding would
 // decode to (same field names, omitempty honoured), without a JSON round trip.
 func toTerm(v reflect.Value) *ast.Term {
+	return (&converter{}).term(v, false)
+}
+
+// converter converts snapshot values to terms. Terms are immutable once
+// built, so one term serves every object key of a field name (fieldInfo.key)
+// and, within one conversion, every occurrence of a value of the fields whose
+// values repeat across resources (region, account, state, key ARN, …; see
+// internedFields): at 100,000 AMIs and 300,000 snapshots that saves millions
+// of allocations.
+type converter struct {
+	strs map[string]*ast.Term
+}
+
+// internedFields are the JSON field names whose string values repeat across
+// resources.
+var internedFields = map[string]bool{
+	"account": true, "region": true, "state": true, "kms_key_id": true,
+	"architecture": true, "platform": true, "platform_details": true,
+	"root_device_type": true, "usage_operation": true, "volume_type": true,
+	"device_name": true, "user_id": true, "group": true, "organization_arn": true,
+	"organizational_unit_arn": true, "type": true, "key": true, "source_region": true,
+	"deregistration_protection": true, "detector": true,
+}
+
+var (
+	timeType  = reflect.TypeFor[time.Time]()
+	trueTerm  = ast.BooleanTerm(true)
+	falseTerm = ast.BooleanTerm(false)
+)
+
+func (c *converter) str(s string, intern bool) *ast.Term {
+	if !intern {
+		return ast.StringTerm(s)
+	}
+	if t, ok := c.strs[s]; ok {
+		return t
+	}
+	if c.strs == nil {
+		c.strs = map[string]*ast.Term{}
+	}
+	t := ast.StringTerm(s)
+	c.strs[s] = t
+	return t
+}
+
+func (c *converter) term(v reflect.Value, intern bool) *ast.Term {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
-			return ast.NullTerm()
+			return ast.InternedNullTerm
 		}
-		return toTerm(v.Elem())
+		return c.term(v.Elem(), intern)
 	case reflect.String:
-		return ast.StringTerm(v.String())
+		return c.str(v.String(), intern)
 	case reflect.Bool:
-		return ast.BooleanTerm(v.Bool())
+		if v.Bool() {
+			return trueTerm
+		}
+		return falseTerm
 	case reflect.Int, reflect.Int32, reflect.Int64:
 		return ast.IntNumberTerm(int(v.Int()))
 	case reflect.Slice:
 		if v.IsNil() {
-			return ast.NullTerm()
+			return ast.InternedNullTerm
+		}
+		if v.Len() == 0 {
+			return ast.InternedEmptyArray
 		}
 		terms := make([]*ast.Term, v.Len())
 		for i := range terms {
-			terms[i] = toTerm(v.Index(i))
+			terms[i] = c.term(v.Index(i), intern)
 		}
 		return ast.ArrayTerm(terms...)
 	case reflect.Map:
 		if v.IsNil() {
-			return ast.NullTerm()
+			return ast.InternedNullTerm
 		}
 		keys := v.MapKeys()
 		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
 		obj := ast.NewObjectWithCapacity(len(keys))
 		for _, k := range keys {
-			obj.Insert(ast.StringTerm(k.String()), toTerm(v.MapIndex(k)))
+			obj.Insert(ast.StringTerm(k.String()), c.term(v.MapIndex(k), false))
 		}
 		return ast.NewTerm(obj)
 	case reflect.Struct:
-		if t, ok := v.Interface().(time.Time); ok {
+		if v.Type() == timeType {
+			var t time.Time
+			if v.CanAddr() {
+				t = *v.Addr().Interface().(*time.Time)
+			} else {
+				t = v.Interface().(time.Time)
+			}
 			return ast.StringTerm(t.Format(time.RFC3339Nano))
 		}
+		// The object is sized for the fields present: most are omitted
+		// when empty, and a map sized for all of them costs twice.
 		fields := structFields(v.Type())
-		obj := ast.NewObjectWithCapacity(len(fields))
-		for _, f := range fields {
+		var buf [32][2]*ast.Term
+		items := buf[:0]
+		for i := range fields {
+			f := &fields[i]
 			fv := v.Field(f.index)
 			if f.omitEmpty && fv.IsZero() {
 				continue
 			}
-			obj.Insert(ast.StringTerm(f.name), toTerm(fv))
+			items = append(items, [2]*ast.Term{f.key, c.term(fv, f.intern)})
+		}
+		obj := ast.NewObjectWithCapacity(len(items))
+		for _, it := range items {
+			obj.Insert(it[0], it[1])
 		}
 		return ast.NewTerm(obj)
 	}
@@ -309,7 +376,9 @@ func toTerm(v reflect.Value) *ast.Term {
 type fieldInfo struct {
 	index     int
 	name      string
+	key       *ast.Term // name as a term, shared by every object with the field
 	omitEmpty bool
+	intern    bool // values repeat: share their terms (internedFields)
 }
 
 var fieldCache sync.Map // reflect.Type → []fieldInfo
@@ -336,7 +405,7 @@ func structFields(t reflect.Type) []fieldInfo {
 		for _, o := range tag[1:] {
 			omit = omit || o == "omitempty"
 		}
-		out = append(out, fieldInfo{index: i, name: name, omitEmpty: omit})
+		out = append(out, fieldInfo{index: i, name: name, key: ast.StringTerm(name), omitEmpty: omit, intern: internedFields[name]})
 	}
 	fieldCache.Store(t, out)
 	return out
@@ -346,58 +415,148 @@ func structFields(t reflect.Type) []fieldInfo {
 // rules. Each part keeps the organization and scope; errors without a region
 // (AssumeRole, Organizations) go with the first part so they are seen once.
 func splitByRegion(doc *snapshot.Document) []*snapshot.Document {
-	index := map[string]int{}
-	var parts []*snapshot.Document
-	part := func(region string) *snapshot.Document {
-		i, ok := index[region]
-		if !ok {
-			d := *doc
-			d.AccountRegions, d.Images, d.Snapshots, d.Keys, d.Errors = nil, nil, nil, nil, nil
-			d.RecycleBinImages, d.RecycleBinSnapshots = nil, nil
-			i = len(parts)
-			index[region] = i
-			parts = append(parts, &d)
-		}
-		return parts[i]
-	}
-	for _, r := range doc.Scope.Regions {
-		part(r)
-	}
-	for _, ar := range doc.AccountRegions {
-		p := part(ar.Region)
-		p.AccountRegions = append(p.AccountRegions, ar)
-	}
-	for _, img := range doc.Images {
-		p := part(img.Region)
-		p.Images = append(p.Images, img)
-	}
-	for _, s := range doc.Snapshots {
-		p := part(s.Region)
-		p.Snapshots = append(p.Snapshots, s)
-	}
-	for _, k := range doc.Keys {
-		p := part(k.Region)
-		p.Keys = append(p.Keys, k)
-	}
-	for _, b := range doc.RecycleBinImages {
-		p := part(b.Region)
-		p.RecycleBinImages = append(p.RecycleBinImages, b)
-	}
-	for _, b := range doc.RecycleBinSnapshots {
-		p := part(b.Region)
-		p.RecycleBinSnapshots = append(p.RecycleBinSnapshots, b)
-	}
-	for _, e := range doc.Errors {
-		var p *snapshot.Document
-		if e.Region == "" && len(parts) > 0 {
-			p = parts[0]
-		} else {
-			p = part(e.Region)
-		}
-		p.Errors = append(p.Errors, e)
-	}
-	if len(parts) == 0 {
-		return []*snapshot.Document{doc}
+	p := planRegions(doc)
+	parts := make([]*snapshot.Document, p.len())
+	for i := range parts {
+		parts[i] = p.part(i)
 	}
 	return parts
+}
+
+// regionPlan says which regions a snapshot splits into, in order, and how
+// many of each list's elements each one gets; part(i) then builds part i.
+// Evaluate builds each part when it evaluates it, so that only the parts
+// being evaluated are in memory, not a second copy of the whole snapshot.
+type regionPlan struct {
+	doc    *snapshot.Document
+	index  map[string]int
+	names  []string // region of each part
+	counts []regionCounts
+}
+
+type regionCounts struct{ ars, images, snaps, keys, binImages, binSnaps, errs int }
+
+func planRegions(doc *snapshot.Document) *regionPlan {
+	p := &regionPlan{doc: doc, index: map[string]int{}}
+	for _, r := range doc.Scope.Regions {
+		p.of(r)
+	}
+	for i := range doc.AccountRegions {
+		p.counts[p.of(doc.AccountRegions[i].Region)].ars++
+	}
+	for i := range doc.Images {
+		p.counts[p.of(doc.Images[i].Region)].images++
+	}
+	for i := range doc.Snapshots {
+		p.counts[p.of(doc.Snapshots[i].Region)].snaps++
+	}
+	for i := range doc.Keys {
+		p.counts[p.of(doc.Keys[i].Region)].keys++
+	}
+	for i := range doc.RecycleBinImages {
+		p.counts[p.of(doc.RecycleBinImages[i].Region)].binImages++
+	}
+	for i := range doc.RecycleBinSnapshots {
+		p.counts[p.of(doc.RecycleBinSnapshots[i].Region)].binSnaps++
+	}
+	for i := range doc.Errors {
+		p.counts[p.ofError(&doc.Errors[i])].errs++
+	}
+	return p
+}
+
+// of is the part of a region, added when new.
+func (p *regionPlan) of(region string) int {
+	i, ok := p.index[region]
+	if !ok {
+		i = len(p.counts)
+		p.index[region] = i
+		p.names = append(p.names, region)
+		p.counts = append(p.counts, regionCounts{})
+	}
+	return i
+}
+
+// ofError is the part of an error: its region's, or the first part's when it
+// has none.
+func (p *regionPlan) ofError(e *snapshot.CollectionError) int {
+	if e.Region == "" && len(p.counts) > 0 {
+		return 0
+	}
+	return p.of(e.Region)
+}
+
+// len is the number of parts: at least one, the whole snapshot when it has no
+// region at all.
+func (p *regionPlan) len() int { return max(len(p.counts), 1) }
+
+// part builds part i, its lists sized exactly.
+func (p *regionPlan) part(i int) *snapshot.Document {
+	doc := p.doc
+	if len(p.counts) == 0 {
+		return doc
+	}
+	d := *doc
+	d.AccountRegions, d.Images, d.Snapshots, d.Keys, d.Errors = nil, nil, nil, nil, nil
+	d.RecycleBinImages, d.RecycleBinSnapshots = nil, nil
+	c := p.counts[i]
+	name := p.names[i]
+	in := func(region string) bool { return region == name }
+	if c.ars > 0 {
+		d.AccountRegions = make([]snapshot.AccountRegion, 0, c.ars)
+		for _, ar := range doc.AccountRegions {
+			if in(ar.Region) {
+				d.AccountRegions = append(d.AccountRegions, ar)
+			}
+		}
+	}
+	if c.images > 0 {
+		d.Images = make([]snapshot.Image, 0, c.images)
+		for j := range doc.Images {
+			if in(doc.Images[j].Region) {
+				d.Images = append(d.Images, doc.Images[j])
+			}
+		}
+	}
+	if c.snaps > 0 {
+		d.Snapshots = make([]snapshot.Snapshot, 0, c.snaps)
+		for j := range doc.Snapshots {
+			if in(doc.Snapshots[j].Region) {
+				d.Snapshots = append(d.Snapshots, doc.Snapshots[j])
+			}
+		}
+	}
+	if c.keys > 0 {
+		d.Keys = make([]snapshot.Key, 0, c.keys)
+		for _, k := range doc.Keys {
+			if in(k.Region) {
+				d.Keys = append(d.Keys, k)
+			}
+		}
+	}
+	if c.binImages > 0 {
+		d.RecycleBinImages = make([]snapshot.RecycleBinImage, 0, c.binImages)
+		for _, b := range doc.RecycleBinImages {
+			if in(b.Region) {
+				d.RecycleBinImages = append(d.RecycleBinImages, b)
+			}
+		}
+	}
+	if c.binSnaps > 0 {
+		d.RecycleBinSnapshots = make([]snapshot.RecycleBinSnapshot, 0, c.binSnaps)
+		for _, b := range doc.RecycleBinSnapshots {
+			if in(b.Region) {
+				d.RecycleBinSnapshots = append(d.RecycleBinSnapshots, b)
+			}
+		}
+	}
+	if c.errs > 0 {
+		d.Errors = make([]snapshot.CollectionError, 0, c.errs)
+		for j := range doc.Errors {
+			if p.ofError(&doc.Errors[j]) == i {
+				d.Errors = append(d.Errors, doc.Errors[j])
+			}
+		}
+	}
+	return &d
 }
