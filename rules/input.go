@@ -2,6 +2,7 @@ package rules
 
 import (
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,8 @@ import (
 //	index.snapshots           "REGION/snap-…" → snapshot
 //	index.keys                key ARN         → key
 //	index.images_by_snapshot  "REGION/snap-…" → [ami-…]  (AMIs whose block devices use it)
+//	index.registered_snapshots snap-…         → [REGION]  (regions where a registered AMI, in any
+//	                                                        state but deregistered, uses it: one lookup, no key to build)
 //	index.key_users           key ARN         → {"images": [ami-…], "snapshots": [snap-…]}
 //	index.account_regions     "ACCOUNT/REGION" → account-region settings
 //	index.failed_actions      "ACCOUNT/REGION" → [API actions that failed there]
@@ -75,6 +78,7 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 
 	// Which AMIs use each snapshot, and which AMIs and snapshots use each key.
 	imagesBySnap := map[string][]string{}
+	registeredSnaps := map[string][]string{}
 	keyImages := map[string]map[string]bool{}
 	keySnaps := map[string]map[string]bool{}
 	addUse := func(m map[string]map[string]bool, key, id string) {
@@ -100,6 +104,9 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 			}
 			k := img.Region + "/" + bdm.SnapshotID
 			imagesBySnap[k] = append(imagesBySnap[k], img.ID)
+			if img.State != "deregistered" && !slices.Contains(registeredSnaps[bdm.SnapshotID], img.Region) {
+				registeredSnaps[bdm.SnapshotID] = append(registeredSnaps[bdm.SnapshotID], img.Region)
+			}
 			keyID := bdm.KMSKeyID
 			if s, ok := snapByKey[k]; ok {
 				keyID = ""
@@ -113,6 +120,11 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 	imagesBySnapObj := ast.NewObjectWithCapacity(len(imagesBySnap))
 	for k, ids := range imagesBySnap {
 		imagesBySnapObj.Insert(ast.StringTerm(k), stringArray(ids))
+	}
+	registeredSnapsObj := ast.NewObjectWithCapacity(len(registeredSnaps))
+	for id, regions := range registeredSnaps {
+		sort.Strings(regions)
+		registeredSnapsObj.Insert(ast.StringTerm(id), stringArray(regions))
 	}
 	keyUsers := ast.NewObject()
 	for _, arn := range unionKeys(keyImages, keySnaps) {
@@ -155,6 +167,7 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 		ast.Item(ast.StringTerm("snapshots"), ast.NewTerm(snapIndex)),
 		ast.Item(ast.StringTerm("keys"), ast.NewTerm(keyIndex)),
 		ast.Item(ast.StringTerm("images_by_snapshot"), ast.NewTerm(imagesBySnapObj)),
+		ast.Item(ast.StringTerm("registered_snapshots"), ast.NewTerm(registeredSnapsObj)),
 		ast.Item(ast.StringTerm("key_users"), ast.NewTerm(keyUsers)),
 		ast.Item(ast.StringTerm("account_regions"), ast.NewTerm(arIndex)),
 		ast.Item(ast.StringTerm("failed_actions"), ast.NewTerm(failedObj)),

@@ -102,6 +102,7 @@ prepare(doc) := object.union(base, derived) if {
 			"snapshots": {sprintf("%s/%s", [s.region, s.id]): s | some s in snaps},
 			"keys": {k.arn: k | some k in given.keys},
 			"images_by_snapshot": images_by_snapshot(images),
+			"registered_snapshots": registered_snapshots(images),
 			"key_users": key_users(images, snaps),
 			"account_regions": {sprintf("%s/%s", [ar.account, ar.region]): ar | some ar in given.account_regions},
 			"recycle_bin_images": {sprintf("%s/%s", [b.region, b.id]): b | some b in given.recycle_bin_images},
@@ -120,6 +121,19 @@ prepare(doc) := object.union(base, derived) if {
 shared(i) if count(i.launch_permissions) > 0
 
 shared(i) if i.public
+
+registered_snapshots(images) := {id: regions |
+	some i in images
+	some b in i.block_device_mappings
+	id := b.snapshot_id
+	regions := sort({j.region |
+		some j in images
+		object.get(j, "state", "") != "deregistered"
+		some c in j.block_device_mappings
+		object.get(c, "snapshot_id", "") == id
+	})
+	count(regions) > 0
+}
 
 images_by_snapshot(images) := {k: ids |
 	some i in images

@@ -35,8 +35,8 @@ import data.amiaudit.lib.resources
 
 findings contains f if {
 	some s in input.snapshots
-	some ami in amiaudit.image_references(s)
 	not used_by_registered_image(s)
+	some ami in amiaudit.image_references(s)
 	not registered(s.region, ami.id)
 	not in_recycle_bin(s.region, ami.id)
 	not resources.images_unreadable(s.account, s.region)
@@ -59,10 +59,10 @@ findings contains f if {
 
 # DescribeImages may still list a just-deregistered AMI in state
 # "deregistered"; it keeps nothing.
-used_by_registered_image(s) if {
-	some id in input.index.images_by_snapshot[sprintf("%s/%s", [s.region, s.id])]
-	registered(s.region, id)
-}
+# used_by_registered_image: a registered AMI of the snapshot's region (in any
+# state but deregistered) uses it. Checked first, with one lookup: it rules out
+# almost every snapshot.
+used_by_registered_image(s) if s.region in input.index.registered_snapshots[s.id]
 
 registered(region, id) if {
 	img := input.index.images[sprintf("%s/%s", [region, id])]
