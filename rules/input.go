@@ -503,6 +503,21 @@ func (p *regionPlan) ofError(e *snapshot.CollectionError) int {
 // region at all.
 func (p *regionPlan) len() int { return max(len(p.counts), 1) }
 
+// keep returns the n items of all that match, in a list of exactly that
+// size; nil when n is 0.
+func keep[T any](all []T, n int, match func(*T) bool) []T {
+	if n == 0 {
+		return nil
+	}
+	out := make([]T, 0, n)
+	for j := range all {
+		if match(&all[j]) {
+			out = append(out, all[j])
+		}
+	}
+	return out
+}
+
 // part builds part i, its lists sized exactly.
 func (p *regionPlan) part(i int) *snapshot.Document {
 	doc := p.doc
@@ -510,66 +525,14 @@ func (p *regionPlan) part(i int) *snapshot.Document {
 		return doc
 	}
 	d := *doc
-	d.AccountRegions, d.Images, d.Snapshots, d.Keys, d.Errors = nil, nil, nil, nil, nil
-	d.RecycleBinImages, d.RecycleBinSnapshots = nil, nil
 	c := p.counts[i]
 	name := p.names[i]
-	in := func(region string) bool { return region == name }
-	if c.ars > 0 {
-		d.AccountRegions = make([]snapshot.AccountRegion, 0, c.ars)
-		for _, ar := range doc.AccountRegions {
-			if in(ar.Region) {
-				d.AccountRegions = append(d.AccountRegions, ar)
-			}
-		}
-	}
-	if c.images > 0 {
-		d.Images = make([]snapshot.Image, 0, c.images)
-		for j := range doc.Images {
-			if in(doc.Images[j].Region) {
-				d.Images = append(d.Images, doc.Images[j])
-			}
-		}
-	}
-	if c.snaps > 0 {
-		d.Snapshots = make([]snapshot.Snapshot, 0, c.snaps)
-		for j := range doc.Snapshots {
-			if in(doc.Snapshots[j].Region) {
-				d.Snapshots = append(d.Snapshots, doc.Snapshots[j])
-			}
-		}
-	}
-	if c.keys > 0 {
-		d.Keys = make([]snapshot.Key, 0, c.keys)
-		for _, k := range doc.Keys {
-			if in(k.Region) {
-				d.Keys = append(d.Keys, k)
-			}
-		}
-	}
-	if c.binImages > 0 {
-		d.RecycleBinImages = make([]snapshot.RecycleBinImage, 0, c.binImages)
-		for _, b := range doc.RecycleBinImages {
-			if in(b.Region) {
-				d.RecycleBinImages = append(d.RecycleBinImages, b)
-			}
-		}
-	}
-	if c.binSnaps > 0 {
-		d.RecycleBinSnapshots = make([]snapshot.RecycleBinSnapshot, 0, c.binSnaps)
-		for _, b := range doc.RecycleBinSnapshots {
-			if in(b.Region) {
-				d.RecycleBinSnapshots = append(d.RecycleBinSnapshots, b)
-			}
-		}
-	}
-	if c.errs > 0 {
-		d.Errors = make([]snapshot.CollectionError, 0, c.errs)
-		for j := range doc.Errors {
-			if p.ofError(&doc.Errors[j]) == i {
-				d.Errors = append(d.Errors, doc.Errors[j])
-			}
-		}
-	}
+	d.AccountRegions = keep(doc.AccountRegions, c.ars, func(x *snapshot.AccountRegion) bool { return x.Region == name })
+	d.Images = keep(doc.Images, c.images, func(x *snapshot.Image) bool { return x.Region == name })
+	d.Snapshots = keep(doc.Snapshots, c.snaps, func(x *snapshot.Snapshot) bool { return x.Region == name })
+	d.Keys = keep(doc.Keys, c.keys, func(x *snapshot.Key) bool { return x.Region == name })
+	d.RecycleBinImages = keep(doc.RecycleBinImages, c.binImages, func(x *snapshot.RecycleBinImage) bool { return x.Region == name })
+	d.RecycleBinSnapshots = keep(doc.RecycleBinSnapshots, c.binSnaps, func(x *snapshot.RecycleBinSnapshot) bool { return x.Region == name })
+	d.Errors = keep(doc.Errors, c.errs, func(x *snapshot.CollectionError) bool { return p.ofError(x) == i })
 	return &d
 }
