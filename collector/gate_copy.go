@@ -2,7 +2,6 @@ package collector
 
 import (
 	"context"
-	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -35,16 +34,17 @@ type SnapshotAccess struct {
 //     the result is keyed by "REGION/ami-…".
 //
 // A call that fails otherwise is a collection error in doc.Errors.
-func CopyContext(ctx context.Context, cfg aws.Config, doc *snapshot.Document, changes []snapshot.ProposedChange) map[string]SnapshotAccess {
+func CopyContext(ctx context.Context, cfg aws.Config, opts Options, doc *snapshot.Document, changes []snapshot.ProposedChange) map[string]SnapshotAccess {
 	if len(doc.Scope.Accounts) != 1 {
 		return nil
 	}
 	caller := doc.Scope.Accounts[0]
-	client := func(region string) *ec2.Client {
-		return ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region })
-	}
+	c, ctx, stop := gateReader(ctx, cfg, &opts)
+	defer stop()
+	defer c.appendErrors(doc)
+	client := func(region string) *ec2.Client { return c.clientsFor(c.cfg.Credentials, caller, region).ec2 }
 	fail := func(region, action, resource string, err error) {
-		doc.Errors = append(doc.Errors, snapshot.CollectionError{Account: caller, Region: region, Service: "ec2", Action: action, Resource: resource, Code: errorCode(err), Message: errorMessage(err)})
+		c.fail(ctx, snapshot.CollectionError{Account: caller, Region: region, Service: "ec2", Action: action, Resource: resource}, err)
 	}
 	dests := map[string]bool{}
 	access := map[string]SnapshotAccess{}
@@ -106,6 +106,22 @@ func CopyContext(ctx context.Context, cfg aws.Config, doc *snapshot.Document, ch
 	return access
 }
 
+// gateReader is a collector for the gate's reads after CollectImages: the
+// same clients (retries, pacing, circuit breaker, call timeout) and the same
+// deadline, so that these reads cannot hang a pipeline either.
+func gateReader(ctx context.Context, cfg aws.Config, opts *Options) (*collector, context.Context, context.CancelFunc) {
+	opts.defaults()
+	c := newCollector(cfg, opts)
+	run, stop := withDeadline(ctx, opts.Deadline)
+	return c, run, stop
+}
+
+// appendErrors adds what the collector could not read to doc.
+func (c *collector) appendErrors(doc *snapshot.Document) {
+	doc.Errors = append(doc.Errors, c.errors()...)
+	doc.Sort()
+}
+
 // accountRegionOf returns the document's entry for account and region,
 // adding an empty one.
 func accountRegionOf(doc *snapshot.Document, account, region string) *snapshot.AccountRegion {
@@ -136,11 +152,14 @@ func findImage(doc *snapshot.Document, region, id string) *snapshot.Image {
 // grants. A key the document holds already (by ARN) is not read again.
 // Whatever cannot be read is a collection error in doc.Errors: the gate
 // fails closed (SCAN-001).
-func DestinationKeys(ctx context.Context, cfg aws.Config, doc *snapshot.Document, refs map[string][]string) {
+func DestinationKeys(ctx context.Context, cfg aws.Config, opts Options, doc *snapshot.Document, refs map[string][]string) {
 	if len(doc.Scope.Accounts) != 1 || len(refs) == 0 {
 		return
 	}
 	caller := doc.Scope.Accounts[0]
+	c, ctx, stop := gateReader(ctx, cfg, &opts)
+	defer stop()
+	defer c.appendErrors(doc)
 	have := func(arn string) *snapshot.Key {
 		for i := range doc.Keys {
 			if doc.Keys[i].ARN == arn {
@@ -155,10 +174,9 @@ func DestinationKeys(ctx context.Context, cfg aws.Config, doc *snapshot.Document
 	}
 	sort.Strings(regions)
 	for _, region := range regions {
-		client := kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = region })
-		fail := func(action, resource string, err error) {
-			doc.Errors = append(doc.Errors, snapshot.CollectionError{Account: caller, Region: region, Service: "kms", Action: action, Resource: resource, Code: errorCode(err), Message: errorMessage(err)})
-		}
+		client := c.clientsFor(c.cfg.Credentials, caller, region).kms
+		failIn := c.failIn(ctx, caller, region)
+		fail := func(action, resource string, err error) { failIn("kms", action, resource, err) }
 		for _, ref := range refs[region] {
 			if ref == "" || have(ref) != nil {
 				continue
@@ -188,7 +206,7 @@ func DestinationKeys(ctx context.Context, cfg aws.Config, doc *snapshot.Document
 				key.Aliases = []string{alias}
 			}
 			if key.KeyManager == string(kmstypes.KeyManagerTypeCustomer) && key.Account == caller {
-				readPolicyAndGrants(ctx, client, &key, fail, slog.New(slog.DiscardHandler))
+				readPolicyAndGrants(ctx, client, &key, fail, c.opts.Log)
 			}
 			doc.Keys = append(doc.Keys, key)
 		}

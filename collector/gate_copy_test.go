@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/amiaudit/amiaudit/snapshot"
 )
@@ -53,14 +52,14 @@ func TestCopyContext(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	cfg := testConfig(t, srv.URL, config.WithRetryMaxAttempts(1))
+	cfg := testConfig(t, srv.URL)
 	doc := &snapshot.Document{
 		Scope: snapshot.Scope{Accounts: []string{"123456789012"}, Regions: []string{"us-east-1"}},
 		Images: []snapshot.Image{{ID: "ami-0aaaaaaaaaaaaaaa1", Account: "777788889999", Region: "us-east-1", BlockDeviceMappings: []snapshot.BlockDeviceMapping{
 			{SnapshotID: "snap-0aaaaaaaaaaaaaaa1"}, {SnapshotID: "snap-0aaaaaaaaaaaaaaa2"}, {SnapshotID: "snap-0aaaaaaaaaaaaaaa3"},
 		}}},
 	}
-	access := CopyContext(context.Background(), cfg, doc, []snapshot.ProposedChange{{Kind: snapshot.ChangeCopy, ImageID: "ami-0aaaaaaaaaaaaaaa1", Region: "us-east-1", DestinationRegion: "eu-west-1"}})
+	access := CopyContext(context.Background(), cfg, Options{MaxAttempts: 1, RatePerSecond: 1e6, Burst: 1e6}, doc, []snapshot.ProposedChange{{Kind: snapshot.ChangeCopy, ImageID: "ami-0aaaaaaaaaaaaaaa1", Region: "us-east-1", DestinationRegion: "eu-west-1"}})
 	a := access["us-east-1/ami-0aaaaaaaaaaaaaaa1"]
 	if !slices.Equal(a.Restorable, []string{"snap-0aaaaaaaaaaaaaaa1"}) || !slices.Equal(a.Unrestorable, []string{"snap-0aaaaaaaaaaaaaaa2"}) {
 		t.Errorf("access %+v", a)

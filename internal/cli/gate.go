@@ -254,7 +254,7 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 			}
 			return incompleteError(explainAWS(fmt.Errorf("gate: %w", err), effectiveProfile(f.profile)))
 		}
-		for k, a := range collector.CopyContext(ctx, cfg, doc, changes) {
+		for k, a := range collector.CopyContext(ctx, cfg, opts, doc, changes) {
 			for i := range changes {
 				if c := &changes[i]; c.Kind == snapshot.ChangeCopy && c.Region+"/"+c.ImageID == k {
 					c.RestorableSnapshots, c.UnrestorableSnapshots = a.Restorable, a.Unrestorable
@@ -263,7 +263,10 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 		}
 		// The keys the copies that the change shares will use in their
 		// destinations: the share is judged on the copy's key.
-		collector.DestinationKeys(ctx, cfg, doc, gate.CopyKeyRefs(doc, changes))
+		collector.DestinationKeys(ctx, cfg, opts, doc, gate.CopyKeyRefs(doc, changes))
+		if ctx.Err() != nil {
+			return incompleteError(errors.New("interrupted"))
+		}
 		if sum, err = documentDigest(doc); err != nil {
 			return err
 		}
