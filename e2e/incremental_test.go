@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -283,5 +284,28 @@ func TestIncrementalFallbacks(t *testing.T) {
 		if sc.Region == "eu-west-1" && !strings.Contains(sc.FullReason, "not in the baseline") {
 			t.Errorf("%+v, want a full read: not in the baseline", sc)
 		}
+	}
+}
+
+// scan's one --baseline serves both: the HTML report marks against it and
+// the collection starts from it.
+func TestScanBaselineForReportAndCollection(t *testing.T) {
+	env := scenario.Run(t, "../scenarios/example-org.yaml")
+	dir, base := collectBaseline(t, env)
+	page, snap := filepath.Join(dir, "night.html"), filepath.Join(dir, "night.json")
+	code, _, stderr, calls := amiRun(t, env, "scan", "--org", "--role", accessRole, regionsFlag(env), "--fail-on", "none",
+		"--baseline", base, "--output", page, "--snapshot-out", snap)
+	if code != 0 {
+		t.Fatalf("scan: exit %d\n%s", code, stderr)
+	}
+	if inc := readDoc(t, snap).Incremental; inc == nil || len(inc.AccountRegions) != 6 {
+		t.Errorf("the scan's snapshot has no incremental record: %+v", inc)
+	}
+	if countCalls(calls, "LookupEvents") == 0 {
+		t.Error("no CloudTrail lookup: the collection did not start from the baseline")
+	}
+	html, err := os.ReadFile(page)
+	if err != nil || !bytes.Contains(html, []byte(filepath.Base(base))) {
+		t.Errorf("the HTML report does not name its baseline %s (%v)", base, err)
 	}
 }

@@ -283,6 +283,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 				if err := baseline.load(ctx, e, p); err != nil {
 					return err
 				}
+				f.incremental.read = baseline.loaded
 			}
 			doc, err := f.collect(ctx, e)
 			if err != nil {

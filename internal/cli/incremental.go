@@ -17,7 +17,10 @@ import (
 // incrementalFlags make a collection incremental: only what changed since a
 // baseline is read again.
 type incrementalFlags struct {
-	baseline       string
+	baseline string
+	// read is the baseline when scan already read it for its report
+	// (baselineFlag.load), so that the file is not read twice.
+	read           *run
 	full           bool
 	maxBaselineAge time.Duration
 	eventMargin    time.Duration
@@ -56,9 +59,12 @@ func (f *incrementalFlags) apply(e *env, opts *collector.Options) error {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		path = filepath.Join(path, evidence.SnapshotFile)
 	}
-	r, err := readRun(e.log, path, e.stdin)
-	if err != nil {
-		return fmt.Errorf("--baseline: %w", err)
+	r := f.read
+	if r == nil || path != f.baseline {
+		var err error
+		if r, err = readRun(e.log, path, e.stdin); err != nil {
+			return fmt.Errorf("--baseline: %w", err)
+		}
 	}
 	if r.doc == nil {
 		e.log.Warn("--baseline is a report, not a snapshot: there is no state to carry over, so everything is read", "baseline", f.baseline)

@@ -21,6 +21,8 @@ import (
 // baselineFlag is --baseline, on the commands that write an HTML, ASFF or OCSF report.
 type baselineFlag struct {
 	path string
+	// loaded is the run load read, for scan's incremental collection.
+	loaded *run
 }
 
 func (b *baselineFlag) register(fs *pflag.FlagSet) {
@@ -55,6 +57,7 @@ func (b *baselineFlag) load(ctx context.Context, e *env, p *prepared) error {
 	if err != nil {
 		return err
 	}
+	b.loaded = r
 	p.baseline = r.baseline()
 	return nil
 }
