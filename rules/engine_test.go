@@ -10,10 +10,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/amiaudit/amiaudit/finding"
 	"github.com/amiaudit/amiaudit/snapshot"
@@ -275,83 +271,6 @@ func TestBadFindingShape(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
-
-// TestRegoTwinOfInput checks that the Rego test helper amiaudit.testing.prepare
-// builds the same input as Input, so that the policy tests test what runs.
-func TestRegoTwinOfInput(t *testing.T) {
-	modules := builtinModules(t, true)
-	doc := loadExample(t)
-	cfg := exampleConfig(t)
-	raw, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var docValue map[string]any
-	if err := json.Unmarshal(raw, &docValue); err != nil {
-		t.Fatal(err)
-	}
-	docValue["config"] = map[string]any{
-		"trusted_accounts":             cfg.TrustedAccounts,
-		"trusted_organizations":        []string{},
-		"trusted_ous":                  []string{},
-		"max_shared_image_age_days":    cfg.MaxSharedImageAgeDays,
-		"max_unused_shared_image_days": unusedDays(cfg),
-	}
-	compiler := ast.NewCompiler()
-	if compiler.Compile(modules); compiler.Failed() {
-		t.Fatal(compiler.Errors)
-	}
-	rs, err := rego.New(rego.Compiler(compiler), rego.Query("x := data.amiaudit.testing.prepare(input)"), rego.Input(docValue)).Eval(context.Background())
-	if err != nil || len(rs) != 1 {
-		t.Fatalf("eval: %v %v", rs, err)
-	}
-	twin := normalizeJSON(t, rs[0].Bindings["x"])
-	goInput, err := ast.JSON(Input(doc, cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	real := normalizeJSON(t, goInput)
-	twinMap, realMap := twin.(map[string]any), real.(map[string]any)
-	// Only the fields the engine adds are compared; the document's own ones are the same by construction.
-	delete(twinMap, "tool")
-	delete(twinMap, "scope")
-	delete(twinMap, "started_at")
-	delete(twinMap, "schema_version")
-	for k := range realMap {
-		if !reflect.DeepEqual(twinMap[k], realMap[k]) {
-			t.Errorf("input.%s differs between rules.Input and amiaudit.testing.prepare", k)
-		}
-	}
-	for k := range twinMap {
-		if _, ok := realMap[k]; !ok {
-			t.Errorf("amiaudit.testing.prepare adds input.%s, which rules.Input does not", k)
-		}
-	}
-}
-
-// normalizeJSON round-trips a value through JSON, sorting index lists that the
-// two builders may order differently.
-func normalizeJSON(t *testing.T, v any) any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	idx := out.(map[string]any)["index"].(map[string]any)
-	for _, name := range []string{"images_by_snapshot", "failed_actions"} {
-		for _, list := range idx[name].(map[string]any) {
-			l := list.([]any)
-			sort.Slice(l, func(i, j int) bool { return l[i].(string) < l[j].(string) })
-		}
-	}
-	return out
-}
-
-var _ = time.Now
 
 // TestRegionalSplitMatchesWholeSnapshot: evaluating the regional rules region by
 // region gives exactly the findings of evaluating them over the whole snapshot.

@@ -28,15 +28,20 @@ func builtinModules(tb testing.TB, withTests bool) map[string]*ast.Module {
 
 // TestPolicies runs every _test.rego of the built-in bundle through OPA's tester,
 // so that one go test covers the Rego and the Go. The tests are compiled in
-// the same sandbox as the rules.
+// the same sandbox as the rules, plus the test-only amiaudit.test_input
+// (testinput_test.go), with which they build their input.
 func TestPolicies(t *testing.T) {
 	modules := builtinModules(t, true)
 	ctx := context.Background()
 	store := inmem.New()
 	txn := storage.NewTransactionOrDie(ctx, store)
 	defer store.Abort(ctx, txn)
+	testInput := testInputBuiltin()
+	caps := CurrentSandbox().Capabilities
+	caps.Builtins = append(caps.Builtins, testInput.Decl)
 	ch, err := tester.NewRunner().
-		SetCompiler(ast.NewCompiler().WithCapabilities(CurrentSandbox().Capabilities)).
+		SetCompiler(ast.NewCompiler().WithCapabilities(caps)).
+		AddCustomBuiltins([]*tester.Builtin{testInput}).
 		SetStore(store).
 		SetModules(modules).
 		RaiseBuiltinErrors(true).

@@ -1,0 +1,168 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/open-policy-agent/opa/v1/types"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// testInputName names the Rego function with which the built-in policies'
+// tests (_test.rego) build their input:
+//
+//	amiaudit.test_input(doc, config) → the input the engine evaluates
+//
+// doc is a snapshot-shaped object and config an object with the configuration
+// file's keys. doc is decoded as a snapshot file is (snapshot.Decode: strict,
+// validated, normalised; schema_version may be left out), config as a
+// configuration file is (ParseConfig), and the input is what Input builds from
+// them. So a test sees exactly the fields and indexes a real evaluation sees,
+// built by the same code: there is no second definition of the input to keep
+// in step, and a fixture with a field the snapshot does not define, or a value
+// it would refuse, fails its test instead of testing a shape that never occurs.
+//
+// The function exists only in the test runner (TestPolicies): it is not
+// registered with rego.RegisterBuiltin, so the sandbox, the policy digest and
+// `amiaudit rules --builtins` do not know it, and a policy loaded by amiaudit
+// cannot call it.
+const testInputName = "amiaudit.test_input"
+
+// testInputBuiltin declares testInputName for a tester.Runner.
+func testInputBuiltin() *tester.Builtin {
+	decl := types.NewFunction(
+		types.Args(
+			types.Named("doc", types.NewObject(nil, types.NewDynamicProperty(types.S, types.A))).Description("snapshot-shaped document"),
+			types.Named("config", types.NewObject(nil, types.NewDynamicProperty(types.S, types.A))).Description("configuration file keys"),
+		),
+		types.Named("input", types.A).Description("the engine's input, as rules.Input builds it"),
+	)
+	return &tester.Builtin{
+		Decl: &ast.Builtin{Name: testInputName, Decl: decl},
+		Func: rego.Function2(&rego.Function{Name: testInputName, Decl: decl}, func(_ rego.BuiltinContext, doc, cfg *ast.Term) (*ast.Term, error) {
+			v, err := testInput(doc.Value, cfg.Value)
+			if err != nil {
+				return nil, err
+			}
+			return ast.NewTerm(v), nil
+		}),
+	}
+}
+
+// testInput builds the engine's input from a snapshot-shaped value and a
+// configuration value, through the decoders a snapshot file and a
+// configuration file go through.
+func testInput(docValue, cfgValue ast.Value) (ast.Value, error) {
+	obj, ok := docValue.(ast.Object)
+	if !ok {
+		return nil, fmt.Errorf("expected a snapshot-shaped object, found %s", ast.ValueName(docValue))
+	}
+	if obj.Get(ast.StringTerm("schema_version")) == nil {
+		obj = obj.Copy()
+		obj.Insert(ast.StringTerm("schema_version"), ast.StringTerm(snapshot.SchemaVersion))
+	}
+	raw, err := jsonOf(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encode the test snapshot: %w", err)
+	}
+	doc, err := snapshot.Decode("test snapshot", raw)
+	if err != nil {
+		return nil, err
+	}
+	rawCfg, err := jsonOf(cfgValue)
+	if err != nil {
+		return nil, fmt.Errorf("encode the test configuration: %w", err)
+	}
+	cfg, err := ParseConfig("test configuration", rawCfg)
+	if err != nil {
+		return nil, err
+	}
+	return Input(doc, cfg), nil
+}
+
+// jsonOf is the JSON text of a Rego value.
+func jsonOf(v ast.Value) ([]byte, error) {
+	x, err := ast.JSON(v)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(x)
+}
+
+// TestTestInputIsInput: amiaudit.test_input gives the Rego tests the input an
+// evaluation gets: the example snapshot (without its schema_version, as
+// fixtures leave it out) and configuration, handed over as Rego values,
+// become exactly what Input builds from the decoded files.
+func TestTestInputIsInput(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "examples", "snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc, "schema_version")
+	cfgData, err := os.ReadFile(filepath.Join("..", "examples", "amiaudit.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal(cfgData, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	docValue, err := ast.InterfaceToValue(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgValue, err := ast.InterfaceToValue(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := testInput(docValue, cfgValue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Input(loadExample(t), exampleConfig(t)).(ast.Object)
+	if got.Compare(want) == 0 {
+		return
+	}
+	keys := ast.NewSet(got.(ast.Object).Keys()...).Union(ast.NewSet(want.Keys()...))
+	keys.Foreach(func(k *ast.Term) {
+		if g, w := got.(ast.Object).Get(k), want.Get(k); g == nil || w == nil || !g.Equal(w) {
+			t.Errorf("input.%s differs between amiaudit.test_input and rules.Input:\n got %v\nwant %v", string(k.Value.(ast.String)), g, w)
+		}
+	})
+}
+
+// TestTestInputRefusesWhatAFileWouldNot: a fixture is held to what a snapshot
+// file and a configuration file may say, and the error names the field.
+func TestTestInputRefusesWhatAFileWouldNot(t *testing.T) {
+	image := `{"id": "ami-0a", "account": "111111111111", "region": "us-east-1"}`
+	tests := []struct {
+		name, doc, config, want string
+	}{
+		{"unknown image field", `{"collected_at": "2026-06-01T00:00:00Z", "images": [{"id": "ami-0a", "account": "111111111111", "region": "us-east-1", "publik": true}]}`, `{}`, `/images/0/publik: unknown field "publik"`},
+		{"bad account", `{"collected_at": "2026-06-01T00:00:00Z", "images": [{"id": "ami-0a", "account": "1111", "region": "us-east-1"}]}`, `{}`, `/images/0/account: expected a 12-digit account ID`},
+		{"no collection time", `{"images": [` + image + `]}`, `{}`, `/collected_at`},
+		{"unknown config key", `{"collected_at": "2026-06-01T00:00:00Z"}`, `{"trusted_acounts": []}`, `trusted_acounts: unknown key`},
+		{"not an object", `[]`, `{}`, `expected a snapshot-shaped object, found array`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := testInput(ast.MustParseTerm(tt.doc).Value, ast.MustParseTerm(tt.config).Value)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
