@@ -27,31 +27,12 @@ func builtinModules(tb testing.TB, withTests bool) map[string]*ast.Module {
 }
 
 // TestPolicies runs every _test.rego of the built-in bundle through OPA's tester,
-// so that one go test covers the Rego and the Go. The tests are compiled in
-// the same sandbox as the rules, plus the test-only amiaudit.test_input
-// (testinput_test.go), with which they build their input.
+// so that one go test covers the Rego and the Go.
 func TestPolicies(t *testing.T) {
 	modules := builtinModules(t, true)
-	ctx := context.Background()
-	store := inmem.New()
-	txn := storage.NewTransactionOrDie(ctx, store)
-	defer store.Abort(ctx, txn)
-	testInput := testInputBuiltin()
-	caps := CurrentSandbox().Capabilities
-	caps.Builtins = append(caps.Builtins, testInput.Decl)
-	ch, err := tester.NewRunner().
-		SetCompiler(ast.NewCompiler().WithCapabilities(caps)).
-		AddCustomBuiltins([]*tester.Builtin{testInput}).
-		SetStore(store).
-		SetModules(modules).
-		RaiseBuiltinErrors(true).
-		RunTests(ctx, txn)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ran := 0
 	tested := map[string]bool{}
-	for r := range ch {
+	for _, r := range runRegoTests(t, modules, "") {
 		ran++
 		tested[r.Package] = true
 		name := strings.TrimPrefix(r.Package, "data.") + "." + r.Name
@@ -74,4 +55,35 @@ func TestPolicies(t *testing.T) {
 		}
 	}
 	t.Logf("%d Rego tests ran", ran)
+}
+
+// runRegoTests runs the Rego tests of modules whose names match filter (a
+// regular expression; "" runs all). They are compiled in the same sandbox as
+// the rules, plus the test-only amiaudit.test_input (testinput_test.go), with
+// which they build their input.
+func runRegoTests(t *testing.T, modules map[string]*ast.Module, filter string) []*tester.Result {
+	t.Helper()
+	ctx := context.Background()
+	store := inmem.New()
+	txn := storage.NewTransactionOrDie(ctx, store)
+	defer store.Abort(ctx, txn)
+	testInput := testInputBuiltin()
+	caps := CurrentSandbox().Capabilities
+	caps.Builtins = append(caps.Builtins, testInput.Decl)
+	ch, err := tester.NewRunner().
+		SetCompiler(ast.NewCompiler().WithCapabilities(caps)).
+		AddCustomBuiltins([]*tester.Builtin{testInput}).
+		SetStore(store).
+		SetModules(modules).
+		Filter(filter).
+		RaiseBuiltinErrors(true).
+		RunTests(ctx, txn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results []*tester.Result
+	for r := range ch {
+		results = append(results, r)
+	}
+	return results
 }

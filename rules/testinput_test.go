@@ -1,10 +1,12 @@
 package rules
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -164,5 +166,56 @@ func TestTestInputRefusesWhatAFileWouldNot(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestTestInputIsNotForPolicies: amiaudit.test_input is the test runner's
+// alone: the sandbox does not list it and a policy that calls it is refused at
+// load, as docs/writing-rules.md#testing says.
+func TestTestInputIsNotForPolicies(t *testing.T) {
+	if slices.Contains(CurrentSandbox().Allowed, testInputName) {
+		t.Errorf("the sandbox allows %s", testInputName)
+	}
+	dir := t.TempDir()
+	writeRule(t, dir, "ORG-001", `amiaudit.test_input({}, {})`)
+	if _, err := Load(context.Background(), dir); err == nil || !strings.Contains(err.Error(), "undefined function "+testInputName) {
+		t.Errorf("Load of a policy calling %s: %v, want an undefined function error", testInputName, err)
+	}
+}
+
+// TestTestingDocExample: the test shown in docs/writing-rules.md#testing runs
+// and passes beside the built-in tests.
+func TestTestingDocExample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "writing-rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	start := strings.Index(text, "\n## Testing\n")
+	if start < 0 {
+		t.Fatal("docs/writing-rules.md has no Testing section")
+	}
+	section := text[start:]
+	open := strings.Index(section, "```rego\n")
+	if open < 0 {
+		t.Fatal("docs/writing-rules.md#testing has no rego example")
+	}
+	example := section[open+len("```rego\n"):]
+	example = example[:strings.Index(example, "```")]
+	m, err := ast.ParseModuleWithOpts("docs/writing-rules.md#testing", example, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules := builtinModules(t, false)
+	modules["policies/lib/testing_test.rego"] = builtinModules(t, true)["policies/lib/testing_test.rego"]
+	modules[m.Package.Location.File] = m
+	results := runRegoTests(t, modules, "")
+	if len(results) == 0 {
+		t.Fatal("the example has no test")
+	}
+	for _, r := range results {
+		if r.Error != nil || !r.Pass() {
+			t.Errorf("%s: failed (%v)", r.Name, r.Error)
+		}
 	}
 }
