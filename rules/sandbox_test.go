@@ -390,22 +390,30 @@ func waitFor(t *testing.T, cond func() bool) {
 	t.Fatal("timed out")
 }
 
-// docs/writing-rules.md lists exactly the builtins the sandbox refuses, with
-// the same reasons.
-func TestSandboxDocsListRefused(t *testing.T) {
+// writingRulesSection is the "## title" section of docs/writing-rules.md,
+// from its heading to the next.
+func writingRulesSection(t *testing.T, title string) string {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "docs", "writing-rules.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(b)
-	start := strings.Index(text, "\n## Sandbox\n")
+	start := strings.Index(text, "\n## "+title+"\n")
 	if start < 0 {
-		t.Fatal("docs/writing-rules.md has no Sandbox section (the refusal message points at #sandbox)")
+		t.Fatalf("docs/writing-rules.md has no %s section", title)
 	}
 	section := text[start+1:]
 	if end := strings.Index(section[3:], "\n## "); end >= 0 {
 		section = section[:end+3]
 	}
+	return section
+}
+
+// docs/writing-rules.md lists exactly the builtins the sandbox refuses, with
+// the same reasons.
+func TestSandboxDocsListRefused(t *testing.T) {
+	section := writingRulesSection(t, "Sandbox")
 	documented := map[string]string{}
 	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9_.]+)` \\| (.+) \\|$").FindAllStringSubmatch(section, -1) {
 		documented[m[1]] = m[2]

@@ -105,31 +105,10 @@ func jsonOf(v ast.Value) ([]byte, error) {
 // fixtures leave it out) and configuration, handed over as Rego values,
 // become exactly what Input builds from the decoded files.
 func TestTestInputIsInput(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "examples", "snapshot.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc := exampleFile(t, "snapshot.json")
 	delete(doc, "schema_version")
-	cfgData, err := os.ReadFile(filepath.Join("..", "examples", "amiaudit.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg map[string]any
-	if err := yaml.Unmarshal(cfgData, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	docValue, err := ast.InterfaceToValue(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfgValue, err := ast.InterfaceToValue(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	docValue := ast.MustInterfaceToValue(doc)
+	cfgValue := ast.MustInterfaceToValue(exampleFile(t, "amiaudit.yaml"))
 	got, err := testInput(docValue, cfgValue)
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +123,20 @@ func TestTestInputIsInput(t *testing.T) {
 			t.Errorf("input.%s differs between amiaudit.test_input and rules.Input:\n got %v\nwant %v", string(k.Value.(ast.String)), g, w)
 		}
 	})
+}
+
+// exampleFile reads a file of examples/, JSON or YAML, as a map.
+func exampleFile(t *testing.T, name string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return m
 }
 
 // TestTestInputRefusesWhatAFileWouldNot: a fixture is held to what a snapshot
@@ -186,16 +179,7 @@ func TestTestInputIsNotForPolicies(t *testing.T) {
 // TestTestingDocExample: the test shown in docs/writing-rules.md#testing runs
 // and passes beside the built-in tests.
 func TestTestingDocExample(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "docs", "writing-rules.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(b)
-	start := strings.Index(text, "\n## Testing\n")
-	if start < 0 {
-		t.Fatal("docs/writing-rules.md has no Testing section")
-	}
-	section := text[start:]
+	section := writingRulesSection(t, "Testing")
 	open := strings.Index(section, "```rego\n")
 	if open < 0 {
 		t.Fatal("docs/writing-rules.md#testing has no rego example")
