@@ -11,18 +11,14 @@ import (
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
-// ImageRef names one AMI to read for a gate.
-type ImageRef struct {
-	ID, Region string
-}
-
 // CollectImages reads only what a pre-share decision needs, in the caller's
-// account: the named AMIs, their snapshots and the keys behind them, the keys
+// account: the AMIs named in images (region → AMI IDs, read with one
+// DescribeImages per region), their snapshots and the keys behind them, the keys
 // named in keyARNs (say, a copy's destination key), the image and snapshot
 // block public access of their account-regions, and the organization. For an
 // AMI one account owns with two snapshots under one key that is 13 API calls.
 // Whatever cannot be read is a collection error, as in Collect.
-func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []ImageRef, keyARNs []string) (*snapshot.Document, error) {
+func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images map[string][]string, keyARNs []string) (*snapshot.Document, error) {
 	c, caller, doc, err := begin(ctx, cfg, &opts)
 	if err != nil {
 		return nil, err
@@ -33,17 +29,13 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 	doc.Scope = snapshot.Scope{Accounts: []string{caller}}
 	doc.Organization = c.organizationShallow(ctx)
 
-	byRegion := map[string][]string{}
-	for _, img := range images {
-		byRegion[img.Region] = append(byRegion[img.Region], img.ID)
-	}
 	var results []*regionResult
-	for _, region := range sortedKeys(byRegion) {
+	for _, region := range sortedKeys(images) {
 		doc.Scope.Regions = append(doc.Scope.Regions, region)
 		r := &regionResult{account: caller, region: region, creds: c.cfg.Credentials, clients: c.clientsFor(c.cfg.Credentials, caller, region)}
 		r.settings = snapshot.AccountRegion{Account: caller, Region: region}
 		fail := c.failIn(ctx, caller, region)
-		out, err := r.clients.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: byRegion[region], IncludeDeprecated: aws.Bool(true), IncludeDisabled: aws.Bool(true)})
+		out, err := r.clients.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: images[region], IncludeDeprecated: aws.Bool(true), IncludeDisabled: aws.Bool(true)})
 		if err != nil {
 			fail("ec2", "DescribeImages", "", err)
 		} else {
@@ -65,7 +57,7 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 					}
 				}
 			}
-			for _, id := range byRegion[region] {
+			for _, id := range images[region] {
 				if !found[id] {
 					fail("ec2", "DescribeImages", id, fmt.Errorf("AMI %s is not visible to account %s in %s", id, caller, region))
 				}

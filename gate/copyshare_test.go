@@ -56,7 +56,7 @@ func TestPlanSharesTheCopyItMakes(t *testing.T) {
 				t.Errorf("Describe() = %q", lp.Describe())
 			}
 			images, _ := Targets(changes)
-			if len(images) != 1 || images[0].ID != "ami-0a1b2c3d4e5f60001" {
+			if len(images) != 1 || len(images["us-east-1"]) != 1 || images["us-east-1"][0] != "ami-0a1b2c3d4e5f60001" {
 				t.Errorf("Targets read %+v, want only the copy's source (the placeholder does not exist)", images)
 			}
 		})

@@ -5,14 +5,16 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/amiaudit/amiaudit/collector"
 	"github.com/amiaudit/amiaudit/finding"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
 // Targets is what must be read from AWS to judge the changes: the AMIs they
-// touch and the keys they name by ARN.
-func Targets(changes []snapshot.ProposedChange) (images []collector.ImageRef, keyARNs []string) {
+// touch (region → AMI IDs, sorted) and the keys they name by ARN. A region
+// maps to plain IDs, not a shared reference type, because that is how the
+// collector reads them (one DescribeImages per region).
+func Targets(changes []snapshot.ProposedChange) (images map[string][]string, keyARNs []string) {
+	images = map[string][]string{}
 	seen := map[string]bool{}
 	for _, c := range changes {
 		if c.CopyAddress != "" {
@@ -20,7 +22,7 @@ func Targets(changes []snapshot.ProposedChange) (images []collector.ImageRef, ke
 		}
 		if c.ImageID != "" && !seen[c.Region+"/"+c.ImageID] {
 			seen[c.Region+"/"+c.ImageID] = true
-			images = append(images, collector.ImageRef{ID: c.ImageID, Region: c.Region})
+			images[c.Region] = append(images[c.Region], c.ImageID)
 		}
 		for _, k := range []string{c.KMSKeyID, c.KeyID} {
 			if strings.HasPrefix(k, "arn:") && strings.Contains(k, ":key/") && !seen[k] {
@@ -29,7 +31,9 @@ func Targets(changes []snapshot.ProposedChange) (images []collector.ImageRef, ke
 			}
 		}
 	}
-	sort.Slice(images, func(i, j int) bool { return images[i].Region+images[i].ID < images[j].Region+images[j].ID })
+	for _, ids := range images {
+		sort.Strings(ids)
+	}
 	sort.Strings(keyARNs)
 	return images, keyARNs
 }

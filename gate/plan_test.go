@@ -60,7 +60,7 @@ func TestParsePlan(t *testing.T) {
 		t.Errorf("key policy = %+v", c)
 	}
 	images, keys := Targets(changes)
-	if len(images) != 1 || images[0].ID != "ami-0a1b2c3d4e5f60001" || len(keys) != 2 {
+	if len(images) != 1 || strings.Join(images["us-east-1"], ",") != "ami-0a1b2c3d4e5f60001" || len(keys) != 2 {
 		t.Errorf("targets = %+v %v", images, keys)
 	}
 }
