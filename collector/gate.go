@@ -11,15 +11,26 @@ import (
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
-// CollectImages reads only what a pre-share decision needs, in the caller's
+// GateReader reads, as the caller, what the gate's decision needs and no
+// more, with the collector's clients (retries, pacing, circuit breaker, call
+// timeout) and Options.Deadline for every read, so that a gate cannot hang a
+// pipeline. It is the gate's live gate.Reader; the gate decides, in
+// gate.Judge, what to read and in which order.
+type GateReader struct {
+	Config  aws.Config
+	Options Options
+}
+
+// Images reads only what a pre-share decision needs, in the caller's
 // account: the AMIs named in images (region → AMI IDs, read with one
 // DescribeImages per region), their snapshots and the keys behind them, the keys
 // named in keyARNs (say, a copy's destination key), the image and snapshot
 // block public access of their account-regions, and the organization. For an
 // AMI one account owns with two snapshots under one key that is 13 API calls.
 // Whatever cannot be read is a collection error, as in Collect.
-func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images map[string][]string, keyARNs []string) (*snapshot.Document, error) {
-	c, caller, doc, err := begin(ctx, cfg, &opts)
+func (g GateReader) Images(ctx context.Context, images map[string][]string, keyARNs []string) (*snapshot.Document, error) {
+	opts := g.Options
+	c, caller, doc, err := begin(ctx, g.Config, &opts)
 	if err != nil {
 		return nil, err
 	}

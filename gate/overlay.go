@@ -9,11 +9,11 @@ import (
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
-// Targets is what must be read from AWS to judge the changes: the AMIs they
+// targets is what must be read from AWS to judge the changes: the AMIs they
 // touch (region → AMI IDs, sorted) and the keys they name by ARN. A region
 // maps to plain IDs, not a shared reference type, because that is how the
 // collector reads them (one DescribeImages per region).
-func Targets(changes []snapshot.ProposedChange) (images map[string][]string, keyARNs []string) {
+func targets(changes []snapshot.ProposedChange) (images map[string][]string, keyARNs []string) {
 	images = map[string][]string{}
 	seen := map[string]bool{}
 	for _, c := range changes {
@@ -38,10 +38,10 @@ func Targets(changes []snapshot.ProposedChange) (images map[string][]string, key
 	return images, keyARNs
 }
 
-// Apply overlays the changes on the state read from AWS, so that the rules
+// apply overlays the changes on the state read from AWS, so that the rules
 // judge the state after them, and records them in doc.Proposed. A change whose
 // resource is not in doc cannot be judged: it comes back as a collection error.
-func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot.CollectionError {
+func apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot.CollectionError {
 	var missing []snapshot.CollectionError
 	// The gate reads AWS as one account; a snapshot document of several
 	// accounts (offline, --snapshot) leaves the owner of each AMI in charge.
@@ -216,10 +216,10 @@ func addVolumePermission(s *snapshot.Snapshot, grantee string) {
 	s.CreateVolumePermissions = append(s.CreateVolumePermissions, p)
 }
 
-// Relevant keeps the findings about what the change touches — the AMIs, their
+// relevant keeps the findings about what the change touches — the AMIs, their
 // snapshots and keys, and what could not be read in their account-regions —
 // and drops the rest (account settings are the nightly scan's business).
-func Relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
+func relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
 	touched := map[string]bool{}
 	areas := map[string]bool{}
 	for _, c := range doc.Proposed {
@@ -255,10 +255,10 @@ func Relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
 	return out
 }
 
-// Attribute marks the findings that the change creates (those the state
+// attribute marks the findings that the change creates (those the state
 // before it does not have) with the change that causes them: evidence
 // "proposed_change" and, for a plan, the resource address as the location.
-func Attribute(after, before []finding.Finding, doc *snapshot.Document) {
+func attribute(after, before []finding.Finding, doc *snapshot.Document) {
 	existed := map[string]bool{}
 	for _, f := range before {
 		existed[f.RuleID+"\x00"+f.Resource.ARN+"\x00"+f.Message] = true
@@ -386,11 +386,11 @@ func touches(c snapshot.ProposedChange, f *finding.Finding, doc *snapshot.Docume
 	return false
 }
 
-// OrganizationNeeded returns a collection error when the organization could
+// organizationNeeded returns a collection error when the organization could
 // not be read and the decision depends on it: a change shares with an
 // account that the configuration does not trust by name, or with an
 // organization or OU.
-func OrganizationNeeded(doc *snapshot.Document, changes []snapshot.ProposedChange, trusted []string) *snapshot.CollectionError {
+func organizationNeeded(doc *snapshot.Document, changes []snapshot.ProposedChange, trusted []string) *snapshot.CollectionError {
 	if doc.Organization != nil {
 		return nil
 	}
