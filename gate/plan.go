@@ -1,7 +1,3 @@
-// Package gate turns a proposed AMI share — from command-line flags or a
-// Terraform plan — into changes, works out what must be read from AWS to judge
-// it, overlays the changes on that state, and ties the findings of the state
-// after the change back to the change that causes them.
 package gate
 
 import (
