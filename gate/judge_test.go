@@ -3,52 +3,16 @@ package gate
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/amiaudit/amiaudit/finding"
-
 	"github.com/amiaudit/amiaudit/rules"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
-
-// judgeState is account 111122223333 of organization o-judge4example in
-// us-east-1, block public access off: ami-…1, private, on an unencrypted
-// snapshot; ami-…2, shared with member 222233334444, on a snapshot whose
-// customer managed key lets anyone use it (KMS-001 before any change).
-const judgeState = `{
-  "schema_version": "1",
-  "tool": {"name": "amiaudit", "version": "test"},
-  "collected_at": "2026-11-24T12:00:00Z",
-  "partition": "aws",
-  "scope": {"accounts": ["111122223333"], "regions": ["us-east-1"]},
-  "organization": {"id": "o-judge4example", "arn": "arn:aws:organizations::111122223333:organization/o-judge4example", "management_account": "111122223333",
-    "accounts": [{"id": "111122223333", "parent_ou": "r-a1b2"}, {"id": "222233334444", "parent_ou": "r-a1b2"}]},
-  "account_regions": [
-    {"account": "111122223333", "region": "us-east-1", "image_block_public_access": "unblocked", "snapshot_block_public_access": "unblocked"}
-  ],
-  "images": [
-    {"id": "ami-0aaaaaaaaaaaaaaa1", "account": "111122223333", "region": "us-east-1", "name": "plain", "state": "available",
-     "creation_date": "2026-11-02T09:15:00Z", "platform_details": "Linux/UNIX", "usage_operation": "RunInstances", "launch_permissions": [],
-     "block_device_mappings": [{"device_name": "/dev/xvda", "snapshot_id": "snap-0aaaaaaaaaaaaaaa1", "volume_size": 8}]},
-    {"id": "ami-0aaaaaaaaaaaaaaa2", "account": "111122223333", "region": "us-east-1", "name": "golden", "state": "available",
-     "creation_date": "2026-11-02T09:15:00Z", "platform_details": "Linux/UNIX", "usage_operation": "RunInstances", "launch_permissions": [{"user_id": "222233334444"}],
-     "block_device_mappings": [{"device_name": "/dev/xvda", "snapshot_id": "snap-0aaaaaaaaaaaaaaa2", "volume_size": 8, "encrypted": true}]}
-  ],
-  "snapshots": [
-    {"id": "snap-0aaaaaaaaaaaaaaa1", "account": "111122223333", "region": "us-east-1", "volume_size": 8, "state": "completed", "create_volume_permissions": []},
-    {"id": "snap-0aaaaaaaaaaaaaaa2", "account": "111122223333", "region": "us-east-1", "volume_size": 8, "state": "completed", "encrypted": true,
-     "kms_key_id": "arn:aws:kms:us-east-1:111122223333:key/0b0b0b0b-0000-4000-8000-000000000001", "create_volume_permissions": []}
-  ],
-  "keys": [
-    {"arn": "arn:aws:kms:us-east-1:111122223333:key/0b0b0b0b-0000-4000-8000-000000000001", "id": "0b0b0b0b-0000-4000-8000-000000000001", "account": "111122223333", "region": "us-east-1",
-     "key_manager": "CUSTOMER", "key_state": "Enabled", "grants": [],
-     "policy": "{\"Statement\":[{\"Sid\":\"Admin\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111122223333:root\"},\"Action\":\"kms:*\",\"Resource\":\"*\"},{\"Sid\":\"Anyone\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":[\"kms:Decrypt\",\"kms:DescribeKey\",\"kms:CreateGrant\",\"kms:ReEncrypt*\",\"kms:GenerateDataKey*\"],\"Resource\":\"*\"}]}"}
-  ],
-  "errors": []
-}`
 
 const (
 	plainAMI  = "ami-0aaaaaaaaaaaaaaa1"
@@ -78,9 +42,19 @@ func builtinEngine(t *testing.T) *rules.Engine {
 	return engine
 }
 
+// judgeDoc is testdata/judge-state.json: account 111122223333 of
+// organization o-judge4example in us-east-1, block public access off;
+// ami-…1, private, on an unencrypted snapshot; ami-…2, shared with member
+// 222233334444, on a snapshot whose customer managed key lets anyone use it
+// (KMS-001 before any change).
 func judgeDoc(t *testing.T) *snapshot.Document {
 	t.Helper()
-	doc, err := snapshot.Decode("state.json", []byte(judgeState))
+	const name = "testdata/judge-state.json"
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := snapshot.Decode(name, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +199,7 @@ func TestJudgeFailsClosed(t *testing.T) {
 	}
 }
 
-// fakeReader serves judgeState as AWS would through a Reader, and records
+// fakeReader serves judgeDoc as AWS would through a Reader, and records
 // what the gate asked for.
 type fakeReader struct {
 	t          *testing.T
