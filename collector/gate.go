@@ -11,19 +11,26 @@ import (
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
-// ImageRef names one AMI to read for a gate.
-type ImageRef struct {
-	ID, Region string
+// GateReader reads, as the caller, what the gate's decision needs and no
+// more, with the collector's clients (retries, pacing, circuit breaker, call
+// timeout) and Options.Deadline for every read, so that a gate cannot hang a
+// pipeline. It is the gate's live gate.Reader; the gate decides, in
+// gate.Judge, what to read and in which order.
+type GateReader struct {
+	Config  aws.Config
+	Options Options
 }
 
-// CollectImages reads only what a pre-share decision needs, in the caller's
-// account: the named AMIs, their snapshots and the keys behind them, the keys
+// Images reads only what a pre-share decision needs, in the caller's
+// account: the AMIs named in images (region → AMI IDs, read with one
+// DescribeImages per region), their snapshots and the keys behind them, the keys
 // named in keyARNs (say, a copy's destination key), the image and snapshot
 // block public access of their account-regions, and the organization. For an
 // AMI one account owns with two snapshots under one key that is 13 API calls.
 // Whatever cannot be read is a collection error, as in Collect.
-func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []ImageRef, keyARNs []string) (*snapshot.Document, error) {
-	c, caller, doc, err := begin(ctx, cfg, &opts)
+func (g GateReader) Images(ctx context.Context, images map[string][]string, keyARNs []string) (*snapshot.Document, error) {
+	opts := g.Options
+	c, caller, doc, err := begin(ctx, g.Config, &opts)
 	if err != nil {
 		return nil, err
 	}
@@ -33,17 +40,13 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 	doc.Scope = snapshot.Scope{Accounts: []string{caller}}
 	doc.Organization = c.organizationShallow(ctx)
 
-	byRegion := map[string][]string{}
-	for _, img := range images {
-		byRegion[img.Region] = append(byRegion[img.Region], img.ID)
-	}
 	var results []*regionResult
-	for _, region := range sortedKeys(byRegion) {
+	for _, region := range sortedKeys(images) {
 		doc.Scope.Regions = append(doc.Scope.Regions, region)
 		r := &regionResult{account: caller, region: region, creds: c.cfg.Credentials, clients: c.clientsFor(c.cfg.Credentials, caller, region)}
 		r.settings = snapshot.AccountRegion{Account: caller, Region: region}
 		fail := c.failIn(ctx, caller, region)
-		out, err := r.clients.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: byRegion[region], IncludeDeprecated: aws.Bool(true), IncludeDisabled: aws.Bool(true)})
+		out, err := r.clients.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: images[region], IncludeDeprecated: aws.Bool(true), IncludeDisabled: aws.Bool(true)})
 		if err != nil {
 			fail("ec2", "DescribeImages", "", err)
 		} else {
@@ -65,7 +68,7 @@ func CollectImages(ctx context.Context, cfg aws.Config, opts Options, images []I
 					}
 				}
 			}
-			for _, id := range byRegion[region] {
+			for _, id := range images[region] {
 				if !found[id] {
 					fail("ec2", "DescribeImages", id, fmt.Errorf("AMI %s is not visible to account %s in %s", id, caller, region))
 				}

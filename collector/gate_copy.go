@@ -14,13 +14,6 @@ import (
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
-// SnapshotAccess is what a copying account may read of another account's
-// AMI: the snapshots it may restore (createVolumePermission to it or to
-// all) and those it may not.
-type SnapshotAccess struct {
-	Restorable, Unrestorable []string
-}
-
 // CopyContext reads, for the gate, what a proposed copy depends on beyond
 // the AMI itself (issue 11), as the caller (the copying account):
 //
@@ -31,15 +24,16 @@ type SnapshotAccess struct {
 //     the caller may restore: DescribeSnapshots answers a snapshot the caller
 //     may restore and InvalidSnapshot.NotFound for one it may not
 //     (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshots.html);
-//     the result is keyed by "REGION/ami-…".
+//     the answer is recorded in the copy changes of that AMI
+//     (RestorableSnapshots, UnrestorableSnapshots).
 //
 // A call that fails otherwise is a collection error in doc.Errors.
-func CopyContext(ctx context.Context, cfg aws.Config, opts Options, doc *snapshot.Document, changes []snapshot.ProposedChange) map[string]SnapshotAccess {
+func (g GateReader) CopyContext(ctx context.Context, doc *snapshot.Document, changes []snapshot.ProposedChange) {
 	if len(doc.Scope.Accounts) != 1 {
-		return nil
+		return
 	}
 	caller := doc.Scope.Accounts[0]
-	c, ctx, stop := gateReader(ctx, cfg, &opts)
+	c, ctx, stop := g.begin(ctx)
 	defer stop()
 	defer c.appendErrors(doc)
 	client := func(region string) *ec2.Client { return c.clientsFor(c.cfg.Credentials, caller, region).ec2 }
@@ -47,7 +41,11 @@ func CopyContext(ctx context.Context, cfg aws.Config, opts Options, doc *snapsho
 		c.fail(ctx, snapshot.CollectionError{Account: caller, Region: region, Service: "ec2", Action: action, Resource: resource}, err)
 	}
 	dests := map[string]bool{}
-	access := map[string]SnapshotAccess{}
+	// What the caller may restore of each source AMI another account owns,
+	// by "REGION/ami-…": the snapshots it may (createVolumePermission to it
+	// or to all) and those it may not.
+	type snapshotAccess struct{ restorable, unrestorable []string }
+	access := map[string]snapshotAccess{}
 	for _, c := range changes {
 		if c.Kind != snapshot.ChangeCopy {
 			continue
@@ -63,7 +61,7 @@ func CopyContext(ctx context.Context, cfg aws.Config, opts Options, doc *snapsho
 		if _, done := access[key]; done {
 			continue
 		}
-		var a SnapshotAccess
+		var a snapshotAccess
 		for _, b := range img.BlockDeviceMappings {
 			if b.SnapshotID == "" {
 				continue
@@ -71,9 +69,9 @@ func CopyContext(ctx context.Context, cfg aws.Config, opts Options, doc *snapsho
 			_, err := client(c.Region).DescribeSnapshots(ctx, &ec2.DescribeSnapshotsInput{SnapshotIds: []string{b.SnapshotID}})
 			switch {
 			case err == nil:
-				a.Restorable = append(a.Restorable, b.SnapshotID)
+				a.restorable = append(a.restorable, b.SnapshotID)
 			case errorCode(err) == "InvalidSnapshot.NotFound":
-				a.Unrestorable = append(a.Unrestorable, b.SnapshotID)
+				a.unrestorable = append(a.unrestorable, b.SnapshotID)
 			default:
 				fail(c.Region, "DescribeSnapshots", b.SnapshotID, err)
 			}
@@ -102,16 +100,22 @@ func CopyContext(ctx context.Context, cfg aws.Config, opts Options, doc *snapsho
 			}
 		}
 	}
+	for i := range changes {
+		c := &changes[i]
+		if a, ok := access[c.Region+"/"+c.ImageID]; ok && c.Kind == snapshot.ChangeCopy {
+			c.RestorableSnapshots, c.UnrestorableSnapshots = a.restorable, a.unrestorable
+		}
+	}
 	doc.Sort()
-	return access
 }
 
-// gateReader is a collector for the gate's reads after CollectImages: the
-// same clients (retries, pacing, circuit breaker, call timeout) and the same
+// begin makes a collector for the gate's reads after Images: the same
+// clients (retries, pacing, circuit breaker, call timeout) and the same
 // deadline, so that these reads cannot hang a pipeline either.
-func gateReader(ctx context.Context, cfg aws.Config, opts *Options) (*collector, context.Context, context.CancelFunc) {
+func (g GateReader) begin(ctx context.Context) (*collector, context.Context, context.CancelFunc) {
+	opts := g.Options
 	opts.defaults()
-	c := newCollector(cfg, opts)
+	c := newCollector(g.Config, &opts)
 	run, stop := withDeadline(ctx, opts.Deadline)
 	return c, run, stop
 }
@@ -152,12 +156,12 @@ func findImage(doc *snapshot.Document, region, id string) *snapshot.Image {
 // grants. A key the document holds already (by ARN) is not read again.
 // Whatever cannot be read is a collection error in doc.Errors: the gate
 // fails closed (SCAN-001).
-func DestinationKeys(ctx context.Context, cfg aws.Config, opts Options, doc *snapshot.Document, refs map[string][]string) {
+func (g GateReader) DestinationKeys(ctx context.Context, doc *snapshot.Document, refs map[string][]string) {
 	if len(doc.Scope.Accounts) != 1 || len(refs) == 0 {
 		return
 	}
 	caller := doc.Scope.Accounts[0]
-	c, ctx, stop := gateReader(ctx, cfg, &opts)
+	c, ctx, stop := g.begin(ctx)
 	defer stop()
 	defer c.appendErrors(doc)
 	have := func(arn string) *snapshot.Key {

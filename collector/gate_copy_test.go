@@ -20,7 +20,8 @@ import (
 // TestCopyContext: as the copying account, a snapshot it may restore is
 // answered, one it may not is InvalidSnapshot.NotFound (AWS's answer for a
 // snapshot the caller cannot see), any other error is a collection error;
-// the destination region's EBS defaults are read there.
+// the destination region's EBS defaults are read there. The access is
+// recorded on every copy of the AMI, each snapshot probed once.
 func TestCopyContext(t *testing.T) {
 	var mu sync.Mutex
 	regions := map[string][]string{} // action → regions called
@@ -59,10 +60,20 @@ func TestCopyContext(t *testing.T) {
 			{SnapshotID: "snap-0aaaaaaaaaaaaaaa1"}, {SnapshotID: "snap-0aaaaaaaaaaaaaaa2"}, {SnapshotID: "snap-0aaaaaaaaaaaaaaa3"},
 		}}},
 	}
-	access := CopyContext(context.Background(), cfg, Options{MaxAttempts: 1, RatePerSecond: 1e6, Burst: 1e6}, doc, []snapshot.ProposedChange{{Kind: snapshot.ChangeCopy, ImageID: "ami-0aaaaaaaaaaaaaaa1", Region: "us-east-1", DestinationRegion: "eu-west-1"}})
-	a := access["us-east-1/ami-0aaaaaaaaaaaaaaa1"]
-	if !slices.Equal(a.Restorable, []string{"snap-0aaaaaaaaaaaaaaa1"}) || !slices.Equal(a.Unrestorable, []string{"snap-0aaaaaaaaaaaaaaa2"}) {
-		t.Errorf("access %+v", a)
+	cp := snapshot.ProposedChange{Kind: snapshot.ChangeCopy, ImageID: "ami-0aaaaaaaaaaaaaaa1", Region: "us-east-1", DestinationRegion: "eu-west-1"}
+	changes := []snapshot.ProposedChange{
+		cp,
+		{Kind: snapshot.ChangeLaunchPermission, ImageID: "ami-0aaaaaaaaaaaaaaa1", Region: "us-east-1", Grantee: "111122223333"},
+		cp,
+	}
+	GateReader{Config: cfg, Options: Options{MaxAttempts: 1, RatePerSecond: 1e6, Burst: 1e6}}.CopyContext(context.Background(), doc, changes)
+	for _, i := range []int{0, 2} {
+		if a := changes[i]; !slices.Equal(a.RestorableSnapshots, []string{"snap-0aaaaaaaaaaaaaaa1"}) || !slices.Equal(a.UnrestorableSnapshots, []string{"snap-0aaaaaaaaaaaaaaa2"}) {
+			t.Errorf("copy %d: restorable %v, unrestorable %v", i, a.RestorableSnapshots, a.UnrestorableSnapshots)
+		}
+	}
+	if lp := changes[1]; lp.RestorableSnapshots != nil || lp.UnrestorableSnapshots != nil {
+		t.Errorf("a launch permission was given the copy's snapshot access: %+v", lp)
 	}
 	if len(doc.Errors) != 1 || doc.Errors[0].Resource != "snap-0aaaaaaaaaaaaaaa3" || doc.Errors[0].Code != "UnauthorizedOperation" {
 		t.Errorf("errors %+v", doc.Errors)

@@ -138,7 +138,7 @@ func TestRefusedPublicShares(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := base()
 			tc.change(d)
-			Apply(d, []snapshot.ProposedChange{{Kind: snapshot.ChangeLaunchPermission, Source: "flags", ImageID: "ami-1", Region: "us-east-1", Grantee: "all"}})
+			apply(d, []snapshot.ProposedChange{{Kind: snapshot.ChangeLaunchPermission, Source: "flags", ImageID: "ami-1", Region: "us-east-1", Grantee: "all"}})
 			refused := d.Proposed[0].Refused
 			if tc.want == "" {
 				if refused != "" || !d.Images[0].Public {
@@ -180,7 +180,7 @@ func TestRefusedPublicSnapshotShares(t *testing.T) {
 				{Kind: snapshot.ChangeCreateVolumePermission, Source: "plan", SnapshotID: "snap-1", Region: "us-east-1", Grantee: "all"},
 			} {
 				d.Snapshots[0].CreateVolumePermissions = []snapshot.CreateVolumePermission{}
-				Apply(d, []snapshot.ProposedChange{c})
+				apply(d, []snapshot.ProposedChange{c})
 				refused, granted := d.Proposed[0].Refused, len(d.Snapshots[0].CreateVolumePermissions) > 0
 				if tc.want == "" && (refused != "" || !granted) || tc.want != "" && (!strings.Contains(refused, tc.want) || granted) {
 					t.Errorf("%s: refused %q (want %q), granted %v", c.Source, refused, tc.want, granted)

@@ -190,12 +190,12 @@ func copyKey(doc *snapshot.Document, ref, region, account, partition string) *sn
 	return &doc.Keys[len(doc.Keys)-1]
 }
 
-// CopyKeyRefs lists, per destination region, the keys that the proposed
+// copyKeyRefs lists, per destination region, the keys that the proposed
 // copies which the changes also share will use as CopyImage picks them: the
 // KmsKeyId the copy names, else the copying account's default EBS key there
 // (from doc, as CopyContext read it). The collector reads them, so that the
 // access model can judge the share of the copy.
-func CopyKeyRefs(doc *snapshot.Document, changes []snapshot.ProposedChange) map[string][]string {
+func copyKeyRefs(doc *snapshot.Document, changes []snapshot.ProposedChange) map[string][]string {
 	shared := map[string]bool{}
 	for _, c := range changes {
 		if c.CopyAddress != "" {

@@ -55,9 +55,9 @@ func TestPlanSharesTheCopyItMakes(t *testing.T) {
 			if !strings.Contains(lp.Describe(), "the copy made by "+prefix+"aws_ami_copy.eu") {
 				t.Errorf("Describe() = %q", lp.Describe())
 			}
-			images, _ := Targets(changes)
-			if len(images) != 1 || images[0].ID != "ami-0a1b2c3d4e5f60001" {
-				t.Errorf("Targets read %+v, want only the copy's source (the placeholder does not exist)", images)
+			images, _ := targets(changes)
+			if len(images) != 1 || len(images["us-east-1"]) != 1 || images["us-east-1"][0] != "ami-0a1b2c3d4e5f60001" {
+				t.Errorf("targets read %+v, want only the copy's source (the placeholder does not exist)", images)
 			}
 		})
 	}
@@ -120,7 +120,7 @@ func TestApplySharesTheCopyWithTheKeyAWSPicks(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			changes := parseShareCopy(t)
-			errs := Apply(tc.doc, changes)
+			errs := apply(tc.doc, changes)
 			var actions []string
 			for _, e := range errs {
 				actions = append(actions, e.Action)
@@ -173,10 +173,10 @@ func TestApplyCopyKeyNamedByThePlan(t *testing.T) {
 			changes[i].KMSKeyID = cmk.ARN
 		}
 	}
-	if refs := CopyKeyRefs(doc, changes); len(refs["eu-west-1"]) != 1 || refs["eu-west-1"][0] != cmk.ARN {
-		t.Errorf("CopyKeyRefs = %v, want the KmsKeyId", refs)
+	if refs := copyKeyRefs(doc, changes); len(refs["eu-west-1"]) != 1 || refs["eu-west-1"][0] != cmk.ARN {
+		t.Errorf("copyKeyRefs = %v, want the KmsKeyId", refs)
 	}
-	if errs := Apply(doc, changes); len(errs) != 0 {
+	if errs := apply(doc, changes); len(errs) != 0 {
 		t.Fatal(errs)
 	}
 	img := findImage(doc, "eu-west-1", ProposedImageID("aws_ami_copy.eu"))
@@ -188,8 +188,8 @@ func TestApplyCopyKeyNamedByThePlan(t *testing.T) {
 func TestCopyKeyRefsOnlyForSharedCopies(t *testing.T) {
 	doc := copyShareDoc(ptr("alias/aws/ebs"))
 	changes := parseShareCopy(t)
-	if refs := CopyKeyRefs(doc, changes); len(refs["eu-west-1"]) != 1 || refs["eu-west-1"][0] != "alias/aws/ebs" {
-		t.Errorf("CopyKeyRefs = %v, want the default key", refs)
+	if refs := copyKeyRefs(doc, changes); len(refs["eu-west-1"]) != 1 || refs["eu-west-1"][0] != "alias/aws/ebs" {
+		t.Errorf("copyKeyRefs = %v, want the default key", refs)
 	}
 	var copies []snapshot.ProposedChange
 	for _, c := range changes {
@@ -197,7 +197,7 @@ func TestCopyKeyRefsOnlyForSharedCopies(t *testing.T) {
 			copies = append(copies, c)
 		}
 	}
-	if refs := CopyKeyRefs(doc, copies); len(refs) != 0 {
-		t.Errorf("CopyKeyRefs = %v for a copy nobody shares", refs)
+	if refs := copyKeyRefs(doc, copies); len(refs) != 0 {
+		t.Errorf("copyKeyRefs = %v for a copy nobody shares", refs)
 	}
 }

@@ -5,14 +5,16 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/amiaudit/amiaudit/collector"
 	"github.com/amiaudit/amiaudit/finding"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
-// Targets is what must be read from AWS to judge the changes: the AMIs they
-// touch and the keys they name by ARN.
-func Targets(changes []snapshot.ProposedChange) (images []collector.ImageRef, keyARNs []string) {
+// targets is what must be read from AWS to judge the changes: the AMIs they
+// touch (region → AMI IDs, sorted) and the keys they name by ARN. A region
+// maps to plain IDs, not a shared reference type, because that is how the
+// collector reads them (one DescribeImages per region).
+func targets(changes []snapshot.ProposedChange) (images map[string][]string, keyARNs []string) {
+	images = map[string][]string{}
 	seen := map[string]bool{}
 	for _, c := range changes {
 		if c.CopyAddress != "" {
@@ -20,7 +22,7 @@ func Targets(changes []snapshot.ProposedChange) (images []collector.ImageRef, ke
 		}
 		if c.ImageID != "" && !seen[c.Region+"/"+c.ImageID] {
 			seen[c.Region+"/"+c.ImageID] = true
-			images = append(images, collector.ImageRef{ID: c.ImageID, Region: c.Region})
+			images[c.Region] = append(images[c.Region], c.ImageID)
 		}
 		for _, k := range []string{c.KMSKeyID, c.KeyID} {
 			if strings.HasPrefix(k, "arn:") && strings.Contains(k, ":key/") && !seen[k] {
@@ -29,15 +31,17 @@ func Targets(changes []snapshot.ProposedChange) (images []collector.ImageRef, ke
 			}
 		}
 	}
-	sort.Slice(images, func(i, j int) bool { return images[i].Region+images[i].ID < images[j].Region+images[j].ID })
+	for _, ids := range images {
+		sort.Strings(ids)
+	}
 	sort.Strings(keyARNs)
 	return images, keyARNs
 }
 
-// Apply overlays the changes on the state read from AWS, so that the rules
+// apply overlays the changes on the state read from AWS, so that the rules
 // judge the state after them, and records them in doc.Proposed. A change whose
 // resource is not in doc cannot be judged: it comes back as a collection error.
-func Apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot.CollectionError {
+func apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot.CollectionError {
 	var missing []snapshot.CollectionError
 	// The gate reads AWS as one account; a snapshot document of several
 	// accounts (offline, --snapshot) leaves the owner of each AMI in charge.
@@ -212,10 +216,10 @@ func addVolumePermission(s *snapshot.Snapshot, grantee string) {
 	s.CreateVolumePermissions = append(s.CreateVolumePermissions, p)
 }
 
-// Relevant keeps the findings about what the change touches — the AMIs, their
+// relevant keeps the findings about what the change touches — the AMIs, their
 // snapshots and keys, and what could not be read in their account-regions —
 // and drops the rest (account settings are the nightly scan's business).
-func Relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
+func relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
 	touched := map[string]bool{}
 	areas := map[string]bool{}
 	for _, c := range doc.Proposed {
@@ -251,10 +255,10 @@ func Relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
 	return out
 }
 
-// Attribute marks the findings that the change creates (those the state
+// attribute marks the findings that the change creates (those the state
 // before it does not have) with the change that causes them: evidence
 // "proposed_change" and, for a plan, the resource address as the location.
-func Attribute(after, before []finding.Finding, doc *snapshot.Document) {
+func attribute(after, before []finding.Finding, doc *snapshot.Document) {
 	existed := map[string]bool{}
 	for _, f := range before {
 		existed[f.RuleID+"\x00"+f.Resource.ARN+"\x00"+f.Message] = true
@@ -382,11 +386,11 @@ func touches(c snapshot.ProposedChange, f *finding.Finding, doc *snapshot.Docume
 	return false
 }
 
-// OrganizationNeeded returns a collection error when the organization could
+// organizationNeeded returns a collection error when the organization could
 // not be read and the decision depends on it: a change shares with an
 // account that the configuration does not trust by name, or with an
 // organization or OU.
-func OrganizationNeeded(doc *snapshot.Document, changes []snapshot.ProposedChange, trusted []string) *snapshot.CollectionError {
+func organizationNeeded(doc *snapshot.Document, changes []snapshot.ProposedChange, trusted []string) *snapshot.CollectionError {
 	if doc.Organization != nil {
 		return nil
 	}

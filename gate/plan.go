@@ -1,7 +1,3 @@
-// Package gate turns a proposed AMI share — from command-line flags or a
-// Terraform plan — into changes, works out what must be read from AWS to judge
-// it, overlays the changes on that state, and ties the findings of the state
-// after the change back to the change that causes them.
 package gate
 
 import (
@@ -126,7 +122,7 @@ func baseAddress(address string) string { return instanceKey.ReplaceAllString(ad
 // ProposedImageID is the placeholder ID of the AMI that the copy at a plan's
 // resource address will create: AWS names it only on apply. It is derived
 // from the address, so a plan gives the same ID every time, and the image
-// is marked as proposed (see Apply).
+// is marked as proposed (see apply, in Judge).
 func ProposedImageID(address string) string {
 	sum := sha256.Sum256([]byte("amiaudit proposed copy\x00" + address))
 	return "ami-" + hex.EncodeToString(sum[:])[:17]

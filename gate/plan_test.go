@@ -59,8 +59,8 @@ func TestParsePlan(t *testing.T) {
 	if c := kinds["aws_kms_key.images"]; c.Kind != snapshot.ChangeKeyPolicy || c.Policy == "" {
 		t.Errorf("key policy = %+v", c)
 	}
-	images, keys := Targets(changes)
-	if len(images) != 1 || images[0].ID != "ami-0a1b2c3d4e5f60001" || len(keys) != 2 {
+	images, keys := targets(changes)
+	if len(images) != 1 || strings.Join(images["us-east-1"], ",") != "ami-0a1b2c3d4e5f60001" || len(keys) != 2 {
 		t.Errorf("targets = %+v %v", images, keys)
 	}
 }

@@ -3,7 +3,10 @@ package snapshot
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 )
@@ -43,4 +46,15 @@ func Inflate(name string, data []byte) ([]byte, error) {
 		return nil, &DecodeError{File: name, Msg: msg + ": the compressed file is truncated or corrupt"}
 	}
 	return out, nil
+}
+
+// Digest is the hex sha256 of the document as Encode writes it uncompressed:
+// the digest a report names for a document that was read from AWS rather
+// than from a file.
+func (d *Document) Digest() (string, error) {
+	h := sha256.New()
+	if err := d.Encode(h, ""); err != nil {
+		return "", fmt.Errorf("digest the snapshot document: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

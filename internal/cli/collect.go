@@ -293,7 +293,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			if snapshotOut != "" {
 				sum, err = writeSnapshot(snapshotOut, doc, e.stdout)
 			} else {
-				sum, err = documentDigest(doc)
+				sum, err = doc.Digest()
 			}
 			if err != nil {
 				return err
@@ -314,15 +314,6 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 	baseline.register(cmd.Flags())
 	cmd.Flags().StringVar(&snapshotOut, "snapshot-out", "", "also keep the snapshot document in this file (.gz to compress)")
 	return cmd
-}
-
-// documentDigest is the sha256 of the snapshot as it would be written.
-func documentDigest(doc *snapshot.Document) (string, error) {
-	h := sha256.New()
-	if err := doc.Encode(h, ""); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // progressBar shows account-regions done on stderr.

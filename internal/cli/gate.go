@@ -204,6 +204,9 @@ func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
 	return out, nil
 }
 
+// runGate builds the decision's inputs from the flags — the changes, the
+// state (a snapshot document, or a reader of AWS), the rules — and renders
+// gate.Judge's decision; the decision itself is the gate package's.
 func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 	start := e.now()
 	p, err := rf.prepare(ctx)
@@ -220,84 +223,48 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 	if f.profile != "" {
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(f.profile))
 	}
+	req := gate.Request{Engine: p.engine, Config: p.cfg}
 	region := f.region
-	var doc *snapshot.Document
-	var sum string
 	if f.snapshotFile != "" {
-		if doc, sum, err = readSnapshot(e.log, f.snapshotFile, e.stdin); err != nil {
+		if req.State, req.SnapshotSHA256, err = readSnapshot(e.log, f.snapshotFile, e.stdin); err != nil {
 			return err
 		}
-		if region == "" && len(doc.Scope.Regions) == 1 {
-			region = doc.Scope.Regions[0]
+		if region == "" && len(req.State.Scope.Regions) == 1 {
+			region = req.State.Scope.Regions[0]
 		}
 	}
 	var cfg, cfgErr = config.LoadDefaultConfig(ctx, loadOpts...)
 	if region == "" && cfgErr == nil {
 		region = cfg.Region
 	}
-	changes, err := f.changes(region)
-	if err != nil {
+	if req.Changes, err = f.changes(region); err != nil {
 		return usageError(err)
 	}
-	if doc == nil {
+	if req.State == nil {
 		if cfgErr != nil {
 			return incompleteError(explainAWS(fmt.Errorf("load AWS configuration: %w", cfgErr), effectiveProfile(f.profile)))
 		}
-		images, keys := gate.Targets(changes)
 		opts := collector.Options{Log: e.log, Now: e.now, ToolVersion: toolVersion()}
 		f.deep.apply(&opts)
 		f.faults.apply(&opts, start)
-		doc, err = collector.CollectImages(ctx, cfg, opts, images, keys)
-		if err != nil {
-			if ctx.Err() != nil {
-				return incompleteError(errors.New("interrupted"))
-			}
-			return incompleteError(explainAWS(fmt.Errorf("gate: %w", err), effectiveProfile(f.profile)))
-		}
-		for k, a := range collector.CopyContext(ctx, cfg, opts, doc, changes) {
-			for i := range changes {
-				if c := &changes[i]; c.Kind == snapshot.ChangeCopy && c.Region+"/"+c.ImageID == k {
-					c.RestorableSnapshots, c.UnrestorableSnapshots = a.Restorable, a.Unrestorable
-				}
-			}
-		}
-		// The keys the copies that the change shares will use in their
-		// destinations: the share is judged on the copy's key.
-		collector.DestinationKeys(ctx, cfg, opts, doc, gate.CopyKeyRefs(doc, changes))
-		if ctx.Err() != nil {
-			return incompleteError(errors.New("interrupted"))
-		}
-		if sum, err = documentDigest(doc); err != nil {
-			return err
-		}
+		req.Reader = collector.GateReader{Config: cfg, Options: opts}
 	}
-	if need := gate.OrganizationNeeded(doc, changes, p.cfg.TrustedAccounts); need != nil {
-		doc.Errors = append(doc.Errors, *need)
-	}
-
-	before, err := p.engine.Evaluate(ctx, doc, p.cfg)
-	if err != nil {
+	d, err := gate.Judge(ctx, req)
+	var unread *gate.ReadError
+	switch {
+	case errors.As(err, &unread) && ctx.Err() != nil:
+		return incompleteError(errors.New("interrupted"))
+	case errors.As(err, &unread):
+		return incompleteError(explainAWS(fmt.Errorf("gate: %w", unread.Err), effectiveProfile(f.profile)))
+	case err != nil:
 		return err
 	}
-	doc.Errors = append(doc.Errors, gate.Apply(doc, changes)...)
-	after, err := p.engine.Evaluate(ctx, doc, p.cfg)
-	if err != nil {
-		return err
-	}
-	after = gate.Relevant(doc, after)
-	gate.Attribute(after, gate.Relevant(doc, before), doc)
-	a := p.engine.AuditFindings(doc, sum, p.cfg, e.now(), toolVersion(), after)
+	a := p.engine.AuditFindings(d.State, d.SnapshotSHA256, p.cfg, e.now(), toolVersion(), d.Findings)
 	if err := p.write(e, a.Report); err != nil {
 		return err
 	}
-	unseen := 0
-	for _, f := range a.Report.Findings {
-		if f.RuleID == "SCAN-001" {
-			unseen++
-		}
-	}
-	if unseen > 0 {
-		return incompleteError(fmt.Errorf("the gate could not see everything the decision depends on (%d SCAN-001 findings): failing closed", unseen))
+	if len(d.Unseen) > 0 {
+		return incompleteError(fmt.Errorf("the gate could not see everything the decision depends on (%d SCAN-001 findings): failing closed", len(d.Unseen)))
 	}
 	if p.failOn != "" && a.Report.FailsAt(p.failOn) {
 		return &exitError{code: exitFindings, err: fmt.Errorf("findings at or above %s", p.failOn)}
