@@ -27,8 +27,8 @@ import (
 //	index.snapshots           "REGION/snap-…" → snapshot
 //	index.keys                key ARN         → key
 //	index.images_by_snapshot  "REGION/snap-…" → [ami-…]  (AMIs whose block devices use it)
-//	index.registered_snapshots snap-…         → [REGION]  (regions where a registered AMI, in any
-//	                                                        state but deregistered, uses it: one lookup, no key to build)
+//	index.unused_snapshots    [snapshot]      (the snapshots no registered AMI of their region, in
+//	                                           any state but deregistered, uses: what an orphan search walks)
 //	index.key_users           key ARN         → {"images": [ami-…], "snapshots": [snap-…]}
 //	index.account_regions     "ACCOUNT/REGION" → account-region settings
 //	index.failed_actions      "ACCOUNT/REGION" → [API actions that failed there]
@@ -121,10 +121,11 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 	for k, ids := range imagesBySnap {
 		imagesBySnapObj.Insert(ast.StringTerm(k), stringArray(ids))
 	}
-	registeredSnapsObj := ast.NewObjectWithCapacity(len(registeredSnaps))
-	for id, regions := range registeredSnaps {
-		sort.Strings(regions)
-		registeredSnapsObj.Insert(ast.StringTerm(id), stringArray(regions))
+	unusedSnaps := make([]*ast.Term, 0)
+	for i := range doc.Snapshots {
+		if s := &doc.Snapshots[i]; !slices.Contains(registeredSnaps[s.ID], s.Region) {
+			unusedSnaps = append(unusedSnaps, snaps[i])
+		}
 	}
 	keyUsers := ast.NewObject()
 	for _, arn := range unionKeys(keyImages, keySnaps) {
@@ -167,7 +168,7 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 		ast.Item(ast.StringTerm("snapshots"), ast.NewTerm(snapIndex)),
 		ast.Item(ast.StringTerm("keys"), ast.NewTerm(keyIndex)),
 		ast.Item(ast.StringTerm("images_by_snapshot"), ast.NewTerm(imagesBySnapObj)),
-		ast.Item(ast.StringTerm("registered_snapshots"), ast.NewTerm(registeredSnapsObj)),
+		ast.Item(ast.StringTerm("unused_snapshots"), ast.ArrayTerm(unusedSnaps...)),
 		ast.Item(ast.StringTerm("key_users"), ast.NewTerm(keyUsers)),
 		ast.Item(ast.StringTerm("account_regions"), ast.NewTerm(arIndex)),
 		ast.Item(ast.StringTerm("failed_actions"), ast.NewTerm(failedObj)),
