@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/internal/atomicfile"
 	"github.com/amiaudit/amiaudit/report"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
@@ -87,7 +88,7 @@ Exit codes: 0 no new unwaived finding at or above --fail-on; 1 there is one
 				if err := report.WriteDiff(e.stdout, d, format, opts); err != nil {
 					return err
 				}
-			} else if err := report.WriteFileAtomic(f.output, func(w io.Writer) error { return report.WriteDiff(w, d, format, opts) }); err != nil {
+			} else if err := atomicfile.WriteFile(f.output, func(w io.Writer) error { return report.WriteDiff(w, d, format, opts) }); err != nil {
 				return fmt.Errorf("write diff: %w", err)
 			}
 			e.log.Info("compared", "old", args[0], "new", args[1], "new_findings", d.Summary.New, "resolved", d.Summary.Resolved, "unchanged", d.Summary.Unchanged)

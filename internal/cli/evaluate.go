@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/internal/atomicfile"
 	"github.com/amiaudit/amiaudit/report"
 	"github.com/amiaudit/amiaudit/rules"
 	"github.com/amiaudit/amiaudit/snapshot"
@@ -150,7 +151,7 @@ func (p *prepared) write(e *env, r *finding.Report) error {
 	if toStdout {
 		return w.Write(e.stdout, r)
 	}
-	if err := report.WriteFileAtomic(p.flags.output, func(out io.Writer) error { return w.Write(out, r) }); err != nil {
+	if err := atomicfile.WriteFile(p.flags.output, func(out io.Writer) error { return w.Write(out, r) }); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	e.log.Info("report written", "file", p.flags.output, "format", p.format, "findings", len(r.Findings))
