@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -22,10 +21,7 @@ func WriteDiff(w io.Writer, d *finding.Diff, format string, opts Options) error 
 	case FormatJSON:
 		out := *d
 		out.New, out.Resolved, out.Unchanged = withEvidence(d.New), withEvidence(d.Resolved), withEvidence(d.Unchanged)
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(&out); err != nil {
+		if err := encodeIndented(&buf, &out); err != nil {
 			return fmt.Errorf("write JSON diff: %w", err)
 		}
 	case FormatTable:

@@ -2,8 +2,11 @@
 // people at a terminal, the JSON report for scripts and CI gates, SARIF for
 // code scanning dashboards, an HTML page, OCSF for Security Lake and SIEMs,
 // ASFF for Security Hub, JUnit for CI test reports and CSV for spreadsheets.
+// It also draws what the other commands print, so that the CLI draws nothing
+// itself: the changes between two runs (WriteDiff).
 // Writers are pure: they only turn a report into bytes, so the same report
-// always gives the same output.
+// always gives the same output. Where the bytes go (stdout or a file written
+// atomically) is the CLI's one output path, not the writers' concern.
 package report
 
 import (
