@@ -3,7 +3,8 @@
 // code scanning dashboards, an HTML page, OCSF for Security Lake and SIEMs,
 // ASFF for Security Hub, JUnit for CI test reports and CSV for spreadsheets.
 // It also draws what the other commands print, so that the CLI draws nothing
-// itself: the changes between two runs (WriteDiff).
+// itself: the changes between two runs (WriteDiff) and the rule and sandbox
+// lists of 'amiaudit rules' (WriteRules, WriteBuiltins).
 // Writers are pure: they only turn a report into bytes, so the same report
 // always gives the same output. Where the bytes go (stdout or a file written
 // atomically) is the CLI's one output path, not the writers' concern.

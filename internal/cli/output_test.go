@@ -79,6 +79,8 @@ func TestOneOutputPath(t *testing.T) {
 		{"demo", []string{"demo"}, allFormats},
 		{"gate", []string{"gate", "--snapshot", exampleSnapshot, "--plan", plan, "--region", "us-east-1", "--config", exampleConfig, "--fail-on", "none"}, allFormats},
 		{"diff", []string{"diff", exampleSnapshot, exampleSnapshot, "--fail-on", "none"}, "table or json"},
+		{"rules", []string{"rules"}, "table or json"},
+		{"rules --builtins", []string{"rules", "--builtins"}, "table or json"},
 	}
 	for _, c := range commands {
 		t.Run(c.name, func(t *testing.T) {
