@@ -6,8 +6,10 @@
 // The directory is synced after the rename, so that the new name survives a
 // crash too.
 //
-// Every user-visible file amiaudit writes goes through this package; nothing
-// else calls os.WriteFile or os.Create for output.
+// Every file amiaudit and its tools write for a reader goes through this
+// package. The only other os.WriteFile and os.Create calls write scratch files
+// into temporary directories (the demo's configuration, the test bed's
+// launcher and disk images); TestOnlyWriter keeps it so.
 package atomicfile
 
 import (
