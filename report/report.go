@@ -11,6 +11,7 @@
 package report
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -117,3 +118,27 @@ func FormatForPath(path string) (string, bool) {
 }
 
 var errNilReport = errors.New("write report: nil report")
+
+// writeTableOrJSON writes what a command prints, as JSON (the value asJSON
+// gives, indented) or as the table draws it. Either is rendered in memory
+// first, since tablewriter does not report a failing writer and half a table
+// helps nobody, then written to w in one call.
+func writeTableOrJSON(w io.Writer, format, what string, asJSON func() any, table func(*bytes.Buffer) error) error {
+	var buf bytes.Buffer
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case FormatJSON:
+		if err := encodeIndented(&buf, asJSON()); err != nil {
+			return fmt.Errorf("write JSON %s: %w", what, err)
+		}
+	case FormatTable:
+		if err := table(&buf); err != nil {
+			return fmt.Errorf("write %s: %w", what, err)
+		}
+	default:
+		return fmt.Errorf("unknown %s format %q: expected %s or %s", what, format, FormatTable, FormatJSON)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write %s: %w", what, err)
+	}
+	return nil
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/olekukonko/tablewriter"
@@ -24,32 +23,18 @@ var rulesHeader = []string{"ID", "SEVERITY", "TITLE", "SOURCE"}
 // rule a line (ID, severity, title, source file; format table), or every
 // field of each rule as a JSON array (format json).
 func WriteRules(w io.Writer, rules []finding.Rule, format string) error {
-	var buf bytes.Buffer
-	switch strings.ToLower(strings.TrimSpace(format)) {
-	case FormatJSON:
-		if err := encodeIndented(&buf, rules); err != nil {
-			return fmt.Errorf("write JSON rule list: %w", err)
-		}
-	case FormatTable:
+	return writeTableOrJSON(w, format, "rule list", func() any { return rules }, func(buf *bytes.Buffer) error {
 		// One rule a line, never wrapped: 'amiaudit rules | grep AMI-004'
 		// gives the whole row.
-		t := tablewriter.NewTable(&buf, tablewriter.WithHeaderAutoFormat(tw.Off))
+		t := tablewriter.NewTable(buf, tablewriter.WithHeaderAutoFormat(tw.Off))
 		t.Header(rulesHeader)
 		for _, r := range rules {
 			if err := t.Append(sanitize(r.ID), sanitize(string(r.Severity)), sanitize(r.Title), sanitize(r.Source)); err != nil {
-				return fmt.Errorf("write rule list: %w", err)
+				return err
 			}
 		}
-		if err := t.Render(); err != nil {
-			return fmt.Errorf("write rule list: %w", err)
-		}
-	default:
-		return fmt.Errorf("unknown rule list format %q: expected %s or %s", format, FormatTable, FormatJSON)
-	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write rule list: %w", err)
-	}
-	return nil
+		return t.Render()
+	})
 }
 
 // Builtins is the policy sandbox, as 'amiaudit rules --builtins' lists it:
@@ -64,17 +49,11 @@ type Builtins struct {
 }
 
 // WriteBuiltins lists the sandbox: one line per builtin, the refused ones
-// first (with why) then the allowed ones, each group sorted as given (format
+// first, sorted, with why, then the allowed ones in their order (format
 // table), or the Builtins object (format json).
 func WriteBuiltins(w io.Writer, b Builtins, format string) error {
-	var buf bytes.Buffer
-	switch strings.ToLower(strings.TrimSpace(format)) {
-	case FormatJSON:
-		if err := encodeIndented(&buf, b); err != nil {
-			return fmt.Errorf("write JSON builtin list: %w", err)
-		}
-	case FormatTable:
-		tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
+	return writeTableOrJSON(w, format, "builtin list", func() any { return b }, func(buf *bytes.Buffer) error {
+		tw := tabwriter.NewWriter(buf, 0, 4, 2, ' ', 0)
 		refused := make([]string, 0, len(b.Refused))
 		for name := range b.Refused {
 			refused = append(refused, name)
@@ -86,14 +65,6 @@ func WriteBuiltins(w io.Writer, b Builtins, format string) error {
 		for _, name := range b.Allowed {
 			fmt.Fprintf(tw, "allowed\t%s\n", sanitize(name))
 		}
-		if err := tw.Flush(); err != nil {
-			return fmt.Errorf("write builtin list: %w", err)
-		}
-	default:
-		return fmt.Errorf("unknown builtin list format %q: expected %s or %s", format, FormatTable, FormatJSON)
-	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write builtin list: %w", err)
-	}
-	return nil
+		return tw.Flush()
+	})
 }

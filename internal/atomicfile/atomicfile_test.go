@@ -48,6 +48,16 @@ func onlyEntries(t *testing.T, dir string, names ...string) {
 	}
 }
 
+// keptOld fails unless path still holds old, and nothing but it is in its
+// directory: a failed write changed nothing and left no temporary file.
+func keptOld(t *testing.T, path, old string) {
+	t.Helper()
+	if got := readFile(t, path); got != old {
+		t.Errorf("old file changed to %d bytes", len(got))
+	}
+	onlyEntries(t, filepath.Dir(path), filepath.Base(path))
+}
+
 func TestWriteFileNewFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "report.json")
@@ -104,10 +114,7 @@ func TestWriteFileErrorKeepsOldFile(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("error %v, want the write function's error", err)
 	}
-	if got := readFile(t, path); got != "good report" {
-		t.Errorf("old file changed to %d bytes", len(got))
-	}
-	onlyEntries(t, dir, "report.json")
+	keptOld(t, path, "good report")
 }
 
 func TestWriteFileErrorCreatesNothing(t *testing.T) {

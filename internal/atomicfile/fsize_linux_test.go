@@ -45,10 +45,7 @@ func TestWriteFileDiskFullMidWrite(t *testing.T) {
 	if !errors.Is(err, syscall.EFBIG) {
 		t.Fatalf("error %v, want the write's EFBIG", err)
 	}
-	if got := readFile(t, path); got != "last night's snapshot" {
-		t.Errorf("old file changed to %d bytes", len(got))
-	}
-	onlyEntries(t, dir, "snapshot.json")
+	keptOld(t, path, "last night's snapshot")
 }
 
 // TestWriteNewDiskFullMidWrite: a new file that cannot be written whole is
