@@ -7,15 +7,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/internal/atomicfile"
 	"github.com/amiaudit/amiaudit/report"
 	"github.com/amiaudit/amiaudit/rules"
 	"github.com/amiaudit/amiaudit/snapshot"
@@ -55,28 +54,18 @@ const noConfigNote = "# No configuration file was given (--config): amiaudit's d
 // CheckTarget reports whether dir can receive a bundle: it must not exist,
 // or be an empty directory. Commands call it before slow work.
 func CheckTarget(dir string) error {
-	fi, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
-		return fmt.Errorf("evidence directory %s: %w", dir, err)
-	case !fi.IsDir():
+	if err := atomicfile.CheckNewDir(dir); errors.Is(err, atomicfile.ErrNotEmpty) {
 		return fmt.Errorf("evidence directory %s: %w", dir, ErrTargetExists)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
+	} else if err != nil {
 		return fmt.Errorf("evidence directory %s: %w", dir, err)
-	}
-	if len(entries) > 0 {
-		return fmt.Errorf("evidence directory %s: %w", dir, ErrTargetExists)
 	}
 	return nil
 }
 
-// Write writes the bundle into dir, atomically: it is built in a temporary
-// directory beside dir and renamed into place once complete, so dir either
-// does not exist or holds the whole bundle. dir must not exist or be empty.
+// Write writes the bundle into dir, atomically (atomicfile.WriteDir): it is
+// built in a temporary directory beside dir and renamed into place once
+// complete, so dir either does not exist or holds the whole bundle. dir must
+// not exist or be empty.
 func Write(dir string, b *Bundle) (*Manifest, error) {
 	dir = filepath.Clean(dir)
 	if err := CheckTarget(dir); err != nil {
@@ -86,57 +75,12 @@ func Write(dir string, b *Bundle) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := atomicfile.WriteDir(dir, files); errors.Is(err, atomicfile.ErrNotEmpty) {
+		// Something appeared there while the bundle was being built.
+		return nil, fmt.Errorf("evidence directory %s: %w", dir, ErrTargetExists)
+	} else if err != nil {
 		return nil, fmt.Errorf("write evidence bundle: %w", err)
 	}
-	tmp, err := os.MkdirTemp(parent, filepath.Base(dir)+".tmp-")
-	if err != nil {
-		return nil, fmt.Errorf("write evidence bundle: %w", err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			_ = os.RemoveAll(tmp)
-		}
-	}()
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	dirs := map[string]bool{tmp: true}
-	for _, p := range paths {
-		full := filepath.Join(tmp, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return nil, fmt.Errorf("write evidence bundle: %w", err)
-		}
-		dirs[filepath.Dir(full)] = true
-		if err := writeSynced(full, files[p]); err != nil {
-			return nil, fmt.Errorf("write evidence bundle: %s: %w", p, err)
-		}
-	}
-	for d := range dirs {
-		syncDir(d)
-	}
-	// MkdirTemp makes the directory private; a bundle is as readable as a report.
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return nil, fmt.Errorf("write evidence bundle: %w", err)
-	}
-	if err := CheckTarget(dir); err != nil {
-		return nil, err
-	}
-	// rename(2) replaces an empty directory on POSIX systems but not elsewhere.
-	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-		if err := os.Remove(dir); err != nil {
-			return nil, fmt.Errorf("write evidence bundle: %w", err)
-		}
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return nil, fmt.Errorf("write evidence bundle: %w", err)
-	}
-	committed = true
-	syncDir(parent)
 	return m, nil
 }
 
@@ -257,31 +201,4 @@ func render(format string, r *finding.Report) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-func writeSynced(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, bytes.NewReader(data)); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// syncDir makes renames and new entries durable; best effort, as some
-// systems cannot sync a directory.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	_ = d.Sync()
-	_ = d.Close()
 }

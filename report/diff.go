@@ -2,10 +2,8 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/amiaudit/amiaudit/finding"
 )
@@ -17,44 +15,33 @@ func WriteDiff(w io.Writer, d *finding.Diff, format string, opts Options) error 
 	if d == nil {
 		return fmt.Errorf("write diff: nil diff")
 	}
-	var buf bytes.Buffer
-	switch strings.ToLower(strings.TrimSpace(format)) {
-	case FormatJSON:
+	asJSON := func() any {
 		out := *d
 		out.New, out.Resolved, out.Unchanged = withEvidence(d.New), withEvidence(d.Resolved), withEvidence(d.Unchanged)
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(&out); err != nil {
-			return fmt.Errorf("write JSON diff: %w", err)
-		}
-	case FormatTable:
+		return &out
+	}
+	return writeTableOrJSON(w, format, "diff", asJSON, func(buf *bytes.Buffer) error {
 		tab := &tableWriter{opts: opts}
-		fmt.Fprintf(&buf, "%d new, %d resolved, %d unchanged\n", d.Summary.New, d.Summary.Resolved, d.Summary.Unchanged)
+		fmt.Fprintf(buf, "%d new, %d resolved, %d unchanged\n", d.Summary.New, d.Summary.Resolved, d.Summary.Unchanged)
 		for _, section := range []struct {
 			title    string
 			findings []finding.Finding
 		}{{"New", d.New}, {"Resolved", d.Resolved}, {"Unchanged", d.Unchanged}} {
 			if len(section.findings) == 0 {
-				fmt.Fprintf(&buf, "\n%s: none.\n", section.title)
+				fmt.Fprintf(buf, "\n%s: none.\n", section.title)
 				continue
 			}
-			fmt.Fprintf(&buf, "\n%s (%d):\n", section.title, len(section.findings))
-			if err := tab.writeTable(&buf, section.findings); err != nil {
-				return fmt.Errorf("write table diff: %w", err)
+			fmt.Fprintf(buf, "\n%s (%d):\n", section.title, len(section.findings))
+			if err := tab.writeTable(buf, section.findings); err != nil {
+				return err
 			}
 		}
 		if n := d.Summary.NewBySeverity; d.Summary.New > 0 {
-			fmt.Fprintf(&buf, "\nNew findings: %d critical, %d high, %d medium, %d low, %d info; %d waived\n",
+			fmt.Fprintf(buf, "\nNew findings: %d critical, %d high, %d medium, %d low, %d info; %d waived\n",
 				n.Critical, n.High, n.Medium, n.Low, n.Info, n.Waived)
 		}
-	default:
-		return fmt.Errorf("unknown diff format %q: expected %s or %s", format, FormatTable, FormatJSON)
-	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write diff: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // withEvidence gives every finding an evidence object, as the JSON report does.

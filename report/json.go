@@ -16,15 +16,21 @@ func (jsonWriter) Write(w io.Writer, r *finding.Report) error {
 		return errNilReport
 	}
 	out := normalize(r)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	// Evidence quotes AMI names and key policies verbatim; \u003c in place of <
-	// would only make them harder to read and grep.
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&out); err != nil {
+	if err := encodeIndented(w, &out); err != nil {
 		return fmt.Errorf("write JSON report: %w", err)
 	}
 	return nil
+}
+
+// encodeIndented writes v as JSON indented by two spaces, the shape of every
+// JSON document amiaudit writes for people and scripts alike. Evidence quotes
+// AMI names and key policies verbatim; \u003c in place of < would only make
+// them harder to read and grep.
+func encodeIndented(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // normalize returns a copy of r in the shape the contract promises, whatever

@@ -2,11 +2,16 @@
 // people at a terminal, the JSON report for scripts and CI gates, SARIF for
 // code scanning dashboards, an HTML page, OCSF for Security Lake and SIEMs,
 // ASFF for Security Hub, JUnit for CI test reports and CSV for spreadsheets.
+// It also draws what the other commands print, so that the CLI draws nothing
+// itself: the changes between two runs (WriteDiff) and the rule and sandbox
+// lists of 'amiaudit rules' (WriteRules, WriteBuiltins).
 // Writers are pure: they only turn a report into bytes, so the same report
-// always gives the same output.
+// always gives the same output. Where the bytes go (stdout or a file written
+// atomically) is the CLI's one output path, not the writers' concern.
 package report
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -113,3 +118,27 @@ func FormatForPath(path string) (string, bool) {
 }
 
 var errNilReport = errors.New("write report: nil report")
+
+// writeTableOrJSON writes what a command prints, as JSON (the value asJSON
+// gives, indented) or as the table draws it. Either is rendered in memory
+// first, since tablewriter does not report a failing writer and half a table
+// helps nobody, then written to w in one call.
+func writeTableOrJSON(w io.Writer, format, what string, asJSON func() any, table func(*bytes.Buffer) error) error {
+	var buf bytes.Buffer
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case FormatJSON:
+		if err := encodeIndented(&buf, asJSON()); err != nil {
+			return fmt.Errorf("write JSON %s: %w", what, err)
+		}
+	case FormatTable:
+		if err := table(&buf); err != nil {
+			return fmt.Errorf("write %s: %w", what, err)
+		}
+	default:
+		return fmt.Errorf("unknown %s format %q: expected %s or %s", what, format, FormatTable, FormatJSON)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write %s: %w", what, err)
+	}
+	return nil
+}

@@ -19,8 +19,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/amiaudit/amiaudit/internal/atomicfile"
 	"github.com/amiaudit/amiaudit/internal/synth"
-	"github.com/amiaudit/amiaudit/report"
 )
 
 func main() {
@@ -38,7 +38,7 @@ func main() {
 	s.Seed = *seed
 	if *scenarioOut != "" {
 		text := synth.Scenario(s)
-		if err := report.WriteFileAtomic(*scenarioOut, func(w io.Writer) error { _, err := io.WriteString(w, text); return err }); err != nil {
+		if err := atomicfile.WriteFile(*scenarioOut, func(w io.Writer) error { _, err := io.WriteString(w, text); return err }); err != nil {
 			fmt.Fprintln(os.Stderr, "amiaudit-synth:", err)
 			os.Exit(1)
 		}
@@ -54,7 +54,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "amiaudit-synth:", err)
 		os.Exit(1)
 	}
-	err := report.WriteFileAtomic(*out, func(w io.Writer) error { return doc.Encode(w, *out) })
+	err := atomicfile.WriteFile(*out, func(w io.Writer) error { return doc.Encode(w, *out) })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "amiaudit-synth:", err)
 		os.Exit(1)

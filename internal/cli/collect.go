@@ -20,7 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amiaudit/amiaudit/collector"
-	"github.com/amiaudit/amiaudit/report"
+	"github.com/amiaudit/amiaudit/internal/atomicfile"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -175,7 +175,7 @@ func writeSnapshot(path string, doc *snapshot.Document, stdout io.Writer) (strin
 	if path == "-" {
 		return hex.EncodeToString(h.Sum(nil)), write(stdout)
 	}
-	if err := report.WriteFileAtomic(path, write); err != nil {
+	if err := atomicfile.WriteFile(path, write); err != nil {
 		return "", fmt.Errorf("write snapshot: %w", err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

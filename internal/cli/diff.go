@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -42,27 +41,9 @@ Exit codes: 0 no new unwaived finding at or above --fail-on; 1 there is one
 		Args: exactArgs(2, "two runs to compare: OLD NEW (JSON reports or snapshots)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			format := strings.ToLower(f.format)
-			if format == "" {
-				format = report.FormatTable
-				if inferred, ok := report.FormatForPath(f.output); ok && inferred == report.FormatJSON {
-					format = inferred
-				}
-			}
-			if format != report.FormatTable && format != report.FormatJSON {
-				hint := ""
-				if strings.EqualFold(f.format, report.FormatHTML) {
-					hint = " (for a page that marks what is new and resolved: amiaudit report NEW --baseline OLD --format html)"
-				}
-				return usageError(fmt.Errorf("--format: diff writes %s or %s, not %q%s", report.FormatTable, report.FormatJSON, f.format, hint))
-			}
-			var failOn finding.Severity
-			if !strings.EqualFold(f.failOn, "none") {
-				sev, err := finding.ParseSeverity(f.failOn)
-				if err != nil {
-					return usageError(fmt.Errorf("--fail-on: %w", err))
-				}
-				failOn = sev
+			out, err := f.resolve(diffKind)
+			if err != nil {
+				return err
 			}
 			if args[0] == "-" && args[1] == "-" {
 				return usageError(errors.New("only one of OLD and NEW can be read from stdin"))
@@ -79,32 +60,30 @@ Exit codes: 0 no new unwaived finding at or above --fail-on; 1 there is one
 				return err
 			}
 			d := finding.Compare(older.findings, newer.findings)
-			toStdout := f.output == "" || f.output == "-"
-			opts := report.Options{}
-			if toStdout {
-				opts.Color = colorWanted(e.stdoutTerminal)
-				opts.Width = terminalWidth(e.stdout)
-				if err := report.WriteDiff(e.stdout, d, format, opts); err != nil {
-					return err
-				}
-			} else if err := report.WriteFileAtomic(f.output, func(w io.Writer) error { return report.WriteDiff(w, d, format, opts) }); err != nil {
-				return fmt.Errorf("write diff: %w", err)
+			if err := out.deliver(e, "diff", report.Options{}, func(w io.Writer, opts report.Options) error {
+				return report.WriteDiff(w, d, out.format, opts)
+			}); err != nil {
+				return err
 			}
 			e.log.Info("compared", "old", args[0], "new", args[1], "new_findings", d.Summary.New, "resolved", d.Summary.Resolved, "unchanged", d.Summary.Unchanged)
-			if failOn != "" && d.NewFailsAt(failOn) {
-				return &exitError{code: exitFindings, err: fmt.Errorf("new findings at or above %s", failOn)}
-			}
-			return nil
+			return out.failure("new findings", d.NewFailsAt)
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVarP(&f.format, "format", "f", "", "output format: table or json (default table, or json for an --output ending in .json)")
-	fs.StringVarP(&f.output, "output", "o", "", "write to this file, atomically (default stdout)")
-	fs.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a new unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
+	f.outputFlags.register(fs, diffKind, "exit 1 when a new unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
 	fs.StringVarP(&f.config, "config", "c", "", "configuration file for evaluating snapshots (ignored for reports)")
 	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules for evaluating snapshots; repeatable")
 	return cmd
 }
+
+// diffKind is what diff writes: the changes as tables, or as JSON for scripts.
+var diffKind = outputKind{what: "diff", writer: "diff", formats: []string{report.FormatTable, report.FormatJSON},
+	hint: func(format string) string {
+		if format == report.FormatHTML {
+			return " (for a page that marks what is new and resolved: amiaudit report NEW --baseline OLD --format html)"
+		}
+		return ""
+	}}
 
 // run is one side of a diff: a recorded report, or a snapshot to evaluate.
 type run struct {
@@ -193,7 +172,7 @@ func evaluateRuns(ctx context.Context, e *env, f *reportFlags, runs ...*run) err
 		}
 		return nil
 	}
-	p, err := (&reportFlags{format: report.FormatJSON, failOn: "none", config: f.config, policies: f.policies}).prepare(ctx)
+	p, err := (&reportFlags{outputFlags: outputFlags{format: report.FormatJSON}, config: f.config, policies: f.policies}).prepare(ctx)
 	if err != nil {
 		return err
 	}

@@ -22,28 +22,25 @@ import (
 
 // reportFlags are the flags of every command that evaluates and reports.
 type reportFlags struct {
-	format   string
-	output   string
-	failOn   string
+	outputFlags
 	config   string
 	policies []string
 	summary  bool
 }
 
 func (f *reportFlags) register(fs *pflag.FlagSet) {
-	fs.StringVarP(&f.format, "format", "f", "", "report format: "+strings.Join(report.Formats(), ", ")+" (default table, or from the --output file's extension)")
-	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file, atomically (default stdout)")
-	fs.StringVar(&f.failOn, "fail-on", "high", "exit 1 when an unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
+	f.outputFlags.register(fs, reportKind, "exit 1 when an unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
 	fs.StringVarP(&f.config, "config", "c", "", "configuration file (YAML): trusted accounts, organizations and OUs, thresholds, waivers")
 	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules, added to the built-in ones; repeatable. Rules run sealed: no network, clock or randomness (amiaudit rules --builtins)")
 	fs.BoolVar(&f.summary, "summary", false, "table format: count findings per account and rule instead of listing them (for large organizations)")
 }
 
-// prepared is what every evaluating command needs before it reads AWS or a snapshot.
+// prepared is what every evaluating command needs before it reads AWS or a
+// snapshot. The output (format, file, --fail-on) is the one every reporting
+// command shares.
 type prepared struct {
+	*output
 	flags  *reportFlags
-	format string
-	failOn finding.Severity // "" for none
 	cfg    *rules.Config
 	engine *rules.Engine
 	// afterReport, when set, runs once the report is written (the evidence bundle).
@@ -56,27 +53,13 @@ type prepared struct {
 // prepare validates the report flags and loads the configuration and the
 // policies, so that usage errors surface before any slow work.
 func (f *reportFlags) prepare(ctx context.Context) (*prepared, error) {
-	p := &prepared{flags: f, format: f.format}
-	if p.format == "" {
-		p.format = "table"
-		if f.output != "" {
-			if inferred, ok := report.FormatForPath(f.output); ok {
-				p.format = inferred
-			}
-		}
+	out, err := f.resolve(reportKind)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := report.New(p.format, report.Options{}); err != nil {
-		return nil, usageError(fmt.Errorf("--format: %w", err))
-	}
+	p := &prepared{output: out, flags: f}
 	if f.summary && p.format != report.FormatTable {
 		return nil, usageError(fmt.Errorf("--summary: the summary is a view of the table format, not of --format %s", p.format))
-	}
-	if !strings.EqualFold(f.failOn, "none") {
-		sev, err := finding.ParseSeverity(f.failOn)
-		if err != nil {
-			return nil, usageError(fmt.Errorf("--fail-on: %w", err))
-		}
-		p.failOn = sev
 	}
 	p.cfg = rules.DefaultConfig()
 	if f.config != "" {
@@ -129,32 +112,19 @@ func (p *prepared) audit(ctx context.Context, e *env, doc *snapshot.Document, do
 			return err
 		}
 	}
-	if p.failOn != "" && a.Report.FailsAt(p.failOn) {
-		return &exitError{code: exitFindings, err: fmt.Errorf("findings at or above %s", p.failOn)}
-	}
-	return nil
+	return p.failure("findings", a.Report.FailsAt)
 }
 
+// write writes the report through the command's output.
 func (p *prepared) write(e *env, r *finding.Report) error {
-	toStdout := p.flags.output == "" || p.flags.output == "-"
-	opts := report.Options{Baseline: p.baseline, Trend: p.trend}
-	if toStdout {
-		opts.Color = colorWanted(e.stdoutTerminal)
-		opts.Width = terminalWidth(e.stdout)
-	}
-	opts.Summary = p.flags.summary
-	w, err := report.New(p.format, opts)
-	if err != nil {
-		return usageError(err)
-	}
-	if toStdout {
-		return w.Write(e.stdout, r)
-	}
-	if err := report.WriteFileAtomic(p.flags.output, func(out io.Writer) error { return w.Write(out, r) }); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	e.log.Info("report written", "file", p.flags.output, "format", p.format, "findings", len(r.Findings))
-	return nil
+	opts := report.Options{Baseline: p.baseline, Trend: p.trend, Summary: p.flags.summary}
+	return p.deliver(e, "report", opts, func(w io.Writer, opts report.Options) error {
+		rw, err := report.New(p.format, opts)
+		if err != nil {
+			return err
+		}
+		return rw.Write(w, r)
+	}, "findings", len(r.Findings))
 }
 
 // readInput reads a file, or standard input for "-", and returns the name to

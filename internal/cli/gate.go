@@ -266,8 +266,5 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 	if len(d.Unseen) > 0 {
 		return incompleteError(fmt.Errorf("the gate could not see everything the decision depends on (%d SCAN-001 findings): failing closed", len(d.Unseen)))
 	}
-	if p.failOn != "" && a.Report.FailsAt(p.failOn) {
-		return &exitError{code: exitFindings, err: fmt.Errorf("findings at or above %s", p.failOn)}
-	}
-	return nil
+	return p.failure("findings", a.Report.FailsAt)
 }

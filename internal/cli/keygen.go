@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/amiaudit/amiaudit/evidence"
+	"github.com/amiaudit/amiaudit/internal/atomicfile"
 )
 
 func newKeygenCommand(e *env) *cobra.Command {
@@ -41,10 +42,10 @@ Exit codes: 0 written; 2 a file exists or cannot be written.`,
 			if err != nil {
 				return err
 			}
-			if err := writeNew(keyFile, priv, 0o600); err != nil {
+			if err := atomicfile.WriteNew(keyFile, priv, 0o600); err != nil {
 				return usageError(err)
 			}
-			if err := writeNew(pubFile, pub, 0o644); err != nil {
+			if err := atomicfile.WriteNew(pubFile, pub, 0o644); err != nil {
 				_ = os.Remove(keyFile)
 				return usageError(err)
 			}
@@ -58,22 +59,4 @@ Exit codes: 0 written; 2 a file exists or cannot be written.`,
 	}
 	outputFlag(cmd.Flags(), &prefix, "write PREFIX.key and PREFIX.pub")
 	return cmd
-}
-
-// writeNew writes a file that must not exist yet.
-func writeNew(name string, data []byte, mode os.FileMode) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		_ = f.Close()
-		_ = os.Remove(name)
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := f.Close(); err != nil {
-		_ = os.Remove(name)
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	return nil
 }

@@ -312,16 +312,68 @@ func TestRulesCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatal(code)
 	}
-	var rules []struct{ ID, Severity, Title string }
+	var rules []struct{ ID, Severity, Title, Source string }
 	if err := json.Unmarshal([]byte(out), &rules); err != nil {
 		t.Fatal(err)
 	}
 	if len(rules) != 27 || rules[0].ID != "ACCT-001" || rules[0].Title == "" {
 		t.Errorf("rules = %+v", rules)
 	}
+	// Every built-in rule names the embedded file it lives in, and that file
+	// is the one in the source tree.
+	for _, r := range rules {
+		if !strings.HasPrefix(r.Source, "policies/") || !strings.HasSuffix(r.Source, ".rego") {
+			t.Errorf("%s: source %q is not a policies/…/*.rego file", r.ID, r.Source)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join("../..", r.Source)); err != nil {
+			t.Errorf("%s: source %s: %v", r.ID, r.Source, err)
+		}
+	}
 	code, out, _ = amiaudit(t, "", "rules")
 	if code != 0 || !strings.Contains(out, "AMI-004") || !strings.Contains(out, "SEVERITY") {
 		t.Errorf("rules table: exit %d\n%s", code, out)
+	}
+	golden(t, "rules.table.golden", out)
+}
+
+// TestRulesSourceOfUserPolicies: a rule of a --policy directory is listed
+// with its path under the argument as given, in the table and in JSON.
+func TestRulesSourceOfUserPolicies(t *testing.T) {
+	const dir = "../../rules/testdata/policies/good"
+	const want = dir + "/tagging.rego"
+	code, out, stderr := amiaudit(t, "", "rules", "--policy", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var row string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "ORG-001") {
+			row = line
+		}
+	}
+	if !strings.Contains(row, want) {
+		t.Errorf("the ORG-001 row does not name %s: %q", want, row)
+	}
+	code, out, _ = amiaudit(t, "", "rules", "--policy", want, "--format", "json")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	var rules []struct{ ID, Source string }
+	if err := json.Unmarshal([]byte(out), &rules); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rules {
+		if r.ID == "ORG-001" {
+			found = true
+			if r.Source != want {
+				t.Errorf("ORG-001 source %q, want %q", r.Source, want)
+			}
+		}
+	}
+	if !found {
+		t.Error("ORG-001 not listed")
 	}
 }
 

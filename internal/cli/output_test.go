@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,5 +57,90 @@ func TestOutputFlagEverywhere(t *testing.T) {
 
 	if code, _, stderr := amiaudit(t, "", "collect"); code != exitUsage || !strings.Contains(stderr, "--output FILE") {
 		t.Errorf("collect without --output: exit %d, %q; want a usage error naming --output FILE", code, stderr)
+	}
+}
+
+// TestOneOutputPath: every command that reports writes through the one output
+// path. The --output file's extension picks the format among those the
+// command writes, else its default (table); the file is written atomically,
+// with nothing on stdout and no temporary left; a --format the command does
+// not write is a usage error naming those it does; and a file that cannot be
+// written leaves nothing behind.
+func TestOneOutputPath(t *testing.T) {
+	const plan = "../../examples/terraform-plan.json"
+	const allFormats = "table, json, sarif, html, ocsf, asff, junit or csv"
+	commands := []struct {
+		name   string
+		args   []string
+		writes string // the formats the command writes, as its refusal lists them
+	}{
+		{"evaluate", []string{"evaluate", exampleSnapshot, "--config", exampleConfig, "--fail-on", "none"}, allFormats},
+		{"report", []string{"report", exampleSnapshot, "--config", exampleConfig, "--fail-on", "none"}, allFormats},
+		{"demo", []string{"demo"}, allFormats},
+		{"gate", []string{"gate", "--snapshot", exampleSnapshot, "--plan", plan, "--region", "us-east-1", "--config", exampleConfig, "--fail-on", "none"}, allFormats},
+		{"diff", []string{"diff", exampleSnapshot, exampleSnapshot, "--fail-on", "none"}, "table or json"},
+		{"rules", []string{"rules"}, "table or json"},
+		{"rules --builtins", []string{"rules", "--builtins"}, "table or json"},
+	}
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			run := func(extra ...string) (int, string, string) {
+				return amiaudit(t, "", append(append([]string{}, c.args...), extra...)...)
+			}
+			// Written to stdout, the table; the same bytes as --output x.txt.
+			code, stdout, stderr := run()
+			if code != 0 || json.Valid([]byte(stdout)) || stdout == "" {
+				t.Fatalf("stdout: exit %d, stderr %s, output not a table: %.200s", code, stderr, stdout)
+			}
+			reportFamily := c.writes == allFormats
+			for name, want := range map[string]string{
+				"out.json":  "json",
+				"out.txt":   "table",
+				"out.sarif": map[bool]string{true: "sarif", false: "table"}[reportFamily],
+			} {
+				path := filepath.Join(dir, name)
+				code, out, stderr := run("--output", path)
+				if code != 0 || out != "" {
+					t.Fatalf("--output %s: exit %d, stdout %q, stderr %s", name, code, out, stderr)
+				}
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch want {
+				case "json":
+					if !json.Valid(data) {
+						t.Errorf("--output %s: not JSON: %.200s", name, data)
+					}
+				case "sarif":
+					if !strings.Contains(string(data), `"version": "2.1.0"`) {
+						t.Errorf("--output %s: not SARIF: %.200s", name, data)
+					}
+				case "table":
+					if string(data) != stdout {
+						t.Errorf("--output %s: not the table written to stdout:\n%.300s", name, data)
+					}
+				}
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 3 {
+				t.Errorf("the directory holds %d entries, want the 3 files written (no temporaries)", len(entries))
+			}
+
+			code, stdout, stderr = run("--format", "xml", "--output", filepath.Join(dir, "out.json"))
+			if code != exitUsage || stdout != "" || !strings.Contains(stderr, "--format") || !strings.Contains(stderr, c.writes+`, not "xml"`) {
+				t.Errorf("--format xml: exit %d, stderr %q; want a usage error listing %s", code, stderr, c.writes)
+			}
+
+			missing := filepath.Join(dir, "missing", "out.json")
+			code, _, stderr = run("--output", missing)
+			if code == 0 || !strings.Contains(stderr, "write") || !strings.Contains(stderr, missing) {
+				t.Errorf("--output in a missing directory: exit %d, stderr %q", code, stderr)
+			}
+			if _, err := os.Stat(filepath.Dir(missing)); err == nil {
+				t.Error("the missing directory was created")
+			}
+		})
 	}
 }

@@ -243,10 +243,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on in the run rendered;
 				return err
 			}
 			e.log.Debug("rendered", "run", current.name, "collected_at", rep.Snapshot.CollectedAt.Format(time.RFC3339), "trend", len(p.trend))
-			if p.failOn != "" && rep.FailsAt(p.failOn) {
-				return &exitError{code: exitFindings, err: fmt.Errorf("findings at or above %s", p.failOn)}
-			}
-			return nil
+			return p.failure("findings", rep.FailsAt)
 		},
 	}
 	f.register(cmd.Flags())

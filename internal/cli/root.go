@@ -1,5 +1,8 @@
 // Package cli is the amiaudit command line: flag parsing, wiring and exit
-// codes. The work is done by the collector, rules and report packages.
+// codes. The work is done by the collector, rules and report packages. Every
+// command that reports writes through one output path (output.go): the
+// format from --format or the --output name, stdout or an atomic file, and
+// the exit code for --fail-on.
 package cli
 
 import (

@@ -6,8 +6,10 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 
+	"github.com/amiaudit/amiaudit/internal/atomicfile"
 	"github.com/amiaudit/amiaudit/snapshot/schemagen"
 )
 
@@ -21,7 +23,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "schemagen:", err)
 		os.Exit(1)
 	}
-	if err := os.WriteFile(os.Args[2], b, 0o644); err != nil {
+	if err := atomicfile.WriteFile(os.Args[2], func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 		fmt.Fprintln(os.Stderr, "schemagen:", err)
 		os.Exit(1)
 	}

@@ -1,0 +1,259 @@
+// Package atomicfile writes the files amiaudit hands to people and pipelines
+// (reports, snapshot documents, evidence bundles, keys) so that a reader
+// never sees half of one: content goes to a temporary name in the same
+// directory, is synced, and is renamed into place only when it is complete;
+// on any error the temporary is removed and what was there stays untouched.
+// The directory is synced after the rename, so that the new name survives a
+// crash too.
+//
+// Every file amiaudit and its tools write for a reader goes through this
+// package. The only other os.WriteFile and os.Create calls write scratch files
+// into temporary directories (the demo's configuration, the test bed's
+// launcher and disk images); TestOnlyWriter keeps it so.
+package atomicfile
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// WriteFile writes a file so that readers see either the old content or the
+// complete new one, never a partial file: write fills a temporary file in the
+// same directory, which is synced and renamed over path only if write
+// succeeds. On any error the temporary file is removed and an existing file is
+// left untouched. The new file keeps the old one's permissions, or gets 0644.
+//
+// A path that names a symbolic link writes the link's target, and one that
+// names a device or pipe (/dev/stdout) is written directly, since neither can
+// be replaced by a rename.
+func WriteFile(path string, write func(io.Writer) error) error {
+	target, mode, special, err := resolveTarget(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if special {
+		return writeSpecial(target, write)
+	}
+
+	dir, base := filepath.Split(target)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+
+	bw := bufio.NewWriter(tmp)
+	if err := write(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: sync: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	committed = true
+	SyncDir(dir)
+	return nil
+}
+
+// resolveTarget follows symbolic links and reports the mode to give the file
+// and whether it must be written in place.
+func resolveTarget(path string) (target string, mode fs.FileMode, special bool, err error) {
+	target = path
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if target, err = filepath.EvalSymlinks(path); err != nil {
+			return "", 0, false, err
+		}
+	}
+	fi, err := os.Stat(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return target, 0o644, false, nil
+	case err != nil:
+		return "", 0, false, err
+	case fi.IsDir():
+		return "", 0, false, errors.New("is a directory")
+	case !fi.Mode().IsRegular():
+		return target, 0, true, nil
+	}
+	return target, fi.Mode().Perm(), false, nil
+}
+
+func writeSpecial(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	bw := bufio.NewWriter(f)
+	if err := write(bw); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// WriteNew creates a file that must not exist yet (fs.ErrExist otherwise),
+// writes data with the given permissions and syncs it. On any error the file
+// is removed, so that no partial file is left under the name. It is for files
+// that are never replaced: keys, and the files of a directory that WriteDir
+// is building.
+func WriteNew(name string, data []byte, mode fs.FileMode) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	err = func() error {
+		if _, err := io.Copy(f, bytes.NewReader(data)); err != nil {
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("sync: %w", err)
+		}
+		return f.Close()
+	}()
+	if err != nil {
+		_ = f.Close()
+		_ = os.Remove(name)
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	SyncDir(filepath.Dir(name))
+	return nil
+}
+
+// ErrNotEmpty is returned by CheckNewDir and WriteDir for a directory that
+// already holds something (or a path that is not a directory): WriteDir never
+// replaces content.
+var ErrNotEmpty = errors.New("exists and is not empty")
+
+// CheckNewDir reports whether WriteDir can create dir: nil when dir does not
+// exist or is an empty directory, an error wrapping ErrNotEmpty when it holds
+// something or is not a directory.
+func CheckNewDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return ErrNotEmpty
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	if len(entries) > 0 {
+		return ErrNotEmpty
+	}
+	return nil
+}
+
+// WriteDir writes a new directory of files, atomically: files (slash-separated
+// paths relative to dir, to their content) are written and synced in a
+// temporary directory beside dir, which is renamed into place once complete,
+// so dir either does not exist or holds every file. dir must not exist or be
+// empty (CheckNewDir), and is checked again just before the rename. The
+// directory and its subdirectories get 0755, the files 0644. On any error the
+// temporary directory is removed.
+func WriteDir(dir string, files map[string][]byte) error {
+	dir = filepath.Clean(dir)
+	if err := CheckNewDir(dir); err != nil {
+		return err
+	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = os.RemoveAll(tmp)
+		}
+	}()
+	dirs := map[string]bool{tmp: true}
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		if !fs.ValidPath(p) || p == "." {
+			return fmt.Errorf("%s: not a relative slash-separated path", p)
+		}
+		full := filepath.Join(tmp, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		dirs[filepath.Dir(full)] = true
+		if err := WriteNew(full, files[p], 0o644); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	for d := range dirs {
+		SyncDir(d)
+	}
+	// MkdirTemp makes the directory private; the result is as readable as a file.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := CheckNewDir(dir); err != nil {
+		return err
+	}
+	// rename(2) replaces an empty directory on POSIX systems but not elsewhere.
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		if err := os.Remove(dir); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return err
+	}
+	committed = true
+	SyncDir(parent)
+	return nil
+}
+
+// SyncDir makes renames and new entries in dir durable. It is best effort:
+// some systems (Windows among them) cannot open or sync a directory, and the
+// files' content is already safe by then.
+func SyncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	_ = d.Close()
+}
