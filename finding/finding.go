@@ -88,6 +88,11 @@ type Rule struct {
 	Fingerprint []string `json:"fingerprint"`
 	// Package is the Rego package that implements the rule.
 	Package string `json:"package"`
+	// Area is the part of the catalogue the rule belongs to: the first
+	// segment of its package below amiaudit.rules (amiaudit.rules.ami.public
+	// is in area ami, and its file in policies/ami/). Reports tag rules with
+	// it. Empty for a rule whose package has no segment below its area.
+	Area string `json:"area"`
 	// Source is the policy file, for built-in rules a path inside the binary.
 	Source string `json:"source"`
 }
