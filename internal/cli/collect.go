@@ -73,8 +73,8 @@ func (f *scopeFlags) validate() error {
 		return usageError(errors.New("--concurrency, --api-rate and --api-burst must be positive"))
 	}
 	if f.shard != "" {
-		if _, _, err := collector.ParseShard(f.shard); err != nil {
-			return usageError(err)
+		if _, _, err := snapshot.ParseShard(f.shard); err != nil {
+			return usageError(fmt.Errorf("--shard %q: %w", f.shard, err))
 		}
 	}
 	if err := f.faults.validate(); err != nil {
