@@ -14,6 +14,8 @@ import (
 	"github.com/gobwas/glob"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/amiaudit/amiaudit/internal/awsid"
 )
 
 // Config is the user's configuration file (--config): who is trusted, the
@@ -116,10 +118,6 @@ func LoadConfig(file string) (*Config, error) {
 }
 
 var (
-	accountIDRe        = regexp.MustCompile(`^[0-9]{12}$`)
-	orgIDRe            = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	ouIDRe             = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	ouARNRe            = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
 	ruleIDRe           = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]{3}$`)
 	yamlUnknownFieldRe = regexp.MustCompile(`field (\S+) not found in type \S+`)
 	yamlLineRe         = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)$`)
@@ -196,17 +194,17 @@ func (c *Config) validate(file string) error {
 		return &ConfigError{File: file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)}
 	}
 	for i, a := range c.TrustedAccounts {
-		if !accountIDRe.MatchString(a) {
+		if !awsid.IsAccountID(a) {
 			return bad(0, fmt.Sprintf("trusted_accounts[%d]", i), "expected a 12-digit account ID, found %q", a)
 		}
 	}
 	for i, o := range c.TrustedOrganizations {
-		if !orgIDRe.MatchString(o) {
+		if !awsid.IsOrgID(o) {
 			return bad(0, fmt.Sprintf("trusted_organizations[%d]", i), "expected an organization ID such as o-a1b2c3d4e5, found %q", o)
 		}
 	}
 	for i, o := range c.TrustedOUs {
-		if !ouARNRe.MatchString(o) && !ouIDRe.MatchString(o) {
+		if !awsid.IsOUARN(o) && !awsid.IsOUID(o) {
 			return bad(0, fmt.Sprintf("trusted_ous[%d]", i), "expected an OU ARN (arn:aws:organizations::ACCOUNT:ou/o-…/ou-…) or OU ID (ou-…), found %q", o)
 		}
 	}

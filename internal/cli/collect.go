@@ -9,7 +9,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amiaudit/amiaudit/collector"
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/report"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
@@ -55,11 +55,9 @@ func (f *scopeFlags) register(fs *pflag.FlagSet) {
 	f.faults.register(fs, 0)
 }
 
-var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
-
 func (f *scopeFlags) validate() error {
 	for _, a := range f.accounts {
-		if !accountIDRe.MatchString(a) {
+		if !awsid.IsAccountID(a) {
 			return usageError(fmt.Errorf("--accounts: %q is not a 12-digit account ID", a))
 		}
 	}

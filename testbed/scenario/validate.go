@@ -7,17 +7,16 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/amiaudit/amiaudit/internal/awsid"
 )
 
 var (
-	accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRe    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
-	nameRe      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	aliasRe     = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]+$`)
-	orgARNRe    = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$`)
-	ouARNRe     = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	ruleIDRe    = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]{3}$`)
-	deviceRe    = regexp.MustCompile(`^/dev/[a-z0-9]+$`)
+	regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	nameRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	aliasRe  = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]+$`)
+	ruleIDRe = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]{3}$`)
+	deviceRe = regexp.MustCompile(`^/dev/[a-z0-9]+$`)
 )
 
 var (
@@ -135,7 +134,7 @@ func (c *checker) accounts() {
 		}
 		names[a.Name] = true
 		if a.ID != "" {
-			if !accountIDRe.MatchString(a.ID) {
+			if !awsid.IsAccountID(a.ID) {
 				c.failf(at("accounts", i, "id"), "%q is not a 12-digit account ID", a.ID)
 			}
 			if ids[a.ID] {
@@ -159,7 +158,7 @@ func (c *checker) accounts() {
 			c.failf(at("external_accounts", i, "name"), "name %s is already an account's", a.Name)
 		}
 		names[a.Name] = true
-		if !accountIDRe.MatchString(a.ID) {
+		if !awsid.IsAccountID(a.ID) {
 			c.failf(at("external_accounts", i, "id"), "required: a 12-digit account ID, found %q", a.ID)
 		}
 		if ids[a.ID] {
@@ -398,7 +397,7 @@ func (c *checker) permissions(perms []Permission, launch bool, path ...any) {
 		}
 		switch {
 		case perm.Account != "":
-			if !accountIDRe.MatchString(perm.Account) && s.account(perm.Account) == nil && s.external(perm.Account) == nil {
+			if !awsid.IsAccountID(perm.Account) && s.account(perm.Account) == nil && s.external(perm.Account) == nil {
 				c.failf(append(p, "account"), "%q is neither an account of the scenario, an external account, nor a 12-digit ID", perm.Account)
 			}
 		case perm.Group != "":
@@ -412,11 +411,11 @@ func (c *checker) permissions(perms []Permission, launch bool, path ...any) {
 				if s.Organization == nil {
 					c.fail("organization: self needs an organization section", append(p, "organization")...)
 				}
-			} else if !orgARNRe.MatchString(perm.Organization) {
+			} else if !awsid.IsOrgARN(perm.Organization) {
 				c.failf(append(p, "organization"), "%q is neither self nor an organization ARN", perm.Organization)
 			}
 		case perm.OU != "":
-			if !s.hasOU(perm.OU) && !ouARNRe.MatchString(perm.OU) {
+			if !s.hasOU(perm.OU) && !awsid.IsOUARN(perm.OU) {
 				c.failf(append(p, "ou"), "%q is neither an OU of the organization nor an OU ARN", perm.OU)
 			}
 		}
