@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/amiaudit/amiaudit/internal/awsid"
+	"github.com/amiaudit/amiaudit/internal/strictyaml"
 )
 
 var (
@@ -43,7 +44,7 @@ type checker struct {
 }
 
 func (c *checker) fail(msg string, path ...any) {
-	c.errs = append(c.errs, &Error{File: c.s.file, Line: c.s.line(path...), Key: keyPath(path...), Msg: msg})
+	c.errs = append(c.errs, &Error{File: c.s.file, Line: c.s.line(path...), Key: strictyaml.Path(path...), Msg: msg})
 }
 
 func (c *checker) failf(path []any, format string, args ...any) {
