@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/gobwas/glob"
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/amiaudit/amiaudit/finding"
 	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/internal/strictyaml"
 )
@@ -100,10 +100,6 @@ func LoadConfig(file string) (*Config, error) {
 	return ParseConfig(file, data)
 }
 
-var (
-	ruleIDRe = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]{3}$`)
-)
-
 // ParseConfig decodes a configuration strictly (unknown keys are errors) and
 // validates every value. name is used in error messages.
 func ParseConfig(name string, data []byte) (*Config, error) {
@@ -167,7 +163,7 @@ func (c *Config) validate(file string) error {
 		switch {
 		case w.Rule == "":
 			return bad(w.line, key+".rule", "required: the rule ID to waive, such as AMI-009, or *")
-		case w.Rule != "*" && !ruleIDRe.MatchString(w.Rule):
+		case w.Rule != "*" && !finding.IsRuleID(w.Rule):
 			return bad(w.line, key+".rule", "expected a rule ID such as AMI-009, or *, found %q", w.Rule)
 		case w.Resource == "":
 			return bad(w.line, key+".resource", "required: a resource ARN or a glob over ARNs")

@@ -367,7 +367,7 @@ func ruleFromAnnotations(path string, a *ast.Annotations) (finding.Rule, error) 
 		return fold(s)
 	}
 	r.ID = str("id")
-	if r.ID == "" || !ruleIDRe.MatchString(r.ID) {
+	if r.ID == "" || !finding.IsRuleID(r.ID) {
 		return r, fmt.Errorf("package %s: custom.id must be a rule ID such as AMI-001, found %q", path, r.ID)
 	}
 	sev, err := finding.ParseSeverity(str("severity"))

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/amiaudit/amiaudit/finding"
 	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/internal/strictyaml"
 )
@@ -16,7 +17,6 @@ var (
 	regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 	nameRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	aliasRe  = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]+$`)
-	ruleIDRe = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]{3}$`)
 	deviceRe = regexp.MustCompile(`^/dev/[a-z0-9]+$`)
 )
 
@@ -25,7 +25,7 @@ var (
 	imageBPA       = []string{"block-new-sharing", "unblocked"}
 	snapshotBPA    = []string{"block-all-sharing", "block-new-sharing", "unblocked"}
 	allowedImages  = []string{"enabled", "audit-mode", "disabled"}
-	severities     = []string{"critical", "high", "medium", "low", "info"}
+	severities     = finding.SeverityNames()
 	volumeTypes    = []string{"gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"}
 	architectures  = []string{"x86_64", "arm64", "i386", "x86_64_mac", "arm64_mac"}
 	imageSources   = []string{"instance", "snapshots"}
@@ -505,7 +505,7 @@ func (c *checker) expect() {
 	s := c.s
 	for i, f := range s.Expect.Findings {
 		p := func(more ...any) []any { return append([]any{"expect", "findings", i}, more...) }
-		if !ruleIDRe.MatchString(f.Rule) {
+		if !finding.IsRuleID(f.Rule) {
 			c.failf(p("rule"), "%q is not a rule ID such as AMI-001", f.Rule)
 		}
 		if f.Severity != "" {
