@@ -2,10 +2,10 @@ package access
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/amiaudit/amiaudit/iampolicy"
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -139,7 +139,6 @@ type Witness struct {
 var (
 	accountKeys = map[string]bool{"kms:calleraccount": true, "aws:principalaccount": true, "aws:sourceaccount": true, "aws:sourceowner": true}
 	arnKeys     = map[string]bool{"aws:principalarn": true, "aws:sourcearn": true}
-	digits12    = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 func wild(v string) bool { return strings.ContainsAny(v, "*?") || strings.Contains(v, "${") }
@@ -190,7 +189,7 @@ func (k *Key) WhoCanUse(org *Org, trusted map[string]bool) []Witness {
 					switch {
 					case accountKeys[key] && wild(v):
 						patterns = append(patterns, pattern{"account", v})
-					case accountKeys[key] && digits12.MatchString(v):
+					case accountKeys[key] && awsid.IsAccountID(v):
 						accounts[v] = true
 					case arnKeys[key] && wild(v):
 						patterns = append(patterns, pattern{"arn", v})
@@ -343,7 +342,7 @@ func (k *Key) patternWitness(kind, pat string, avoid map[string]bool, org *Org) 
 	case "account":
 		for _, d := range "0123456789" {
 			id := fill(pat, 12, byte(d))
-			if digits12.MatchString(id) && !avoid[id] && iampolicy.MatchWildcard(pat, id) {
+			if awsid.IsAccountID(id) && !avoid[id] && iampolicy.MatchWildcard(pat, id) {
 				return Witness{Kind: "unnamed-account", Value: id, Account: id,
 					Description: fmt.Sprintf("an account matching %q (%s)", pat, id),
 					Access:      k.Use(CallerFor(org, id))}, true

@@ -140,9 +140,9 @@ func (c *collector) accounts(caller string, org *snapshot.Organization) ([]strin
 	sort.Strings(accounts)
 	accounts = dedupe(accounts)
 	if c.opts.Shard != "" {
-		k, n, err := ParseShard(c.opts.Shard)
+		k, n, err := snapshot.ParseShard(c.opts.Shard)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("shard %q: %w", c.opts.Shard, err)
 		}
 		accounts = Shard(accounts, k, n)
 	}

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -59,14 +60,32 @@ func (s Severity) SecuritySeverity() string {
 	return "0.0"
 }
 
+// SeverityNames lists the scale's names, from the highest to the lowest.
+func SeverityNames() []string {
+	names := make([]string, len(Severities))
+	for i, s := range Severities {
+		names[i] = string(s)
+	}
+	return names
+}
+
 // ParseSeverity reads a severity name, case-insensitively.
 func ParseSeverity(s string) (Severity, error) {
 	sev := Severity(strings.ToLower(strings.TrimSpace(s)))
 	if sev.Rank() < 0 {
-		return "", fmt.Errorf("unknown severity %q: expected one of critical, high, medium, low, info", s)
+		return "", fmt.Errorf("unknown severity %q: expected one of %s", s, strings.Join(SeverityNames(), ", "))
 	}
 	return sev, nil
 }
+
+// RuleIDPattern is the shape of a rule ID: an upper-case prefix, a dash and
+// three digits (AMI-001, ORG-001), for built-in and user rules alike.
+const RuleIDPattern = `^[A-Z][A-Z0-9]*-[0-9]{3}$`
+
+var ruleIDRe = regexp.MustCompile(RuleIDPattern)
+
+// IsRuleID reports whether s has the shape of a rule ID (RuleIDPattern).
+func IsRuleID(s string) bool { return ruleIDRe.MatchString(s) }
 
 // Rule is a loaded rule's metadata, read from its Rego # METADATA annotations.
 type Rule struct {
@@ -88,6 +107,11 @@ type Rule struct {
 	Fingerprint []string `json:"fingerprint"`
 	// Package is the Rego package that implements the rule.
 	Package string `json:"package"`
+	// Area is the part of the catalogue the rule belongs to: the first
+	// segment of its package below amiaudit.rules (amiaudit.rules.ami.public
+	// is in area ami, and its file in policies/ami/). Reports tag rules with
+	// it. Empty for a rule whose package has no segment below its area.
+	Area string `json:"area"`
 	// Source is the policy file, for built-in rules a path inside the binary.
 	Source string `json:"source"`
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/amiaudit/amiaudit/internal/awsid"
 )
 
 // Request is one request to judge: who asks to do what to which resource,
@@ -509,26 +511,14 @@ func sessionPrefix(arn string) (string, bool) {
 // accountOf recognises the two spellings of "the whole account": a 12-digit
 // account ID and arn:PARTITION:iam::ID:root.
 func accountOf(s string) (string, bool) {
-	if isAccountID(s) {
+	if awsid.IsAccountID(s) {
 		return s, true
 	}
 	parts, ok := splitARN(s)
-	if !ok || parts[0] != "arn" || parts[2] != "iam" || parts[3] != "" || parts[5] != "root" || !isAccountID(parts[4]) {
+	if !ok || parts[0] != "arn" || parts[2] != "iam" || parts[3] != "" || parts[5] != "root" || !awsid.IsAccountID(parts[4]) {
 		return "", false
 	}
 	return parts[4], true
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func describePrincipal(rp RequestPrincipal) string {

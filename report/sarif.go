@@ -155,8 +155,10 @@ func ruleDescriptor(rule finding.Rule) *sarif.ReportingDescriptor {
 		}
 	}
 	tags := []string{"security"}
-	if area := ruleArea(rule.ID); area != "" {
-		tags = append(tags, area)
+	// The area comes from the rule's package (policies/AREA/); a rule known
+	// only from its findings has none.
+	if rule.Area != "" {
+		tags = append(tags, rule.Area)
 	}
 	if rule.Severity != "" {
 		tags = append(tags, string(rule.Severity))
@@ -219,28 +221,6 @@ func ruleHelp(rule finding.Rule) (text, markdown string) {
 		}
 	}
 	return t.String(), m.String()
-}
-
-// ruleAreas names the area of each rule family of the catalogue; a custom
-// rule's area is its lower-cased ID prefix.
-var ruleAreas = map[string]string{
-	"AMI":  "ami",
-	"SNAP": "snapshot",
-	"KMS":  "kms",
-	"ACCT": "account",
-	"SCAN": "coverage",
-	"GATE": "gate",
-}
-
-func ruleArea(id string) string {
-	prefix, _, found := strings.Cut(id, "-")
-	if !found || prefix == "" {
-		return ""
-	}
-	if area, ok := ruleAreas[strings.ToUpper(prefix)]; ok {
-		return area
-	}
-	return strings.ToLower(prefix)
 }
 
 // sarifLevel maps the severity scale onto SARIF's three levels: anything that

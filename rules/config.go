@@ -1,19 +1,19 @@
 package rules
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/gobwas/glob"
 	"github.com/open-policy-agent/opa/v1/ast"
-	"go.yaml.in/yaml/v3"
+
+	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/internal/awsid"
+	"github.com/amiaudit/amiaudit/internal/strictyaml"
 )
 
 // Config is the user's configuration file (--config): who is trusted, the
@@ -82,24 +82,9 @@ const DefaultMaxSharedImageAgeDays = 365
 // DefaultMaxUnusedSharedImageDays is AMI-011's default.
 const DefaultMaxUnusedSharedImageDays = 180
 
-// ConfigError names the configuration key that is wrong.
-type ConfigError struct {
-	File string
-	Line int
-	Key  string
-	Msg  string
-}
-
-func (e *ConfigError) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	if e.Key != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", loc, e.Msg)
-}
+// ConfigError names the configuration key that is wrong, with the file and
+// line: file:line: key: message.
+type ConfigError = strictyaml.Error
 
 // DefaultConfig is the configuration used without --config.
 func DefaultConfig() *Config {
@@ -115,39 +100,22 @@ func LoadConfig(file string) (*Config, error) {
 	return ParseConfig(file, data)
 }
 
-var (
-	accountIDRe        = regexp.MustCompile(`^[0-9]{12}$`)
-	orgIDRe            = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	ouIDRe             = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	ouARNRe            = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	ruleIDRe           = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]{3}$`)
-	yamlUnknownFieldRe = regexp.MustCompile(`field (\S+) not found in type \S+`)
-	yamlLineRe         = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)$`)
-)
-
 // ParseConfig decodes a configuration strictly (unknown keys are errors) and
 // validates every value. name is used in error messages.
 func ParseConfig(name string, data []byte) (*Config, error) {
 	cfg := DefaultConfig()
-	var root yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&root); err != nil {
-		if errors.Is(err, io.EOF) {
-			cfg.source = []byte{}
-			return cfg, nil // an empty file is the default configuration
-		}
-		return nil, yamlError(name, err)
+	root, err := strictyaml.Decode(name, data, cfg, func(string) string {
+		return "unknown key (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, max_unused_shared_image_days, waivers, policy_data; a waiver has rule, resource, reason, expires, approved_by)"
+	})
+	if errors.Is(err, strictyaml.ErrEmpty) {
+		cfg.source = []byte{}
+		return cfg, nil // an empty file is the default configuration
 	}
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	if err := strict.Decode(cfg); err != nil {
-		return nil, yamlError(name, err)
+	if err != nil {
+		return nil, err
 	}
-	waiverLines := waiverNodeLines(&root)
 	for i := range cfg.Waivers {
-		if i < len(waiverLines) {
-			cfg.Waivers[i].line = waiverLines[i]
-		}
+		cfg.Waivers[i].line = strictyaml.Line(root, "waivers", i)
 	}
 	if err := cfg.validate(name); err != nil {
 		return nil, err
@@ -156,57 +124,22 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 	return cfg, nil
 }
 
-func yamlError(name string, err error) error {
-	msg := err.Error()
-	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
-		var line int
-		fmt.Sscanf(m[1], "%d", &line)
-		text := m[2]
-		if f := yamlUnknownFieldRe.FindStringSubmatch(text); f != nil {
-			return &ConfigError{File: name, Line: line, Key: f[1], Msg: "unknown key (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, max_unused_shared_image_days, waivers, policy_data; a waiver has rule, resource, reason, expires, approved_by)"}
-		}
-		return &ConfigError{File: name, Line: line, Msg: text}
-	}
-	return &ConfigError{File: name, Msg: strings.TrimPrefix(msg, "yaml: ")}
-}
-
-// waiverNodeLines returns the line of each item of the top-level waivers list.
-func waiverNodeLines(root *yaml.Node) []int {
-	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
-		return nil
-	}
-	m := root.Content[0]
-	if m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == "waivers" && m.Content[i+1].Kind == yaml.SequenceNode {
-			var lines []int
-			for _, item := range m.Content[i+1].Content {
-				lines = append(lines, item.Line)
-			}
-			return lines
-		}
-	}
-	return nil
-}
-
 func (c *Config) validate(file string) error {
 	bad := func(line int, key, format string, args ...any) error {
 		return &ConfigError{File: file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)}
 	}
 	for i, a := range c.TrustedAccounts {
-		if !accountIDRe.MatchString(a) {
+		if !awsid.IsAccountID(a) {
 			return bad(0, fmt.Sprintf("trusted_accounts[%d]", i), "expected a 12-digit account ID, found %q", a)
 		}
 	}
 	for i, o := range c.TrustedOrganizations {
-		if !orgIDRe.MatchString(o) {
+		if !awsid.IsOrgID(o) {
 			return bad(0, fmt.Sprintf("trusted_organizations[%d]", i), "expected an organization ID such as o-a1b2c3d4e5, found %q", o)
 		}
 	}
 	for i, o := range c.TrustedOUs {
-		if !ouARNRe.MatchString(o) && !ouIDRe.MatchString(o) {
+		if !awsid.IsOUARN(o) && !awsid.IsOUID(o) {
 			return bad(0, fmt.Sprintf("trusted_ous[%d]", i), "expected an OU ARN (arn:aws:organizations::ACCOUNT:ou/o-…/ou-…) or OU ID (ou-…), found %q", o)
 		}
 	}
@@ -230,7 +163,7 @@ func (c *Config) validate(file string) error {
 		switch {
 		case w.Rule == "":
 			return bad(w.line, key+".rule", "required: the rule ID to waive, such as AMI-009, or *")
-		case w.Rule != "*" && !ruleIDRe.MatchString(w.Rule):
+		case w.Rule != "*" && !finding.IsRuleID(w.Rule):
 			return bad(w.line, key+".rule", "expected a rule ID such as AMI-009, or *, found %q", w.Rule)
 		case w.Resource == "":
 			return bad(w.line, key+".resource", "required: a resource ARN or a glob over ARNs")

@@ -361,13 +361,13 @@ func rulesOf(compiler *ast.Compiler, modules map[string]*ast.Module) ([]finding.
 }
 
 func ruleFromAnnotations(path string, a *ast.Annotations) (finding.Rule, error) {
-	r := finding.Rule{Package: path, Title: a.Title, Description: fold(a.Description)}
+	r := finding.Rule{Package: path, Area: areaOf(path), Title: a.Title, Description: fold(a.Description)}
 	str := func(key string) string {
 		s, _ := a.Custom[key].(string)
 		return fold(s)
 	}
 	r.ID = str("id")
-	if r.ID == "" || !ruleIDRe.MatchString(r.ID) {
+	if r.ID == "" || !finding.IsRuleID(r.ID) {
 		return r, fmt.Errorf("package %s: custom.id must be a rule ID such as AMI-001, found %q", path, r.ID)
 	}
 	sev, err := finding.ParseSeverity(str("severity"))
@@ -415,6 +415,21 @@ func ruleFromAnnotations(path string, a *ast.Annotations) (finding.Rule, error) 
 		return r, fmt.Errorf("rule %s: custom.scope must be %q or %q, found %q", r.ID, ScopeRegion, ScopeSnapshot, r.Scope)
 	}
 	return r, nil
+}
+
+// areaOf is the area of the rule in package path: the segment below
+// RulesPackage when another follows it (amiaudit.rules.AREA.NAME), as the
+// built-in rules live in policies/AREA/NAME.rego.
+func areaOf(path string) string {
+	rest, ok := strings.CutPrefix(path, RulesPackage+".")
+	if !ok {
+		return ""
+	}
+	area, _, nested := strings.Cut(rest, ".")
+	if !nested {
+		return ""
+	}
+	return area
 }
 
 // fold joins the lines of each paragraph of a YAML block into one line, so

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -71,6 +72,10 @@ func TestBuiltinRulesMetadata(t *testing.T) {
 		}
 		if !strings.HasPrefix(r.Source, "policies/") {
 			t.Errorf("%s: source %q", r.ID, r.Source)
+		}
+		// The area (SARIF's tag) is the package's, which is the directory's.
+		if dir := path.Base(path.Dir(r.Source)); r.Area != dir {
+			t.Errorf("%s: area %q, want %q, the directory of %s", r.ID, r.Area, dir, r.Source)
 		}
 	}
 	if !reflect.DeepEqual(ids, builtinRules) {
@@ -213,7 +218,7 @@ func TestUserPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, ok := e.Rule("ORG-001")
-	if !ok || r.Severity != finding.Low || r.References[0] != "https://example.com/tagging-standard" || r.Source != "testdata/policies/good/tagging.rego" {
+	if !ok || r.Severity != finding.Low || r.References[0] != "https://example.com/tagging-standard" || r.Source != "testdata/policies/good/tagging.rego" || r.Area != "org" {
 		t.Fatalf("user rule = %+v", r)
 	}
 	builtin, _ := Load(context.Background())
@@ -300,5 +305,22 @@ func TestRegionalSplitMatchesWholeSnapshot(t *testing.T) {
 	}
 	if n := len(splitByRegion(doc)); n != 2 {
 		t.Errorf("the example splits into %d regions, want 2", n)
+	}
+}
+
+func TestAreaOfPackage(t *testing.T) {
+	for pkg, want := range map[string]string{
+		"amiaudit.rules.ami.public":         "ami",
+		"amiaudit.rules.coverage.scope":     "coverage",
+		"amiaudit.rules.org.owner_tag":      "org",
+		"amiaudit.rules.team.images.nested": "team",
+		"amiaudit.rules.single":             "",
+		"amiaudit.rules":                    "",
+		"amiaudit.rulesx.ami.public":        "",
+		"amiaudit.lib.trust":                "",
+	} {
+		if got := areaOf(pkg); got != want {
+			t.Errorf("areaOf(%q) = %q, want %q", pkg, got, want)
+		}
 	}
 }

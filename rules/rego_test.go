@@ -9,6 +9,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
+
+	"github.com/amiaudit/amiaudit/internal/awsid"
 )
 
 // builtinModules parses the built-in policies (and their _test.rego files
@@ -86,4 +88,25 @@ func runRegoTests(t *testing.T, modules map[string]*ast.Module, filter string) [
 		results = append(results, r)
 	}
 	return results
+}
+
+// TestRegoAccountIDPatternIsGos holds the Rego definition of an account ID
+// (policies/lib/ids.rego) equal to the Go one, so the two cannot drift.
+func TestRegoAccountIDPatternIsGos(t *testing.T) {
+	for _, m := range builtinModules(t, false) {
+		if m.Package.Path.String() != "data."+LibPackage+".ids" {
+			continue
+		}
+		for _, r := range m.Rules {
+			if r.Head.Name.String() != "account_id_pattern" {
+				continue
+			}
+			got, ok := r.Head.Value.Value.(ast.String)
+			if !ok || string(got) != awsid.AccountIDPattern {
+				t.Fatalf("%s: account_id_pattern is %v, want awsid.AccountIDPattern %q", m.Package.Location.File, r.Head.Value, awsid.AccountIDPattern)
+			}
+			return
+		}
+	}
+	t.Fatalf("no account_id_pattern in package %s.ids", LibPackage)
 }

@@ -7,12 +7,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/amiaudit/amiaudit/internal/awsid"
 )
 
 var (
-	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 	// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE — IAM and STS ARNs carry the account in field 5.
-	principalARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:(iam|sts)::([0-9]{12}):(.+)$`)
+	principalARNPattern = regexp.MustCompile(`^` + awsid.ARNPrefixFragment + `:(iam|sts)::(` + awsid.AccountIDFragment + `):(.+)$`)
 )
 
 // PrincipalOf classifies one principal string of the given type (AWS, Service,
@@ -34,7 +35,7 @@ func PrincipalOf(typ, value string) Principal {
 // whether it is the account as a whole (an account ID or its :root ARN) rather
 // than one role or user in it. It returns "" for service principals and unique IDs.
 func AccountOfPrincipal(value string) (account string, root bool) {
-	if accountIDPattern.MatchString(value) {
+	if awsid.IsAccountID(value) {
 		return value, true
 	}
 	m := principalARNPattern.FindStringSubmatch(value)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -274,7 +273,7 @@ func checkShardNumbers(docs []*Document, names []string) error {
 	byK := map[int]int{}
 	total := 0
 	for _, i := range numbered {
-		k, n, err := parseShard(docs[i].Scope.Shard)
+		k, n, err := ParseShard(docs[i].Scope.Shard)
 		if err != nil {
 			return &MergeError{Files: []string{names[i]}, Msg: fmt.Sprintf("scope.shard %q: %v", docs[i].Scope.Shard, err)}
 		}
@@ -304,19 +303,6 @@ func checkShardNumbers(docs []*Document, names []string) error {
 		return &MergeError{Files: files, Msg: fmt.Sprintf("shard %s missing: merge every shard of the run, or the merged audit would skip their accounts", strings.Join(missing, ", "))}
 	}
 	return nil
-}
-
-func parseShard(s string) (k, n int, err error) {
-	a, b, ok := strings.Cut(s, "/")
-	if ok {
-		if k, err = strconv.Atoi(a); err == nil {
-			n, err = strconv.Atoi(b)
-		}
-	}
-	if !ok || err != nil || n < 1 || k < 1 || k > n {
-		return 0, 0, fmt.Errorf("expected K/N with 1 ≤ K ≤ N")
-	}
-	return k, n, nil
 }
 
 // mergedOrganization is the shards' organization (they agree on its ID) with

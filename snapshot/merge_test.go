@@ -192,6 +192,9 @@ func TestMergeRejects(t *testing.T) {
 		{"missing shard", func() []*Document {
 			return []*Document{shardDoc("1/3", acctA), shardDoc("3/3", acctB)}
 		}, []string{"a.json", "b.json"}, "shard 2/3 missing"},
+		{"unreadable shard name", func() []*Document {
+			return []*Document{shardDoc("1/2", acctA), shardDoc("3/2", acctB)}
+		}, []string{"b.json"}, `scope.shard "3/2": expected K/N with 1 ≤ K ≤ N`},
 		{"shard and non-shard", func() []*Document {
 			return []*Document{shardDoc("1/1", acctA), shardDoc("", acctB)}
 		}, []string{"a.json", "b.json"}, "is not a shard"},

@@ -3,6 +3,8 @@ package snapshot
 import (
 	"fmt"
 	"strings"
+
+	"github.com/amiaudit/amiaudit/internal/awsid"
 )
 
 // Validate checks what JSON decoding cannot: identifiers in their AWS form and
@@ -12,7 +14,7 @@ func (d *Document) Validate() error {
 		return fmt.Errorf("/collected_at: expected the RFC 3339 time the snapshot was collected")
 	}
 	for i, a := range d.Scope.Accounts {
-		if !accountIDPattern.MatchString(a) {
+		if !awsid.IsAccountID(a) {
 			return fmt.Errorf("/scope/accounts/%d: expected a 12-digit account ID, found %q", i, a)
 		}
 	}
@@ -72,7 +74,7 @@ func (d *Document) Validate() error {
 }
 
 func checkAccountRegion(path, account, region string) error {
-	if !accountIDPattern.MatchString(account) {
+	if !awsid.IsAccountID(account) {
 		return fmt.Errorf("%s/account: expected a 12-digit account ID, found %q", path, account)
 	}
 	if region == "" {

@@ -3,12 +3,15 @@ package snapshot_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot/schemagen"
 )
 
@@ -64,5 +67,49 @@ func TestExampleValidatesAgainstSchema(t *testing.T) {
 	if err := sch.Validate(bad); err == nil {
 		t.Fatal("schema accepts schema_version 2")
 	}
-	_ = json.Valid
+}
+
+// TestSchemaIdentifierPatterns holds the patterns that struct tags give the
+// schema (a tag cannot name a Go constant) equal to package awsid's, the one
+// definition of an account and an organization ID.
+func TestSchemaIdentifierPatterns(t *testing.T) {
+	b, err := schemagen.Generate(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	accounts := 0
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if p, ok := v["pattern"].(string); ok {
+				switch {
+				case strings.Contains(p, "{12}"):
+					accounts++
+					if p != awsid.AccountIDPattern {
+						t.Errorf("%s: pattern %q, want awsid.AccountIDPattern %q", path, p, awsid.AccountIDPattern)
+					}
+				case strings.HasPrefix(p, "^o-"):
+					if p != awsid.OrgIDPattern {
+						t.Errorf("%s: pattern %q, want awsid.OrgIDPattern %q", path, p, awsid.OrgIDPattern)
+					}
+				}
+			}
+			for k, x := range v {
+				walk(path+"/"+k, x)
+			}
+		case []any:
+			for i, x := range v {
+				walk(fmt.Sprintf("%s/%d", path, i), x)
+			}
+		}
+	}
+	walk("", doc)
+	if accounts == 0 {
+		t.Fatal("no account ID pattern in the schema")
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/amiaudit/amiaudit/collector"
 	"github.com/amiaudit/amiaudit/internal/atomicfile"
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -55,11 +55,9 @@ func (f *scopeFlags) register(fs *pflag.FlagSet) {
 	f.faults.register(fs, 0)
 }
 
-var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
-
 func (f *scopeFlags) validate() error {
 	for _, a := range f.accounts {
-		if !accountIDRe.MatchString(a) {
+		if !awsid.IsAccountID(a) {
 			return usageError(fmt.Errorf("--accounts: %q is not a 12-digit account ID", a))
 		}
 	}
@@ -73,8 +71,8 @@ func (f *scopeFlags) validate() error {
 		return usageError(errors.New("--concurrency, --api-rate and --api-burst must be positive"))
 	}
 	if f.shard != "" {
-		if _, _, err := collector.ParseShard(f.shard); err != nil {
-			return usageError(err)
+		if _, _, err := snapshot.ParseShard(f.shard); err != nil {
+			return usageError(fmt.Errorf("--shard %q: %w", f.shard, err))
 		}
 	}
 	if err := f.faults.validate(); err != nil {

@@ -238,6 +238,7 @@ func TestBadInputs(t *testing.T) {
 		{"bad fail-on", []string{"evaluate", exampleSnapshot, "--fail-on", "severe"}, []string{"--fail-on", "critical, high"}},
 		{"no snapshot", []string{"evaluate"}, []string{"expects a snapshot file"}},
 		{"unknown flag", []string{"evaluate", exampleSnapshot, "--formt", "json"}, []string{"unknown flag: --formt"}},
+		{"bad shard", []string{"collect", "--shard", "9/8"}, []string{`--shard "9/8"`, "expected K/N with 1 ≤ K ≤ N"}},
 		{"unknown command", []string{"evalute"}, []string{"unknown command"}},
 	}
 	for _, c := range cases {

@@ -22,6 +22,7 @@
 #     - https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImageCriterion.html
 package amiaudit.rules.account.allowed_images_criteria
 
+import data.amiaudit.lib.ids
 import data.amiaudit.lib.managed_by
 import data.amiaudit.lib.resources
 import data.amiaudit.lib.trust
@@ -45,7 +46,7 @@ findings contains f if {
 # admits says why criterion c lets in an untrusted source.
 admits(ar, c) := ({why |
 	some p in object.get(c, "image_providers", [])
-	regex.match(`^[0-9]{12}$`, p)
+	ids.account_id(p)
 	p != ar.account
 	not trust.account_trusted(p)
 	why := sprintf("images of account %s (%s)", [p, trust.why_untrusted_account(p)])

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/testbed/proxy"
 )
 
@@ -107,7 +108,7 @@ func (c *checker) lifecycle() {
 		}
 		for j, cr := range st.AllowedImagesCriteria {
 			for k, prov := range cr.ImageProviders {
-				if !accountIDRe.MatchString(prov) && s.account(prov) == nil && s.external(prov) == nil {
+				if !awsid.IsAccountID(prov) && s.account(prov) == nil && s.external(prov) == nil {
 					c.oneOf(prov, imageProviderWords, "settings", i, "allowed_images_criteria", j, "image_providers", k)
 				}
 			}

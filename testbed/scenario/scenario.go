@@ -8,18 +8,16 @@
 package scenario
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/amiaudit/amiaudit/internal/strictyaml"
 )
 
 // Scenario is one YAML scenario file.
@@ -293,25 +291,10 @@ var FaultCodes = []string{
 	"AccessDeniedException", "InternalError", "ServiceUnavailable",
 }
 
-// Error is a scenario error, located in its file.
-type Error struct {
-	File string
-	Line int
-	// Key is the path of the value at fault, e.g. images[2].volumes[0].key.
-	Key string
-	Msg string
-}
-
-func (e *Error) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc += ":" + strconv.Itoa(e.Line)
-	}
-	if e.Key != "" {
-		return loc + ": " + e.Key + ": " + e.Msg
-	}
-	return loc + ": " + e.Msg
-}
+// Error is a scenario error, located in its file: file:line: key: message,
+// where the key is the path of the value at fault, e.g.
+// images[2].volumes[0].key.
+type Error = strictyaml.Error
 
 // Load reads a scenario strictly: unknown keys, and values that are wrong or
 // name nothing, are errors with their line.
@@ -323,24 +306,19 @@ func Load(path string) (*Scenario, error) {
 	return Parse(path, data)
 }
 
-var yamlLineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
-
 // Parse is Load for a file already read; name is used in messages.
 func Parse(name string, data []byte) (*Scenario, error) {
 	s := &Scenario{file: name}
-	var root yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &Error{File: name, Msg: "empty scenario"}
-		}
-		return nil, yamlErrors(name, err)
+	root, err := strictyaml.Decode(name, data, s, func(typ string) string {
+		return "unknown key in " + typeWords[typ] + " (testbed/README.md lists the keys)"
+	})
+	if errors.Is(err, strictyaml.ErrEmpty) {
+		return nil, &Error{File: name, Msg: "empty scenario"}
 	}
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	if err := strict.Decode(s); err != nil {
-		return nil, yamlErrors(name, err)
+	if err != nil {
+		return nil, err
 	}
-	s.root = &root
+	s.root = root
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 	}
@@ -348,30 +326,6 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// yamlErrors turns yaml.v3's messages into file:line errors.
-func yamlErrors(name string, err error) error {
-	var te *yaml.TypeError
-	var lines []string
-	if errors.As(err, &te) {
-		lines = te.Errors
-	} else {
-		lines = []string{strings.TrimPrefix(err.Error(), "yaml: ")}
-	}
-	var errs []error
-	for _, l := range lines {
-		e := &Error{File: name, Msg: l}
-		if m := yamlLineRe.FindStringSubmatch(l); m != nil {
-			e.Line, _ = strconv.Atoi(m[1])
-			e.Msg = m[2]
-			if f := regexp.MustCompile(`^field (\S+) not found in type scenario\.(\S+)$`).FindStringSubmatch(e.Msg); f != nil {
-				e.Key, e.Msg = f[1], "unknown key in "+typeWords[f[2]]+" (testbed/README.md lists the keys)"
-			}
-		}
-		errs = append(errs, e)
-	}
-	return errors.Join(errs...)
 }
 
 // typeWords names the Go types as a scenario's author knows them.
@@ -386,54 +340,7 @@ var typeWords = map[string]string{
 
 // line returns the line of the value at path (mapping keys as strings,
 // sequence indexes as ints), or of its nearest existing parent.
-func (s *Scenario) line(path ...any) int {
-	if s.root == nil || len(s.root.Content) == 0 {
-		return 0
-	}
-	n := s.root.Content[0]
-	line := n.Line
-	for _, p := range path {
-		var next *yaml.Node
-		switch p := p.(type) {
-		case string:
-			if n.Kind == yaml.MappingNode {
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					if n.Content[i].Value == p {
-						next = n.Content[i+1]
-						line = n.Content[i].Line
-					}
-				}
-			}
-		case int:
-			if n.Kind == yaml.SequenceNode && p < len(n.Content) {
-				next = n.Content[p]
-				line = next.Line
-			}
-		}
-		if next == nil {
-			return line
-		}
-		n = next
-	}
-	return line
-}
-
-// keyPath renders a path as images[2].volumes[0].key.
-func keyPath(path ...any) string {
-	var b strings.Builder
-	for _, p := range path {
-		switch p := p.(type) {
-		case string:
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(p)
-		case int:
-			fmt.Fprintf(&b, "[%d]", p)
-		}
-	}
-	return b.String()
-}
+func (s *Scenario) line(path ...any) int { return strictyaml.Line(s.root, path...) }
 
 // File is the path the scenario was loaded from.
 func (s *Scenario) File() string { return s.file }

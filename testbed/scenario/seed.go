@@ -19,6 +19,7 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/testbed/awslocal"
 	"github.com/amiaudit/amiaudit/testbed/proxy"
 )
@@ -406,7 +407,7 @@ func (sd *seeder) principal(r *resolver, p string) (string, error) {
 	if id, ok := sd.out.Accounts[p]; ok {
 		return "arn:aws:iam::" + id + ":root", nil
 	}
-	if accountIDRe.MatchString(p) {
+	if awsid.IsAccountID(p) {
 		return "arn:aws:iam::" + p + ":root", nil
 	}
 	return r.expand(p)

@@ -7,17 +7,17 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/internal/awsid"
+	"github.com/amiaudit/amiaudit/internal/strictyaml"
 )
 
 var (
-	accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRe    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
-	nameRe      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	aliasRe     = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]+$`)
-	orgARNRe    = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$`)
-	ouARNRe     = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	ruleIDRe    = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]{3}$`)
-	deviceRe    = regexp.MustCompile(`^/dev/[a-z0-9]+$`)
+	regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	nameRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	aliasRe  = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]+$`)
+	deviceRe = regexp.MustCompile(`^/dev/[a-z0-9]+$`)
 )
 
 var (
@@ -25,7 +25,7 @@ var (
 	imageBPA       = []string{"block-new-sharing", "unblocked"}
 	snapshotBPA    = []string{"block-all-sharing", "block-new-sharing", "unblocked"}
 	allowedImages  = []string{"enabled", "audit-mode", "disabled"}
-	severities     = []string{"critical", "high", "medium", "low", "info"}
+	severities     = finding.SeverityNames()
 	volumeTypes    = []string{"gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"}
 	architectures  = []string{"x86_64", "arm64", "i386", "x86_64_mac", "arm64_mac"}
 	imageSources   = []string{"instance", "snapshots"}
@@ -44,7 +44,7 @@ type checker struct {
 }
 
 func (c *checker) fail(msg string, path ...any) {
-	c.errs = append(c.errs, &Error{File: c.s.file, Line: c.s.line(path...), Key: keyPath(path...), Msg: msg})
+	c.errs = append(c.errs, &Error{File: c.s.file, Line: c.s.line(path...), Key: strictyaml.Path(path...), Msg: msg})
 }
 
 func (c *checker) failf(path []any, format string, args ...any) {
@@ -135,7 +135,7 @@ func (c *checker) accounts() {
 		}
 		names[a.Name] = true
 		if a.ID != "" {
-			if !accountIDRe.MatchString(a.ID) {
+			if !awsid.IsAccountID(a.ID) {
 				c.failf(at("accounts", i, "id"), "%q is not a 12-digit account ID", a.ID)
 			}
 			if ids[a.ID] {
@@ -159,7 +159,7 @@ func (c *checker) accounts() {
 			c.failf(at("external_accounts", i, "name"), "name %s is already an account's", a.Name)
 		}
 		names[a.Name] = true
-		if !accountIDRe.MatchString(a.ID) {
+		if !awsid.IsAccountID(a.ID) {
 			c.failf(at("external_accounts", i, "id"), "required: a 12-digit account ID, found %q", a.ID)
 		}
 		if ids[a.ID] {
@@ -398,7 +398,7 @@ func (c *checker) permissions(perms []Permission, launch bool, path ...any) {
 		}
 		switch {
 		case perm.Account != "":
-			if !accountIDRe.MatchString(perm.Account) && s.account(perm.Account) == nil && s.external(perm.Account) == nil {
+			if !awsid.IsAccountID(perm.Account) && s.account(perm.Account) == nil && s.external(perm.Account) == nil {
 				c.failf(append(p, "account"), "%q is neither an account of the scenario, an external account, nor a 12-digit ID", perm.Account)
 			}
 		case perm.Group != "":
@@ -412,11 +412,11 @@ func (c *checker) permissions(perms []Permission, launch bool, path ...any) {
 				if s.Organization == nil {
 					c.fail("organization: self needs an organization section", append(p, "organization")...)
 				}
-			} else if !orgARNRe.MatchString(perm.Organization) {
+			} else if !awsid.IsOrgARN(perm.Organization) {
 				c.failf(append(p, "organization"), "%q is neither self nor an organization ARN", perm.Organization)
 			}
 		case perm.OU != "":
-			if !s.hasOU(perm.OU) && !ouARNRe.MatchString(perm.OU) {
+			if !s.hasOU(perm.OU) && !awsid.IsOUARN(perm.OU) {
 				c.failf(append(p, "ou"), "%q is neither an OU of the organization nor an OU ARN", perm.OU)
 			}
 		}
@@ -505,7 +505,7 @@ func (c *checker) expect() {
 	s := c.s
 	for i, f := range s.Expect.Findings {
 		p := func(more ...any) []any { return append([]any{"expect", "findings", i}, more...) }
-		if !ruleIDRe.MatchString(f.Rule) {
+		if !finding.IsRuleID(f.Rule) {
 			c.failf(p("rule"), "%q is not a rule ID such as AMI-001", f.Rule)
 		}
 		if f.Severity != "" {
