@@ -38,19 +38,24 @@ findings contains f if {
 	# in Go (rules.Input) instead of a lookup per snapshot.
 	some s in input.index.unused_snapshots
 	some ami in amiaudit.image_references(s)
-	not registered(s.region, ami.id)
-	not in_recycle_bin(s.region, ami.id)
-	not resources.images_unreadable(s.account, s.region)
-	not recycle_bin_unreadable(s.account, s.region)
+
+	# Each lookup key is built once per candidate.
+	image_key := concat("/", [s.region, ami.id])
+	not registered(image_key)
+	binned := object.get(input.index.recycle_bin_images, image_key, {})
+	not in_recycle_bin(binned)
+	failed := object.get(input.index.failed_actions, concat("/", [s.account, s.region]), [])
+	not "DescribeImages" in failed
+	not "ListImagesInRecycleBin" in failed
 	exposed := count(s.create_volume_permissions) > 0
-	lock := lock_words(s)
+	lock := lock_words(s, failed)
 	f := object.union(
 		{
 			"resource": resources.snapshot(s),
-			"message": sprintf("Snapshot %s in %s was made for AMI %s (%s), which is neither registered in %s nor %s, and no registered AMI uses the snapshot%s%s.", [s.id, s.region, ami.id, ami.source, s.region, bin_words(s.region, ami.id), exposure_words[exposed], lock.message]),
+			"message": sprintf("Snapshot %s in %s was made for AMI %s (%s), which is neither registered in %s nor %s, and no registered AMI uses the snapshot%s%s.", [s.id, s.region, ami.id, ami.source, s.region, bin_words(binned), exposure_words[exposed], lock.message]),
 			"evidence": object.union(
 				{"image_id": ami.id, "found_in": ami.source, "shared": exposed, "lock_state": lock.state},
-				bin_evidence(s.region, ami.id),
+				bin_evidence(binned),
 			),
 			"remediation": sprintf("%s%s", [lock.remediation, base_remediation]),
 		},
@@ -59,9 +64,11 @@ findings contains f if {
 }
 
 # DescribeImages may still list a just-deregistered AMI in state
-# "deregistered"; it keeps nothing.
-registered(region, id) if {
-	img := input.index.images[sprintf("%s/%s", [region, id])]
+# "deregistered"; it keeps nothing. Nothing is said for an account-region
+# whose AMIs (DescribeImages) or Recycle Bin (ListImagesInRecycleBin) could
+# not be read: the absence of the AMI there proves nothing.
+registered(image_key) if {
+	img := input.index.images[image_key]
 	object.get(img, "state", "") != "deregistered"
 }
 
@@ -71,26 +78,23 @@ base_remediation := [r |
 	r := link.annotations.custom.remediation
 ][0]
 
-# A binned AMI can be restored, with its snapshots, until its exit time.
-in_recycle_bin(region, id) if {
-	b := input.index.recycle_bin_images[sprintf("%s/%s", [region, id])]
-	not b.exit_time
+# A binned AMI ({} when the AMI is not in the Recycle Bin) can be restored,
+# with its snapshots, until its exit time.
+in_recycle_bin(binned) if {
+	binned != {}
+	not binned.exit_time
 }
 
-in_recycle_bin(region, id) if {
-	b := input.index.recycle_bin_images[sprintf("%s/%s", [region, id])]
-	time.parse_rfc3339_ns(b.exit_time) > input.now_ns
-}
-
-recycle_bin_unreadable(account, region) if "ListImagesInRecycleBin" in input.index.failed_actions[sprintf("%s/%s", [account, region])]
+in_recycle_bin(binned) if time.parse_rfc3339_ns(binned.exit_time) > input.now_ns
 
 # An AMI listed past its exit time has been deleted for good.
-bin_words(region, id) := sprintf("restorable (it left the Recycle Bin for good at %s)", [b.exit_time]) if {
-	b := input.index.recycle_bin_images[sprintf("%s/%s", [region, id])]
+bin_words(binned) := sprintf("restorable (it left the Recycle Bin for good at %s)", [binned.exit_time]) if {
+	binned != {}
 } else := "in the Recycle Bin"
 
-bin_evidence(region, id) := {"recycle_bin_exit_time": b.exit_time} if {
-	b := input.index.recycle_bin_images[sprintf("%s/%s", [region, id])]
+bin_evidence(binned) := {"recycle_bin_exit_time": exit_time} if {
+	binned != {}
+	exit_time := binned.exit_time
 } else := {}
 
 exposure_words := {true: ", and the snapshot is still shared", false: ""}
@@ -101,7 +105,7 @@ raised := {true: {"severity": "high"}, false: {}}
 # (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-snapshot-lock.html):
 # compliance and compliance-cooloff locks block it for everyone, governance
 # locks for anyone without ec2:UnlockSnapshot; an expired lock does not.
-lock_words(s) := {
+lock_words(s, failed) := {
 	"state": s.lock.state,
 	"message": sprintf("; it is locked in %s mode until %s, so it cannot be deleted before then", [s.lock.state, object.get(s.lock, "expires_on", "further notice")]),
 	"remediation": sprintf("Deletion is blocked: the snapshot is locked in %s mode until %s (%s). ", [s.lock.state, object.get(s.lock, "expires_on", "further notice"), unlock_words[s.lock.state]]),
@@ -112,7 +116,7 @@ lock_words(s) := {
 	"message": "; whether a snapshot lock blocks its deletion is unknown (DescribeLockedSnapshots could not be read)",
 	"remediation": "Whether a snapshot lock blocks deletion could not be read (DescribeLockedSnapshots failed): check with aws ec2 describe-locked-snapshots first. ",
 } if {
-	"DescribeLockedSnapshots" in input.index.failed_actions[sprintf("%s/%s", [s.account, s.region])]
+	"DescribeLockedSnapshots" in failed
 } else := {"state": object.get(object.get(s, "lock", {}), "state", "none"), "message": "", "remediation": ""}
 
 unlock_words := {
