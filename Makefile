@@ -26,7 +26,7 @@ lint: ## gofmt, go vet, staticcheck
 bench: ## benchmarks (evaluation of 100,000 AMIs / 300,000 snapshots, …)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./...
 
-generate: ## regenerate schema/snapshot.schema.json
+generate: ## regenerate schema/snapshot.schema.json and docs/snapshot-fields.md
 	$(GO) generate ./...
 
 clean:

@@ -30,6 +30,24 @@ func TestSchemaUpToDate(t *testing.T) {
 	}
 }
 
+// TestFieldReferenceUpToDate fails when docs/snapshot-fields.md, the field
+// reference generated with the schema, no longer matches the Go types; run
+// 'make generate'.
+func TestFieldReferenceUpToDate(t *testing.T) {
+	const referenceFile = "../docs/snapshot-fields.md"
+	want, err := schemagen.Reference(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(referenceFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s is out of date: run 'make generate'", referenceFile)
+	}
+}
+
 // TestExampleValidatesAgainstSchema checks the example snapshot against the
 // published schema, and that the schema rejects what the decoder rejects.
 func TestExampleValidatesAgainstSchema(t *testing.T) {
