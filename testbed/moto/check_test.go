@@ -9,47 +9,39 @@ import (
 	"testing"
 )
 
-// fakePython writes an interpreter wrapper that runs python3 with env
-// prepended, so a test can take moto away or offer another version of it.
-func fakePython(t *testing.T, env string) string {
+// pythonWithMoto returns an interpreter that finds, first on its path, a
+// moto package whose __init__.py is init: a stand-in for a missing moto or
+// another version, whichever site-packages the machine's own moto is in.
+func pythonWithMoto(t *testing.T, init string) string {
 	t.Helper()
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Fatal("python3 is needed for the test bed:", err)
 	}
-	p := filepath.Join(t.TempDir(), "python")
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+env+" exec python3 \"$@\"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func TestAvailableRefusesMissingMoto(t *testing.T) {
-	// A moto package that fails to import, first on the path, stands for a
-	// missing one whichever site-packages the machine's moto is in.
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "moto"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "moto", "__init__.py"), []byte("raise ImportError('no moto here')\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "moto", "__init__.py"), []byte(init), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := available(Options{Python: fakePython(t, "PYTHONPATH="+dir)})
-	if err == nil || !strings.Contains(err.Error(), "moto is not installed") || !strings.Contains(err.Error(), InstallHint) {
-		t.Errorf("available without moto: %v, want 'moto is not installed' and %s", err, InstallHint)
+	py := filepath.Join(dir, "python")
+	if err := os.WriteFile(py, []byte("#!/bin/sh\nPYTHONPATH="+dir+" exec python3 \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
 	}
+	return py
 }
 
-func TestAvailableRefusesAnotherVersion(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "moto"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "moto", "__init__.py"), []byte("__version__ = '5.2.0'\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	err := available(Options{Python: fakePython(t, "PYTHONPATH="+dir)})
-	if err == nil || !strings.Contains(err.Error(), "moto 5.2.0 is installed") || !strings.Contains(err.Error(), InstallHint) {
-		t.Errorf("available with moto 5.2.0: %v, want a refusal naming 5.2.0 and %s", err, InstallHint)
+func TestAvailableRefuses(t *testing.T) {
+	for _, tc := range []struct{ name, init, want string }{
+		{"missing moto", "raise ImportError('no moto here')\n", "moto is not installed"},
+		{"another version", "__version__ = '5.2.0'\n", "moto 5.2.0 is installed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := available(Options{Python: pythonWithMoto(t, tc.init)})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), InstallHint) {
+				t.Errorf("available: %v, want %q and %s", err, tc.want, InstallHint)
+			}
+		})
 	}
 }
 
