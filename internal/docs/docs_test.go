@@ -272,6 +272,22 @@ func TestMarkdownLinksResolve(t *testing.T) {
 	}
 }
 
+// TestREADMELinksEveryDoc fails when a page under docs/ is not linked from
+// the README, where a newcomer looks for it.
+func TestREADMELinksEveryDoc(t *testing.T) {
+	readme := read(t, "README.md")
+	linked := map[string]bool{}
+	for _, m := range mdLink.FindAllStringSubmatch(readme, -1) {
+		file, _, _ := strings.Cut(m[1], "#")
+		linked[path.Clean(file)] = true
+	}
+	walk(t, func(rel string, d fs.DirEntry) {
+		if !d.IsDir() && strings.HasPrefix(rel, "docs/") && strings.HasSuffix(rel, ".md") && !linked[rel] {
+			t.Errorf("README.md links nowhere to %s", rel)
+		}
+	})
+}
+
 // TestRepositoryPathsInCommentsExist fails when a Go comment, or the prose of
 // a Markdown file, names a file of the repository (docs/…, testbed/…,
 // policies/…) that does not exist.
