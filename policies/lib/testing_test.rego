@@ -1,6 +1,6 @@
 # Test fixtures and a Rego twin of rules.Input, so that each rule's tests can
 # state a snapshot-shaped input and get the indexes the engine adds. A Go test
-# (TestRegoTwinOfInput in rules/engine_test.go) checks that this twin and rules.Input agree.
+# (rules/input_test.go) checks that this twin and rules.Input agree.
 package amiaudit.testing
 
 owner := "111111111111"
