@@ -6,8 +6,8 @@
 // places where credentials are left behind (see Targets), handing each file
 // to the secrets package, the one place that decides what a credential is.
 //
-// ext2/3/4 is read by our own reader (internal/ext4: go-ext4-filesystem
-// could not read 1 KiB blocks nor 128-byte inodes, see docs/deepscan.md);
+// ext2/3/4 is read by our own reader (deepscan/internal/ext4: go-ext4-filesystem
+// could not read 1 KiB blocks nor 128-byte inodes, see docs/deep-scan.md);
 // partition tables and XFS by masahiro331's go-disk and go-xfs-filesystem.
 //
 // A disk image is untrusted input: the partition and XFS parsers are

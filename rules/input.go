@@ -14,29 +14,14 @@ import (
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
-// Input builds the Rego input for a snapshot: the document itself (as its JSON
-// form would read) plus indexes that turn the rules' joins into lookups:
+// Input builds the Rego input for a snapshot: the document's resources (as
+// its JSON form would read), the configuration, and indexes that turn the
+// rules' joins into lookups (index.images, index.snapshots, index.keys, …).
+// docs/policy-input.md is the reference of every key, for the built-in rules
+// and user policies alike; a test in internal/docs fails when a key built
+// here is missing there.
 //
-//	now_ns, partition, config
-//	organization, account_regions, images, snapshots, keys, errors   (as in the snapshot)
-//	proposed          the changes a gate reviews (empty otherwise)
-//	deep_scans        what a deep scan (--deep) read and found per AMI (empty otherwise)
-//	shared_images     images with a launch permission or the public flag
-//	shared_snapshots  snapshots with a createVolumePermission
-//	index.images              "REGION/ami-…"  → image
-//	index.snapshots           "REGION/snap-…" → snapshot
-//	index.keys                key ARN         → key
-//	index.images_by_snapshot  "REGION/snap-…" → [ami-…]  (AMIs whose block devices use it)
-//	index.unused_snapshots    [snapshot]      (the snapshots no registered AMI of their region, in
-//	                                           any state but deregistered, uses: what an orphan search walks)
-//	index.key_users           key ARN         → {"images": [ami-…], "snapshots": [snap-…]}
-//	index.account_regions     "ACCOUNT/REGION" → account-region settings
-//	index.failed_actions      "ACCOUNT/REGION" → [API actions that failed there]
-//	recycle_bin_images, recycle_bin_snapshots  (as in the snapshot; empty lists when not read)
-//	index.recycle_bin_images  "REGION/ami-…"  → AMI in the Recycle Bin
-//
-// Values are built once and shared between the lists and the indexes. See
-// docs/policy-input.md for user policies.
+// Values are built once and shared between the lists and the indexes.
 func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 	c := &converter{}
 	images := make([]*ast.Term, len(doc.Images))

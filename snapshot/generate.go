@@ -1,3 +1,3 @@
 package snapshot
 
-//go:generate go run ../internal/schemagen . ../schema/snapshot.schema.json
+//go:generate go run ../internal/schemagen . ../schema/snapshot.schema.json ../docs/snapshot-fields.md

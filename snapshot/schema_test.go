@@ -19,17 +19,28 @@ const schemaFile = "../schema/snapshot.schema.json"
 
 // TestSchemaUpToDate fails when the committed JSON Schema no longer matches the
 // Go types; run 'make generate'.
-func TestSchemaUpToDate(t *testing.T) {
-	want, err := schemagen.Generate(".")
+func TestSchemaUpToDate(t *testing.T) { upToDate(t, schemaFile, schemagen.Generate) }
+
+// TestFieldReferenceUpToDate fails when docs/snapshot-fields.md, the field
+// reference generated with the schema, no longer matches the Go types; run
+// 'make generate'.
+func TestFieldReferenceUpToDate(t *testing.T) {
+	upToDate(t, "../docs/snapshot-fields.md", schemagen.Reference)
+}
+
+// upToDate compares a committed file with what its generator writes now.
+func upToDate(t *testing.T, file string, generate func(pkgDir string) ([]byte, error)) {
+	t.Helper()
+	want, err := generate(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile(schemaFile)
+	got, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is out of date: run 'make generate'", schemaFile)
+		t.Fatalf("%s is out of date: run 'make generate'", file)
 	}
 }
 

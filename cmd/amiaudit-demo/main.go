@@ -36,7 +36,7 @@ func main() {
 	format := flag.String("format", "table", "report format: table, json or sarif")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: amiaudit-demo [--scenario example-org.yaml] [--format table|json|sarif]\n\n"+
-			"Starts moto on loopback, seeds an example organization and scans it with amiaudit\nthrough the real AWS SDK. Needs python3 with moto (pip install \"moto[server]\").\n\n")
+			"Starts moto on loopback, seeds an example organization and scans it with amiaudit\nthrough the real AWS SDK. Needs python3 with moto (%s).\n\n", moto.InstallHint)
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -48,7 +48,7 @@ func main() {
 func run(ctx context.Context, name, format string, stdout, stderr io.Writer) int {
 	if err := moto.Available(); err != nil {
 		fmt.Fprintf(stderr, "amiaudit-demo: %v\n"+
-			"  The live demo needs moto, the AWS API emulator: pip install \"moto[server]\"\n"+
+			"  The live demo needs moto, the AWS API emulator (the error says how to install it).\n"+
 			"  Meanwhile, here is the bundled example snapshot, evaluated offline (amiaudit demo):\n\n", err)
 		return cli.Run([]string{"demo", "--format", format}, strings.NewReader(""), stdout, stderr)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/amiaudit/amiaudit/testbed/moto"
 )
 
 // TestDemoWithoutMoto: where moto cannot run, the demo says how to install it
@@ -15,7 +17,7 @@ func TestDemoWithoutMoto(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
-	if !strings.Contains(errOut.String(), `pip install "moto[server]"`) {
+	if !strings.Contains(errOut.String(), moto.InstallHint) {
 		t.Errorf("no install hint: %q", errOut.String())
 	}
 	if !strings.Contains(out.String(), `"rule_id": "AMI-001"`) {

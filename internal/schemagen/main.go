@@ -1,7 +1,8 @@
 // Command schemagen writes schema/snapshot.schema.json, the JSON Schema of the
-// snapshot document, from the Go types and their comments in package snapshot.
-// Run it through go generate (see snapshot/generate.go); a test fails when the
-// committed schema is out of date.
+// snapshot document, and docs/snapshot-fields.md, its field reference, from
+// the Go types and their comments in package snapshot. Run it through go
+// generate (see snapshot/generate.go); tests fail when either committed file
+// is out of date.
 package main
 
 import (
@@ -14,17 +15,24 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: schemagen SNAPSHOT_PACKAGE_DIR OUTPUT")
+	if len(os.Args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: schemagen SNAPSHOT_PACKAGE_DIR SCHEMA_OUTPUT REFERENCE_OUTPUT")
 		os.Exit(2)
 	}
-	b, err := schemagen.Generate(os.Args[1])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "schemagen:", err)
-		os.Exit(1)
-	}
-	if err := atomicfile.WriteFile(os.Args[2], func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
-		fmt.Fprintln(os.Stderr, "schemagen:", err)
-		os.Exit(1)
+	for _, out := range []struct {
+		path string
+		gen  func(string) ([]byte, error)
+	}{
+		{os.Args[2], schemagen.Generate},
+		{os.Args[3], schemagen.Reference},
+	} {
+		b, err := out.gen(os.Args[1])
+		if err == nil {
+			err = atomicfile.WriteFile(out.path, func(w io.Writer) error { _, err := w.Write(b); return err })
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "schemagen: %s: %v\n", out.path, err)
+			os.Exit(1)
+		}
 	}
 }

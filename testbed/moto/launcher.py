@@ -1,6 +1,8 @@
 """Start moto's server with the few fixes amiaudit's test bed needs.
 
 Usage: python3 launcher.py [--host 127.0.0.1] [--port 0] [--verbose]
+       python3 launcher.py --check         (is moto ready? exit 0 or 1)
+       python3 launcher.py --requirement   (what pip installs: moto[server]==VERSION)
 
 Port 0 lets the kernel pick a free port; the launcher then prints one line,
 
@@ -19,11 +21,52 @@ The patches touch moto's classes only, so /moto-api/reset keeps them.
 
 import argparse
 import datetime
+import importlib
 import json
 import logging
 import os
 import sys
 import threading
+
+# The one definition of "moto is ready", shared by everything that asks:
+# scripts/test-deps (make test, CI) runs --check and installs --requirement,
+# and the Go test bed (moto.Available) runs --check. The patches below are
+# written against this version's internals, and moto-fidelity.md's findings
+# were checked on it.
+MOTO_VERSION = "5.2.1"
+MOTO_REQUIREMENT = f"moto[server]=={MOTO_VERSION}"
+# moto's server needs these; 'import moto' works without them.
+SERVER_EXTRAS = ("werkzeug", "flask", "flask_cors")
+
+
+def check():
+    """Return None when moto MOTO_VERSION and its server extras can be
+    imported, else what is wrong."""
+    try:
+        import moto
+    except ImportError as e:
+        return f"moto is not installed ({e})"
+    for name in SERVER_EXTRAS:
+        try:
+            importlib.import_module(name)
+        except ImportError as e:
+            return f"moto's server extras are missing ({e})"
+    if moto.__version__ != MOTO_VERSION:
+        return f"moto {moto.__version__} is installed; the test bed's patches are written for moto {MOTO_VERSION}"
+    return None
+
+
+if __name__ == "__main__" and sys.argv[1:] in (["--check"], ["--requirement"]):
+    # Answered before the imports below, which need moto.
+    if sys.argv[1] == "--requirement":
+        print(MOTO_REQUIREMENT)
+        sys.exit(0)
+    problem = check()
+    if problem:
+        print(f"{problem}; install it with: pip install \"{MOTO_REQUIREMENT}\"", file=sys.stderr)
+        sys.exit(1)
+    print(f"moto {MOTO_VERSION} ready")
+    sys.exit(0)
 
 # Patch (c) must be in the environment before moto builds any EC2 backend.
 os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
@@ -45,7 +88,6 @@ from moto.organizations import models as org_models  # noqa: E402
 from moto.organizations import utils as org_utils  # noqa: E402
 from moto.organizations.exceptions import InvalidInputException  # noqa: E402
 
-SUPPORTED_MOTO = "5.2."
 
 # The EBS direct APIs' block size, fixed by AWS.
 EBS_BLOCK_SIZE = 524288
@@ -616,11 +658,9 @@ PATCHES = [
 
 
 def apply_patches():
-    if not moto.__version__.startswith(SUPPORTED_MOTO):
-        raise SystemExit(
-            f"launcher: moto {moto.__version__} is installed; the patches are written "
-            f'for moto {SUPPORTED_MOTO}x (pip install "moto[server]==5.2.1")'
-        )
+    problem = check()
+    if problem:
+        raise SystemExit(f'launcher: {problem} (pip install "{MOTO_REQUIREMENT}")')
     # Bound here, after the import, so the wrapper sees moto's own property.
     ec2_amis.Ami.block_device_mappings = property(_block_device_mappings)
     for patch in PATCHES:

@@ -3,7 +3,7 @@
 //
 // Tests call Start (one server per test) or Shared (one server per test
 // binary); the demo calls StartProcess. The launcher is embedded, so a built
-// binary needs only python3 with moto installed (pip install "moto[server]").
+// binary needs only python3 with moto installed (InstallHint).
 package moto
 
 import (
@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -26,8 +27,19 @@ import (
 //go:embed launcher.py
 var launcher []byte
 
-// InstallHint is what to do when moto is missing.
-const InstallHint = `pip install "moto[server]==5.2.1"`
+// InstallHint is what to do when moto is missing: the launcher's own
+// requirement (MOTO_REQUIREMENT in launcher.py), so that it names the version
+// the launcher's check asks for.
+var InstallHint = `pip install "` + launcherRequirement(launcher) + `"`
+
+// launcherRequirement reads MOTO_VERSION from launcher.py.
+func launcherRequirement(src []byte) string {
+	m := regexp.MustCompile(`(?m)^MOTO_VERSION = "([^"]+)"$`).FindSubmatch(src)
+	if m == nil {
+		panic("testbed/moto: launcher.py has no MOTO_VERSION line")
+	}
+	return "moto[server]==" + string(m[1])
+}
 
 // readyPrefix starts the one line launcher.py prints once it accepts connections.
 const readyPrefix = "moto ready on "
@@ -76,26 +88,37 @@ func python(opts Options) string {
 	return "python3"
 }
 
-// Available reports whether python3 and moto 5.2 with its server extras can be
-// imported, with the command that installs them when not.
+// Available reports whether moto is ready for the test bed, with the command
+// that installs it when not. The answer is the launcher's own
+// (launcher.py --check, which scripts/test-deps runs too): moto at the
+// launcher's MOTO_VERSION with its server extras importable.
 func Available() error { return available(Options{}) }
 
 func available(opts Options) error {
 	py := python(opts)
+	dir, err := os.MkdirTemp("", "amiaudit-moto-check-")
+	if err != nil {
+		return fmt.Errorf("moto test bed: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "launcher.py")
+	if err := os.WriteFile(script, launcher, 0o600); err != nil {
+		return fmt.Errorf("moto test bed: %w", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, py, "-c",
-		"import moto, werkzeug, flask_cors; print(moto.__version__)").CombinedOutput()
+	out, err := exec.CommandContext(ctx, py, script, "--check").CombinedOutput()
 	if err != nil {
 		var notFound *exec.Error
 		if errors.As(err, &notFound) {
 			return fmt.Errorf("moto test bed: %s not found (%w); install Python 3, then %s", py, err, InstallHint)
 		}
-		return fmt.Errorf("moto test bed: cannot import moto with %s (%s); install it with %s",
-			py, lastLine(string(out)), InstallHint)
-	}
-	if v := strings.TrimSpace(string(out)); !strings.HasPrefix(v, "5.2.") {
-		return fmt.Errorf("moto test bed: moto %s is installed, the launcher's patches are written for 5.2.x; %s", v, InstallHint)
+		msg := lastLine(string(out))
+		if !strings.Contains(msg, "pip install") {
+			// The interpreter did not get as far as the check.
+			msg = strings.TrimSpace(fmt.Sprintf("%v %s", err, msg)) + "; install Python 3 with moto: " + InstallHint
+		}
+		return fmt.Errorf("moto test bed: %s launcher.py --check: %s", py, msg)
 	}
 	return nil
 }
@@ -242,7 +265,7 @@ func (s *Server) Reset(ctx context.Context) error {
 func Start(t testing.TB) *Server {
 	t.Helper()
 	if err := Available(); err != nil {
-		t.Fatalf("%v (CI installs it in .ci/run)", err)
+		t.Fatalf("%v (make test installs it: scripts/test-deps)", err)
 	}
 	s, err := StartProcess(context.Background(), Options{})
 	if err != nil {
@@ -272,7 +295,7 @@ func Shared(t testing.TB) *Server {
 		}
 	}
 	if shared.err != nil {
-		t.Fatalf("start moto: %v (CI installs it in .ci/run)", shared.err)
+		t.Fatalf("start moto: %v (make test installs it: scripts/test-deps)", shared.err)
 	}
 	return shared.server
 }
