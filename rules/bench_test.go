@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/amiaudit/amiaudit/internal/gcpolicy"
 	"github.com/amiaudit/amiaudit/internal/synth"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
@@ -40,10 +41,9 @@ func BenchmarkEvaluateExample(b *testing.B) {
 }
 
 func benchmarkEvaluate(b *testing.B, spec synth.Spec) {
-	// As cmd/amiaudit runs (see its gcPercent), unless GOGC says otherwise.
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(50))
-	}
+	// As cmd/amiaudit runs (internal/gcpolicy), unless GOGC or GOMEMLIMIT
+	// says otherwise.
+	defer gcpolicy.Apply().Stop()
 	data, err := json.Marshal(synth.Generate(spec))
 	if err != nil {
 		b.Fatal(err)

@@ -4,19 +4,14 @@ package main
 
 import (
 	"os"
-	"runtime/debug"
 
 	"github.com/amiaudit/amiaudit/internal/cli"
+	"github.com/amiaudit/amiaudit/internal/gcpolicy"
 )
 
-// gcPercent trades a little CPU for memory: evaluating a large organization
-// allocates heavily, and at Go's default (100) the heap of 100,000 AMIs peaks
-// above 2 GiB; at 50 it stays under. GOGC still overrides it.
-const gcPercent = 50
-
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
+	// How the garbage collector trades memory for CPU (internal/gcpolicy);
+	// GOGC or GOMEMLIMIT override it.
+	gcpolicy.Apply()
 	os.Exit(cli.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
