@@ -12,6 +12,7 @@ import (
 
 	"github.com/amiaudit/amiaudit/collector"
 	"github.com/amiaudit/amiaudit/gate"
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -141,6 +142,17 @@ func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
 	}
 	if f.shareCopy && f.volumePerm {
 		return nil, errors.New("--share-copy with --create-volume-permission is not supported: the copy's snapshots exist only after it is made; gate their permissions then")
+	}
+	for _, g := range f.shareWith {
+		if g == "all" {
+			return nil, errors.New("--share-with all: a public launch permission is --public")
+		}
+		if err := gate.CheckGrantee(snapshot.ChangeLaunchPermission, g); err != nil {
+			return nil, fmt.Errorf("--share-with: %w", err)
+		}
+		if f.volumePerm && !awsid.IsAccountID(g) {
+			return nil, fmt.Errorf("--create-volume-permission: --share-with %q: a snapshot's createVolumePermission names accounts only (or all, with --public), not an organization or OU", g)
+		}
 	}
 	for _, img := range f.images {
 		if !strings.HasPrefix(img, "ami-") {
