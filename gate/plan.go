@@ -396,7 +396,7 @@ func CheckChange(c snapshot.ProposedChange) error {
 			return err
 		}
 		if _, err := snapshot.ParsePolicy(c.Policy); err != nil {
-			return err
+			return fmt.Errorf("%s: %w", c.Kind, err)
 		}
 	}
 	if c.Region == "" {

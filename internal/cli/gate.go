@@ -263,7 +263,10 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 	}
 	d, err := gate.Judge(ctx, req)
 	var unread *gate.ReadError
+	var bad *gate.ChangeError
 	switch {
+	case errors.As(err, &bad):
+		return usageError(err)
 	case errors.As(err, &unread) && ctx.Err() != nil:
 		return incompleteError(errors.New("interrupted"))
 	case errors.As(err, &unread):
