@@ -275,7 +275,7 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 		return err
 	}
 	a := p.engine.AuditFindings(d.State, d.SnapshotSHA256, p.cfg, e.now(), toolVersion(), d.Findings)
-	if err := p.write(e, a.Report); err != nil {
+	if err := p.deliverAudit(e, a, touchedFindings); err != nil {
 		return err
 	}
 	if len(d.Unseen) > 0 {

@@ -61,3 +61,43 @@ func TestGateRefusesMalformedGrantees(t *testing.T) {
 		t.Errorf("--share-with %s: exit %d: %s", ouARN, code, stderr)
 	}
 }
+
+// TestGateWarnsAboutExpiredWaivers: the gate ends as evaluate does
+// (deliverAudit): a waiver that has expired but still matches a finding of
+// the change is logged, since that finding now counts against --fail-on. A
+// waiver that matches none of the gate's findings is not: the gate reports
+// only what the change touches, so most waivers match nothing by design;
+// evaluate, which reports everything, still warns about it.
+func TestGateWarnsAboutExpiredWaivers(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "amiaudit.yaml")
+	if err := os.WriteFile(config, []byte(`waivers:
+  - rule: AMI-002
+    resource: "arn:aws:ec2:us-east-1::image/ami-0a1b2c3d4e5f60001"
+    reason: Partner onboarding.
+    expires: 2026-01-01
+    approved_by: security@acme.example
+  - rule: SNAP-001
+    resource: "arn:aws:ec2:us-east-1::snapshot/snap-0123456789abcdef0"
+    reason: A snapshot that no longer exists.
+    expires: 2027-03-31
+    approved_by: security@acme.example
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := amiaudit(t, "", "gate", "--snapshot", exampleSnapshot, "--region", "us-east-1", "--config", config,
+		"--image", "ami-0a1b2c3d4e5f60001", "--share-with", "999988887777", "--format", "json")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1 (AMI-002, its waiver expired); stderr %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "waiver has expired and no longer applies") || !strings.Contains(stderr, "AMI-002") {
+		t.Errorf("the gate does not warn about the expired waiver that matches AMI-002: %q", stderr)
+	}
+	if strings.Contains(stderr, "matches no finding") {
+		t.Errorf("the gate warns about a waiver for a resource the change does not touch: %q", stderr)
+	}
+
+	_, _, stderr = amiaudit(t, "", "evaluate", exampleSnapshot, "--config", config, "--fail-on", "none")
+	if !strings.Contains(stderr, "waiver matches no finding") || !strings.Contains(stderr, "snap-0123456789abcdef0") {
+		t.Errorf("evaluate no longer warns about a waiver that matches no finding: %q", stderr)
+	}
+}
