@@ -260,7 +260,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 	}
 	f.register(cmd.Flags())
 	ev.register(cmd.Flags())
-	baseline.register(cmd.Flags())
+	baseline.register(cmd.Flags(), false)
 	return cmd
 }
 

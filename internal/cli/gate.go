@@ -119,8 +119,8 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 	fl.StringVar(&f.plan, "plan", "", "Terraform plan in JSON (terraform show -json PLAN)")
 	fl.StringVar(&f.snapshotFile, "snapshot", "", "judge against this snapshot document instead of reading AWS (offline)")
 	fl.StringVar(&f.profile, "profile", "", "AWS shared config profile")
-	f.deep.register(fl, "the gated AMIs")
-	f.faults.register(fl, defaultGateMaxDuration)
+	f.deep.register(fl, "the gated AMIs (every one you own, shared yet or not)", false)
+	f.faults.register(fl, defaultGateMaxDuration, deadlineGate)
 	rf.register(fl)
 	return cmd
 }
