@@ -138,7 +138,9 @@ func TestRefusedPublicShares(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := base()
 			tc.change(d)
-			apply(d, []snapshot.ProposedChange{{Kind: snapshot.ChangeLaunchPermission, Source: "flags", ImageID: "ami-1", Region: "us-east-1", Grantee: "all"}})
+			if _, err := apply(d, []snapshot.ProposedChange{{Kind: snapshot.ChangeLaunchPermission, Source: "flags", ImageID: "ami-1", Region: "us-east-1", Grantee: "all"}}); err != nil {
+				t.Fatal(err)
+			}
 			refused := d.Proposed[0].Refused
 			if tc.want == "" {
 				if refused != "" || !d.Images[0].Public {
@@ -180,7 +182,9 @@ func TestRefusedPublicSnapshotShares(t *testing.T) {
 				{Kind: snapshot.ChangeCreateVolumePermission, Source: "plan", SnapshotID: "snap-1", Region: "us-east-1", Grantee: "all"},
 			} {
 				d.Snapshots[0].CreateVolumePermissions = []snapshot.CreateVolumePermission{}
-				apply(d, []snapshot.ProposedChange{c})
+				if _, err := apply(d, []snapshot.ProposedChange{c}); err != nil {
+					t.Fatal(err)
+				}
 				refused, granted := d.Proposed[0].Refused, len(d.Snapshots[0].CreateVolumePermissions) > 0
 				if tc.want == "" && (refused != "" || !granted) || tc.want != "" && (!strings.Contains(refused, tc.want) || granted) {
 					t.Errorf("%s: refused %q (want %q), granted %v", c.Source, refused, tc.want, granted)

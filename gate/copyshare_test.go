@@ -120,7 +120,10 @@ func TestApplySharesTheCopyWithTheKeyAWSPicks(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			changes := parseShareCopy(t)
-			errs := apply(tc.doc, changes)
+			errs, err := apply(tc.doc, changes)
+			if err != nil {
+				t.Fatal(err)
+			}
 			var actions []string
 			for _, e := range errs {
 				actions = append(actions, e.Action)
@@ -176,8 +179,8 @@ func TestApplyCopyKeyNamedByThePlan(t *testing.T) {
 	if refs := copyKeyRefs(doc, changes); len(refs["eu-west-1"]) != 1 || refs["eu-west-1"][0] != cmk.ARN {
 		t.Errorf("copyKeyRefs = %v, want the KmsKeyId", refs)
 	}
-	if errs := apply(doc, changes); len(errs) != 0 {
-		t.Fatal(errs)
+	if errs, err := apply(doc, changes); err != nil || len(errs) != 0 {
+		t.Fatal(errs, err)
 	}
 	img := findImage(doc, "eu-west-1", ProposedImageID("aws_ami_copy.eu"))
 	if img == nil || img.BlockDeviceMappings[0].KMSKeyID != cmk.ARN {

@@ -33,8 +33,9 @@ type Reader interface {
 
 // Request is what a decision is made on.
 type Request struct {
-	// Changes are the proposed changes (ParsePlan, or built from flags and
-	// checked with CheckChange). Judge does not modify them.
+	// Changes are the proposed changes (ParsePlan, or built from flags).
+	// Judge checks each with CheckChange and refuses the request if one
+	// fails; it does not modify them.
 	Changes []snapshot.ProposedChange
 	// State is the state to judge against when it is at hand (a snapshot
 	// document, offline) and SnapshotSHA256 the digest of its file. Judge
@@ -76,6 +77,19 @@ type ReadError struct{ Err error }
 func (e *ReadError) Error() string { return e.Err.Error() }
 func (e *ReadError) Unwrap() error { return e.Err }
 
+// ChangeError is a proposed change that CheckChange refuses: the request is
+// wrong, and nothing was read or judged.
+type ChangeError struct {
+	// Index is the change's place in Request.Changes, from 0.
+	Index int
+	Err   error
+}
+
+func (e *ChangeError) Error() string {
+	return fmt.Sprintf("judge the change: proposed change %d: %v", e.Index+1, e.Err)
+}
+func (e *ChangeError) Unwrap() error { return e.Err }
+
 // Judge makes the gate's decision on a proposed change:
 //
 //  1. it reads what the decision needs through Reader (unless State is
@@ -91,12 +105,20 @@ func (e *ReadError) Unwrap() error { return e.Err }
 //     attributes those the state before did not have to the change that
 //     causes them, and reports what could not be seen (SCAN-001) apart.
 //
+// Every change is checked first (CheckChange): a malformed one is a
+// *ChangeError, before anything is read.
+//
 // It fails closed: whatever the decision depends on and could not be read
 // is a SCAN-001 finding in Unseen. The caller renders the findings and exits
 // non-zero when Unseen is not empty.
 func Judge(ctx context.Context, req Request) (*Decision, error) {
 	if req.Engine == nil {
 		return nil, fmt.Errorf("judge the change: no rules engine")
+	}
+	for i, c := range req.Changes {
+		if err := CheckChange(c); err != nil {
+			return nil, &ChangeError{Index: i, Err: err}
+		}
 	}
 	cfg := req.Config
 	if cfg == nil {
@@ -120,7 +142,11 @@ func Judge(ctx context.Context, req Request) (*Decision, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluate the state before the change: %w", err)
 	}
-	doc.Errors = append(doc.Errors, apply(doc, changes)...)
+	missing, err := apply(doc, changes)
+	if err != nil {
+		return nil, err
+	}
+	doc.Errors = append(doc.Errors, missing...)
 	after, err := req.Engine.Evaluate(ctx, doc, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate the state after the change: %w", err)

@@ -300,3 +300,59 @@ func TestJudgeReadFailures(t *testing.T) {
 		t.Error("no state and no reader: want an error")
 	}
 }
+
+// TestJudgeChecksEveryChange: Judge does not trust its caller to have run
+// CheckChange: a malformed change (a grantee AWS does not take, a key policy
+// that does not parse, no region) is a *ChangeError naming it, before
+// anything is read or overlaid, and the state is left as it was.
+func TestJudgeChecksEveryChange(t *testing.T) {
+	noRegion := share(plainAMI, "222233334444")
+	noRegion.Region = ""
+	cases := map[string]struct {
+		change snapshot.ProposedChange
+		want   string
+	}{
+		"organization ID as grantee": {share(plainAMI, "o-abc1234567"), `grantee "o-abc1234567" is not a 12-digit account ID`},
+		"short account":              {share(plainAMI, "12345"), `grantee "12345"`},
+		"truncated organization ARN": {share(plainAMI, "arn:aws:organizations::1:organization/x"), "arn:aws:organizations::1:organization/x"},
+		"key policy not JSON":        {keyPolicy(`{"Statement": [`), "key-policy"},
+		"no region":                  {noRegion, "no region"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			doc := judgeDoc(t)
+			r := &fakeReader{t: t}
+			for _, req := range []Request{
+				{State: doc, Engine: builtinEngine(t), Changes: []snapshot.ProposedChange{share(plainAMI, "222233334444"), tc.change}},
+				{Reader: r, Engine: builtinEngine(t), Changes: []snapshot.ProposedChange{share(plainAMI, "222233334444"), tc.change}},
+			} {
+				d, err := Judge(context.Background(), req)
+				var ce *ChangeError
+				if !errors.As(err, &ce) || ce.Index != 1 || !strings.Contains(err.Error(), "proposed change 2") || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("Judge = %v, %v; want a *ChangeError for change 2 containing %q", d, err, tc.want)
+				}
+			}
+			if r.images != nil {
+				t.Errorf("the reader was asked for %v before the changes were checked", r.images)
+			}
+			if len(doc.Proposed) != 0 || len(doc.Images[0].LaunchPermissions) != 0 {
+				t.Errorf("the state was changed: proposed %+v, launch permissions %+v", doc.Proposed, doc.Images[0].LaunchPermissions)
+			}
+		})
+	}
+}
+
+// TestApplyRefusesAnUnparsablePolicy: the overlay does not drop a key
+// policy it cannot parse (which would judge the key on no statements): it
+// is an error.
+func TestApplyRefusesAnUnparsablePolicy(t *testing.T) {
+	doc := judgeDoc(t)
+	before := doc.Keys[0].Policy
+	_, err := apply(doc, []snapshot.ProposedChange{keyPolicy(`{"Statement": [`)})
+	if err == nil || !strings.Contains(err.Error(), goldenKey) {
+		t.Fatalf("apply = %v, want an error naming the key", err)
+	}
+	if doc.Keys[0].Policy != before {
+		t.Error("the key's policy was replaced by one that does not parse")
+	}
+}

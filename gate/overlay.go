@@ -41,7 +41,9 @@ func targets(changes []snapshot.ProposedChange) (images map[string][]string, key
 // apply overlays the changes on the state read from AWS, so that the rules
 // judge the state after them, and records them in doc.Proposed. A change whose
 // resource is not in doc cannot be judged: it comes back as a collection error.
-func apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot.CollectionError {
+// A change CheckChange would refuse (a key policy that does not parse) is an
+// error: the state after it cannot be built.
+func apply(doc *snapshot.Document, changes []snapshot.ProposedChange) ([]snapshot.CollectionError, error) {
 	var missing []snapshot.CollectionError
 	// The gate reads AWS as one account; a snapshot document of several
 	// accounts (offline, --snapshot) leaves the owner of each AMI in charge.
@@ -146,13 +148,16 @@ func apply(doc *snapshot.Document, changes []snapshot.ProposedChange) []snapshot
 			}
 		case snapshot.ChangeKeyPolicy:
 			if k := findKey(doc, c.KeyID); k != nil {
-				st, _ := snapshot.ParsePolicy(c.Policy) // CheckChange parsed it already
+				st, err := snapshot.ParsePolicy(c.Policy)
+				if err != nil {
+					return nil, fmt.Errorf("overlay the key policy of %s (%s): %w", c.KeyID, c.Describe(), err)
+				}
 				k.Policy, k.PolicyStatements = c.Policy, st
 			}
 		}
 	}
 	doc.Proposed = changes
-	return missing
+	return missing, nil
 }
 
 func findImage(doc *snapshot.Document, region, id string) *snapshot.Image {

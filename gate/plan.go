@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -251,19 +252,37 @@ func ParsePlan(name string, data []byte, defaultRegion string) ([]snapshot.Propo
 			} else {
 				fields["image_id"] = &c.ImageID
 			}
+			var set []string
 			for _, k := range []string{"account_id", "group", "organization_arn", "organizational_unit_arn"} {
 				v, err := get(k)
 				if err != nil {
 					return nil, err
 				}
-				if v != "" {
-					c.Grantee = v
+				if v == "" {
+					continue
 				}
+				if err := checkPlanGrantee(k, v); err != nil {
+					return nil, &PlanError{File: name, Address: rc.Address, Msg: err.Error()}
+				}
+				c.Grantee = v
+				set = append(set, k)
+			}
+			if len(set) > 1 {
+				return nil, &PlanError{File: name, Address: rc.Address, Msg: "sets " + strings.Join(set, " and ") + ": a launch permission names one grantee"}
 			}
 		case tfVolumePermission:
 			c.Kind = snapshot.ChangeCreateVolumePermission
 			fields["snapshot_id"] = &c.SnapshotID
-			fields["account_id"] = &c.Grantee
+			v, err := get("account_id")
+			if err != nil {
+				return nil, err
+			}
+			if v != "" {
+				if err := checkPlanGrantee("account_id", v); err != nil {
+					return nil, &PlanError{File: name, Address: rc.Address, Msg: err.Error()}
+				}
+			}
+			c.Grantee = v
 		case tfAMICopy:
 			c.Kind = snapshot.ChangeCopy
 			fields["source_ami_id"] = &c.ImageID
@@ -352,7 +371,9 @@ func CheckChange(c snapshot.ProposedChange) error {
 		if err := need(c.ImageID, "image_id"); err != nil {
 			return err
 		}
-		return need(c.Grantee, "grantee (account_id, group, organization_arn or organizational_unit_arn)")
+		if err := need(c.Grantee, "grantee (account_id, group, organization_arn or organizational_unit_arn)"); err != nil {
+			return err
+		}
 	case snapshot.ChangeCreateVolumePermission:
 		if c.SnapshotID == "" && c.ImageID == "" {
 			return fmt.Errorf("%s: no snapshot_id", c.Kind)
@@ -375,15 +396,77 @@ func CheckChange(c snapshot.ProposedChange) error {
 			return err
 		}
 		if _, err := snapshot.ParsePolicy(c.Policy); err != nil {
-			return err
+			return fmt.Errorf("%s: %w", c.Kind, err)
 		}
 	}
 	if c.Region == "" {
 		return fmt.Errorf("%s: no region (pass --region)", c.Kind)
 	}
-	if strings.HasPrefix(c.Grantee, "arn:") && c.Kind == snapshot.ChangeLaunchPermission &&
-		!strings.Contains(c.Grantee, ":organization/") && !strings.Contains(c.Grantee, ":ou/") {
-		return fmt.Errorf("%s: %q is neither an organization nor an OU ARN", c.Kind, c.Grantee)
+	switch c.Kind {
+	case snapshot.ChangeLaunchPermission, snapshot.ChangeCreateVolumePermission:
+		if err := CheckGrantee(c.Kind, c.Grantee); err != nil {
+			return fmt.Errorf("%s: %w", c.Kind, err)
+		}
 	}
 	return nil
+}
+
+// The grantees the EC2 API takes. A launch permission names the group all,
+// an account (UserId), an organization (OrganizationArn) or an OU
+// (OrganizationalUnitArn):
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LaunchPermission.html
+// A createVolumePermission names the group all or an account (UserId):
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolumePermission.html
+const (
+	launchGrantees = "a 12-digit account ID, an organization ARN (arn:aws:organizations::MANAGEMENT-ACCOUNT:organization/o-…), an OU ARN (arn:aws:organizations::MANAGEMENT-ACCOUNT:ou/o-…/ou-…) or all"
+	volumeGrantees = "a 12-digit account ID or all"
+)
+
+// CheckGrantee says whether grantee is one that a change of kind
+// (launch-permission or create-volume-permission) can name, and if not, what
+// was expected. Anything else would be judged as a grant AWS never makes.
+func CheckGrantee(kind, grantee string) error {
+	if grantee == "all" || awsid.IsAccountID(grantee) {
+		return nil
+	}
+	expected := volumeGrantees
+	if kind == snapshot.ChangeLaunchPermission {
+		if awsid.IsOrgARN(grantee) || awsid.IsOUARN(grantee) {
+			return nil
+		}
+		expected = launchGrantees
+	}
+	return fmt.Errorf("grantee %q is not %s%s", grantee, expected, granteeHint(grantee))
+}
+
+// granteeHint points from an ID to the ARN AWS wants in its place.
+func granteeHint(grantee string) string {
+	switch {
+	case awsid.IsOrgID(grantee):
+		return " (" + grantee + " is an organization ID: give the organization's ARN)"
+	case awsid.IsOUID(grantee):
+		return " (" + grantee + " is an OU ID: give the OU's ARN)"
+	}
+	return ""
+}
+
+// checkPlanGrantee checks the value of a Terraform grantee attribute against
+// what the attribute holds.
+func checkPlanGrantee(attribute, v string) error {
+	var ok bool
+	var expected string
+	switch attribute {
+	case "account_id":
+		ok, expected = awsid.IsAccountID(v), "a 12-digit account ID"
+	case "group":
+		ok, expected = v == "all", "all"
+	case "organization_arn":
+		ok, expected = awsid.IsOrgARN(v), "an organization ARN (arn:aws:organizations::MANAGEMENT-ACCOUNT:organization/o-…)"
+	case "organizational_unit_arn":
+		ok, expected = awsid.IsOUARN(v), "an OU ARN (arn:aws:organizations::MANAGEMENT-ACCOUNT:ou/o-…/ou-…)"
+	}
+	if ok {
+		return nil
+	}
+	return fmt.Errorf("%s %q: expected %s%s", attribute, v, expected, granteeHint(v))
 }

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -101,4 +102,85 @@ func FuzzParsePlan(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParsePlanRefusesMalformedGrantees: each grantee attribute of a plan
+// holds what its attribute says (account_id an account ID, group all,
+// organization_arn an organization ARN, organizational_unit_arn an OU ARN),
+// else the plan is refused, naming the resource address and what was
+// expected; a launch permission names one grantee.
+func TestParsePlanRefusesMalformedGrantees(t *testing.T) {
+	const orgARN = "arn:aws:organizations::123456789012:organization/o-abc1234567"
+	const ouARN = "arn:aws:organizations::123456789012:ou/o-abc1234567/ou-ab12-cdefgh34"
+	launch := func(after string) string {
+		return `{"format_version": "1.2", "resource_changes": [{"address": "aws_ami_launch_permission.x", "type": "aws_ami_launch_permission",
+		  "change": {"actions": ["create"], "after": {"image_id": "ami-0a1b2c3d4e5f60001", ` + after + `}}}]}`
+	}
+	volume := func(account string) string {
+		return `{"format_version": "1.2", "resource_changes": [{"address": "aws_snapshot_create_volume_permission.x", "type": "aws_snapshot_create_volume_permission",
+		  "change": {"actions": ["create"], "after": {"snapshot_id": "snap-0a1b2c3d4e5f60001", "account_id": "` + account + `"}}}]}`
+	}
+	refused := map[string]struct{ plan, want string }{
+		"short account":         {launch(`"account_id": "12345"`), `aws_ami_launch_permission.x: account_id "12345": expected a 12-digit account ID`},
+		"organization ID":       {launch(`"account_id": "o-abc1234567"`), "o-abc1234567 is an organization ID: give the organization's ARN"},
+		"group not all":         {launch(`"group": "everyone"`), `group "everyone": expected all`},
+		"truncated org ARN":     {launch(`"organization_arn": "arn:aws:organizations::1:organization/x"`), `organization_arn "arn:aws:organizations::1:organization/x": expected an organization ARN`},
+		"OU ARN as org":         {launch(`"organization_arn": "` + ouARN + `"`), "organization_arn"},
+		"org ARN as OU":         {launch(`"organizational_unit_arn": "` + orgARN + `"`), "expected an OU ARN"},
+		"two grantees":          {launch(`"account_id": "222233334444", "group": "all"`), "sets account_id and group: a launch permission names one grantee"},
+		"volume short account":  {volume("12345"), `aws_snapshot_create_volume_permission.x: account_id "12345": expected a 12-digit account ID`},
+		"volume organization":   {volume(orgARN), "aws_snapshot_create_volume_permission.x: account_id"},
+		"volume all as account": {volume("all"), `account_id "all": expected a 12-digit account ID`},
+	}
+	for name, c := range refused {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParsePlan("plan.json", []byte(c.plan), "us-east-1")
+			var pe *PlanError
+			if !errors.As(err, &pe) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want a plan error containing %q", err, c.want)
+			}
+		})
+	}
+	for name, after := range map[string]string{
+		"account": `"account_id": "222233334444"`, "group": `"group": "all"`,
+		"organization": `"organization_arn": "` + orgARN + `"`, "OU": `"organizational_unit_arn": "` + ouARN + `"`,
+	} {
+		if _, err := ParsePlan("plan.json", []byte(launch(after)), "us-east-1"); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestCheckGrantee: a change names a grantee the EC2 API takes
+// (API_LaunchPermission.html, API_CreateVolumePermission.html), whoever built it.
+func TestCheckGrantee(t *testing.T) {
+	const orgARN = "arn:aws:organizations::123456789012:organization/o-abc1234567"
+	const ouARN = "arn:aws:organizations::123456789012:ou/o-abc1234567/ou-ab12-cdefgh34"
+	cases := []struct {
+		kind, grantee string
+		ok            bool
+	}{
+		{snapshot.ChangeLaunchPermission, "111122223333", true},
+		{snapshot.ChangeLaunchPermission, "all", true},
+		{snapshot.ChangeLaunchPermission, orgARN, true},
+		{snapshot.ChangeLaunchPermission, ouARN, true},
+		{snapshot.ChangeLaunchPermission, "12345", false},
+		{snapshot.ChangeLaunchPermission, "o-abc1234567", false},
+		{snapshot.ChangeLaunchPermission, "arn:aws:organizations::1:organization/x", false},
+		{snapshot.ChangeLaunchPermission, "arn:aws:iam::111122223333:root", false},
+		{snapshot.ChangeCreateVolumePermission, "111122223333", true},
+		{snapshot.ChangeCreateVolumePermission, "all", true},
+		{snapshot.ChangeCreateVolumePermission, orgARN, false},
+		{snapshot.ChangeCreateVolumePermission, ouARN, false},
+	}
+	for _, c := range cases {
+		err := CheckGrantee(c.kind, c.grantee)
+		if (err == nil) != c.ok {
+			t.Errorf("CheckGrantee(%s, %q) = %v, want ok %v", c.kind, c.grantee, err, c.ok)
+		}
+		change := snapshot.ProposedChange{Kind: c.kind, ImageID: "ami-0a1b2c3d4e5f60001", SnapshotID: "snap-0a1b2c3d4e5f60001", Region: "us-east-1", Grantee: c.grantee}
+		if err := CheckChange(change); (err == nil) != c.ok {
+			t.Errorf("CheckChange(%s, %q) = %v, want ok %v", c.kind, c.grantee, err, c.ok)
+		}
+	}
 }

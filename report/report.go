@@ -117,6 +117,22 @@ func FormatForPath(path string) (string, bool) {
 	return "", false
 }
 
+// Extension is the file extension that names format for FormatForPath
+// (".sarif" for sarif), "" for a name it does not know.
+func Extension(format string) string {
+	switch format {
+	case FormatTable:
+		return ".txt"
+	case FormatOCSF, FormatASFF:
+		return "." + format + ".json"
+	case FormatJUnit:
+		return ".xml"
+	case FormatJSON, FormatSARIF, FormatHTML, FormatCSV:
+		return "." + format
+	}
+	return ""
+}
+
 var errNilReport = errors.New("write report: nil report")
 
 // writeTableOrJSON writes what a command prints, as JSON (the value asJSON

@@ -174,3 +174,17 @@ func TestJSONKeepsOrderAndRecountsSummary(t *testing.T) {
 		t.Error("the writer modified its input")
 	}
 }
+
+// TestExtensionNamesTheFormat: the extension given for each format is one
+// FormatForPath reads back as that format.
+func TestExtensionNamesTheFormat(t *testing.T) {
+	for _, format := range Formats() {
+		ext := Extension(format)
+		if got, ok := FormatForPath("findings" + ext); ext == "" || !ok || got != format {
+			t.Errorf("Extension(%s) = %q, which FormatForPath reads as %q (%v)", format, ext, got, ok)
+		}
+	}
+	if Extension("xml") != "" {
+		t.Error(`Extension("xml") is not ""`)
+	}
+}

@@ -41,7 +41,9 @@ type scopeFlags struct {
 	deep        deepFlags // registered by scan only
 }
 
-func (f *scopeFlags) register(fs *pflag.FlagSet) {
+// register adds the flags; onDeadline is what the command does at
+// --max-duration (deadlineCollect, deadlineScan).
+func (f *scopeFlags) register(fs *pflag.FlagSet, onDeadline string) {
 	fs.StringSliceVar(&f.accounts, "accounts", nil, "account IDs to scan, comma-separated (default: the caller's own account)")
 	fs.BoolVar(&f.org, "org", false, "scan every active account of the organization (from the management or a delegated administrator account)")
 	fs.StringSliceVar(&f.regions, "regions", nil, "regions to scan, comma-separated (default: every region enabled for the caller's account)")
@@ -52,7 +54,7 @@ func (f *scopeFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.rate, "api-rate", 20, "API calls per second per account-region (AWS's refill rate for EC2 describe calls)")
 	fs.IntVar(&f.burst, "api-burst", 100, "API call burst per account-region (AWS's EC2 describe bucket size)")
 	fs.StringVar(&f.shard, "shard", "", "scan only shard K of N of the accounts (K/N), for runs split across machines")
-	f.faults.register(fs, 0)
+	f.faults.register(fs, 0, onDeadline)
 }
 
 func (f *scopeFlags) validate() error {
@@ -196,9 +198,9 @@ docs/iam-policy.json.
 
 Whatever cannot be read (access denied, region not enabled, throttled past
 retries, an endpoint that keeps failing, the --max-duration deadline) is
-recorded in the snapshot and reported as SCAN-001; the file is written
-atomically, and an interrupted run (Ctrl-C) writes nothing. See
-docs/faults.md.
+recorded in the snapshot, which 'amiaudit evaluate' reports as SCAN-001; the
+file is written atomically, and an interrupted run (Ctrl-C) writes nothing.
+See docs/faults.md.
 
 Credentials found in AMI and snapshot names, descriptions and tags are
 replaced in the snapshot by their redacted form (first 4 characters and a
@@ -231,7 +233,7 @@ Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interr
 			return nil
 		},
 	}
-	f.register(cmd.Flags())
+	f.register(cmd.Flags(), deadlineCollect)
 	f.incremental.register(cmd.Flags(), true)
 	outputFlag(cmd.Flags(), &out, "snapshot file to write (.json, or .json.gz to compress; - for stdout)")
 	return cmd
@@ -304,12 +306,12 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			return auditErr
 		},
 	}
-	f.register(cmd.Flags())
+	f.register(cmd.Flags(), deadlineScan)
 	f.incremental.register(cmd.Flags(), false)
-	f.deep.register(cmd.Flags(), "shared and public AMIs")
+	f.deep.register(cmd.Flags(), "shared and public AMIs", true)
 	rf.register(cmd.Flags())
 	ev.register(cmd.Flags())
-	baseline.register(cmd.Flags())
+	baseline.register(cmd.Flags(), true)
 	cmd.Flags().StringVar(&snapshotOut, "snapshot-out", "", "also keep the snapshot document in this file (.gz to compress)")
 	return cmd
 }

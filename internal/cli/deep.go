@@ -20,9 +20,15 @@ type deepFlags struct {
 // enough that a scan of many AMIs does not read whole volumes.
 const defaultDeepMaxBytes = 1 << 30
 
-func (d *deepFlags) register(fs *pflag.FlagSet, what string) {
+// register adds --deep and --deep-max-bytes, and --deep-all when withAll is
+// set: scan chooses which AMIs to read (shared and public ones, or all),
+// while gate reads every gated AMI the caller owns, so --deep-all would
+// change nothing there.
+func (d *deepFlags) register(fs *pflag.FlagSet, what string, withAll bool) {
 	fs.BoolVar(&d.deep, "deep", false, "also read inside the volumes of "+what+" through the EBS direct APIs, looking for credentials on disk (AMI-008; needs ebs:ListSnapshotBlocks and ebs:GetSnapshotBlock)")
-	fs.BoolVar(&d.all, "deep-all", false, "with --deep, scan every AMI, not only shared and public ones")
+	if withAll {
+		fs.BoolVar(&d.all, "deep-all", false, "with --deep, scan every AMI, not only shared and public ones")
+	}
 	fs.Int64Var(&d.maxBytes, "deep-max-bytes", defaultDeepMaxBytes, "with --deep, the most bytes read from the EBS direct APIs per AMI")
 }
 

@@ -95,12 +95,39 @@ func (p *prepared) audit(ctx context.Context, e *env, doc *snapshot.Document, do
 		}
 		return err
 	}
+	if err := p.deliverAudit(e, a, allFindings); err != nil {
+		return err
+	}
+	return p.failure("findings", a.Report.FailsAt)
+}
+
+// auditScope says what findings an audit's report holds, which decides
+// whether a waiver that matches none of them is worth a warning.
+type auditScope int
+
+const (
+	// allFindings: the report holds every finding of the state (evaluate,
+	// scan, report), so a waiver matching none is stale or mistyped.
+	allFindings auditScope = iota
+	// touchedFindings: the report holds only the findings about what a
+	// proposed change touches (gate), so most waivers, about other
+	// resources, match none of them by design; warning about each on every
+	// pipeline run would be noise that teaches people to ignore warnings.
+	touchedFindings
+)
+
+// deliverAudit is how every evaluating command ends: it warns about the
+// waivers that have expired but still match a finding (those findings
+// count again, against --fail-on) and, for a report of all findings, about
+// waivers that match none; then it writes the report and runs afterReport.
+// The caller returns p.failure for the report's findings.
+func (p *prepared) deliverAudit(e *env, a *rules.Audit, scope auditScope) error {
 	for _, u := range a.Waivers {
 		w := u.Waiver
 		switch {
 		case u.Expired && u.Matched > 0:
 			e.log.Warn("waiver has expired and no longer applies", "waiver", u.Index, "rule", w.Rule, "resource", w.Resource, "expires", w.Expires, "findings", u.Matched)
-		case u.Matched == 0:
+		case u.Matched == 0 && scope == allFindings:
 			e.log.Warn("waiver matches no finding", "waiver", u.Index, "rule", w.Rule, "resource", w.Resource)
 		}
 	}
@@ -108,11 +135,9 @@ func (p *prepared) audit(ctx context.Context, e *env, doc *snapshot.Document, do
 		return err
 	}
 	if p.afterReport != nil {
-		if err := p.afterReport(a.Report); err != nil {
-			return err
-		}
+		return p.afterReport(a.Report)
 	}
-	return p.failure("findings", a.Report.FailsAt)
+	return nil
 }
 
 // write writes the report through the command's output.
@@ -235,7 +260,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 	}
 	f.register(cmd.Flags())
 	ev.register(cmd.Flags())
-	baseline.register(cmd.Flags())
+	baseline.register(cmd.Flags(), false)
 	return cmd
 }
 

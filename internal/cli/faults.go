@@ -26,13 +26,23 @@ type faultFlags struct {
 // one AMI takes seconds, and a gate that hangs holds a deployment.
 const defaultGateMaxDuration = 5 * time.Minute
 
-func (f *faultFlags) register(fs *pflag.FlagSet, maxDuration time.Duration) {
-	what := "none"
-	if maxDuration > 0 {
-		what = maxDuration.String()
+// What happens to a run that reaches --max-duration, by command.
+const (
+	deadlineCollect = "account-regions not read by then are recorded as collection errors (SCAN-001 once evaluated), and what was read is written"
+	deadlineScan    = "account-regions not read by then are reported as SCAN-001, and what was read is written and evaluated"
+	deadlineGate    = "what was not read by then cannot be judged: the gate reports SCAN-001 and fails closed (exit 3)"
+)
+
+// register adds the flags; onDeadline says what the command does with a run
+// that reaches --max-duration. A zero maxDuration is no deadline (pflag
+// prints a non-zero default itself).
+func (f *faultFlags) register(fs *pflag.FlagSet, maxDuration time.Duration, onDeadline string) {
+	limit := ""
+	if maxDuration == 0 {
+		limit = "; default: no limit"
 	}
 	fs.DurationVar(&f.maxDuration, "max-duration", maxDuration,
-		"stop reading AWS after this long (e.g. 45m; default "+what+"): account-regions not read by then are reported as SCAN-001 and the rest is written and evaluated")
+		"stop reading AWS after this long (e.g. 45m"+limit+"): "+onDeadline)
 	fs.IntVar(&f.maxEndpointFailures, "max-endpoint-failures", collector.DefaultMaxEndpointFailures,
 		"abandon an account-region after this many attempts in a row fail at its endpoint (unreachable, timed out, HTTP 5xx; throttling does not count), reporting it as SCAN-001")
 	fs.DurationVar(&f.callTimeout, "call-timeout", collector.DefaultCallTimeout,

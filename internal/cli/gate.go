@@ -12,6 +12,7 @@ import (
 
 	"github.com/amiaudit/amiaudit/collector"
 	"github.com/amiaudit/amiaudit/gate"
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -118,8 +119,8 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 	fl.StringVar(&f.plan, "plan", "", "Terraform plan in JSON (terraform show -json PLAN)")
 	fl.StringVar(&f.snapshotFile, "snapshot", "", "judge against this snapshot document instead of reading AWS (offline)")
 	fl.StringVar(&f.profile, "profile", "", "AWS shared config profile")
-	f.deep.register(fl, "the gated AMIs")
-	f.faults.register(fl, defaultGateMaxDuration)
+	f.deep.register(fl, "the gated AMIs (every one you own, shared yet or not)", false)
+	f.faults.register(fl, defaultGateMaxDuration, deadlineGate)
 	rf.register(fl)
 	return cmd
 }
@@ -141,6 +142,17 @@ func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
 	}
 	if f.shareCopy && f.volumePerm {
 		return nil, errors.New("--share-copy with --create-volume-permission is not supported: the copy's snapshots exist only after it is made; gate their permissions then")
+	}
+	for _, g := range f.shareWith {
+		if g == "all" {
+			return nil, errors.New("--share-with all: a public launch permission is --public")
+		}
+		if err := gate.CheckGrantee(snapshot.ChangeLaunchPermission, g); err != nil {
+			return nil, fmt.Errorf("--share-with: %w", err)
+		}
+		if f.volumePerm && !awsid.IsAccountID(g) {
+			return nil, fmt.Errorf("--create-volume-permission: --share-with %q: a snapshot's createVolumePermission names accounts only (or all, with --public), not an organization or OU", g)
+		}
 	}
 	for _, img := range f.images {
 		if !strings.HasPrefix(img, "ami-") {
@@ -251,7 +263,10 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 	}
 	d, err := gate.Judge(ctx, req)
 	var unread *gate.ReadError
+	var bad *gate.ChangeError
 	switch {
+	case errors.As(err, &bad):
+		return usageError(err)
 	case errors.As(err, &unread) && ctx.Err() != nil:
 		return incompleteError(errors.New("interrupted"))
 	case errors.As(err, &unread):
@@ -260,7 +275,7 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 		return err
 	}
 	a := p.engine.AuditFindings(d.State, d.SnapshotSHA256, p.cfg, e.now(), toolVersion(), d.Findings)
-	if err := p.write(e, a.Report); err != nil {
+	if err := p.deliverAudit(e, a, touchedFindings); err != nil {
 		return err
 	}
 	if len(d.Unseen) > 0 {

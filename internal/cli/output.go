@@ -63,13 +63,24 @@ type output struct {
 }
 
 // resolve checks the flags, before any slow work, and settles the format:
-// --format when given, else the one the --output file's extension names if
-// the command writes it (results.sarif, changes.json), else the default.
+// --format when given, else the one the --output file's extension names
+// (results.sarif, changes.json), else the default. An --output file whose
+// extension names a format the command does not write (rules --output
+// r.sarif) is refused, whatever --format says: a file named for SARIF that
+// holds a table misleads whoever opens it.
 func (f *outputFlags) resolve(k outputKind) (*output, error) {
 	o := &output{path: f.output, format: strings.ToLower(strings.TrimSpace(f.format))}
+	inferred, named := report.FormatForPath(f.output)
+	if named && !slices.Contains(k.formats, inferred) {
+		var exts []string
+		for _, format := range k.formats {
+			exts = append(exts, report.Extension(format))
+		}
+		return nil, usageError(fmt.Errorf("--output %s: the name says %s, and %s writes %s: name the file %s", f.output, inferred, k.writer, orList(k.formats), orList(exts)))
+	}
 	if o.format == "" {
 		o.format = k.formats[0]
-		if inferred, ok := report.FormatForPath(f.output); ok && slices.Contains(k.formats, inferred) {
+		if named {
 			o.format = inferred
 		}
 	}

@@ -61,8 +61,9 @@ func TestOutputFlagEverywhere(t *testing.T) {
 }
 
 // TestOneOutputPath: every command that reports writes through the one output
-// path. The --output file's extension picks the format among those the
-// command writes, else its default (table); the file is written atomically,
+// path. The --output file's extension picks the format; an extension naming
+// a format the command does not write (rules --output r.sarif) is a usage
+// error, not a table in a .sarif file; the file is written atomically,
 // with nothing on stdout and no temporary left; a --format the command does
 // not write is a usage error naming those it does; and a file that cannot be
 // written leaves nothing behind.
@@ -97,9 +98,21 @@ func TestOneOutputPath(t *testing.T) {
 			for name, want := range map[string]string{
 				"out.json":  "json",
 				"out.txt":   "table",
-				"out.sarif": map[bool]string{true: "sarif", false: "table"}[reportFamily],
+				"out.sarif": map[bool]string{true: "sarif", false: "refused"}[reportFamily],
 			} {
 				path := filepath.Join(dir, name)
+				if want == "refused" {
+					// The name asks for a format the command does not write: a
+					// usage error saying what it writes, and no file.
+					code, out, stderr := run("--output", path)
+					if code != exitUsage || out != "" || !strings.Contains(stderr, "--output "+path) || !strings.Contains(stderr, "writes "+c.writes) || !strings.Contains(stderr, ".txt or .json") {
+						t.Errorf("--output %s: exit %d, stdout %q, stderr %q; want a usage error saying the command writes %s", name, code, out, stderr, c.writes)
+					}
+					if _, err := os.Stat(path); err == nil {
+						t.Errorf("--output %s: the file was written", name)
+					}
+					continue
+				}
 				code, out, stderr := run("--output", path)
 				if code != 0 || out != "" {
 					t.Fatalf("--output %s: exit %d, stdout %q, stderr %s", name, code, out, stderr)
@@ -124,8 +137,8 @@ func TestOneOutputPath(t *testing.T) {
 				}
 			}
 			entries, _ := os.ReadDir(dir)
-			if len(entries) != 3 {
-				t.Errorf("the directory holds %d entries, want the 3 files written (no temporaries)", len(entries))
+			if written := map[bool]int{true: 3, false: 2}[reportFamily]; len(entries) != written {
+				t.Errorf("the directory holds %d entries, want the %d files written (no temporaries)", len(entries), written)
 			}
 
 			code, stdout, stderr = run("--format", "xml", "--output", filepath.Join(dir, "out.json"))

@@ -25,8 +25,14 @@ type baselineFlag struct {
 	loaded *run
 }
 
-func (b *baselineFlag) register(fs *pflag.FlagSet) {
-	fs.StringVar(&b.path, "baseline", "", "with --format html: an earlier run (JSON report, snapshot or evidence bundle directory) to mark new and resolved findings against; with --format asff or ocsf: the earlier run whose findings resolved since are written as closed (ASFF archived, OCSF Close events); on scan also the snapshot an incremental collection starts from (docs/scale.md)")
+// register adds --baseline; incremental (scan) adds that a snapshot baseline
+// is also where an incremental collection starts.
+func (b *baselineFlag) register(fs *pflag.FlagSet, incremental bool) {
+	usage := "with --format html: an earlier run (JSON report, snapshot or evidence bundle directory) to mark new and resolved findings against; with --format asff or ocsf: the earlier run whose findings resolved since are written as closed (ASFF archived, OCSF Close events)"
+	if incremental {
+		usage += "; a snapshot is also where the incremental collection starts: only what changed since is read again (docs/scale.md)"
+	}
+	fs.StringVar(&b.path, "baseline", "", usage)
 }
 
 // markable reports whether a format shows what is new and resolved since a
@@ -170,7 +176,7 @@ Use - to read a report or snapshot from standard input.
 
 With --format html and --baseline OLD, the page marks the findings that are
 new since OLD and lists those resolved, matched as 'amiaudit diff' matches them
-(same rule, resource ARN and message).
+(same rule, resource ARN and key; by message for reports older than keys).
 
 With --trend, the arguments are a series of runs, for instance one evidence
 bundle per night: a directory that is not itself a bundle stands for the
@@ -247,7 +253,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on in the run rendered;
 		},
 	}
 	f.register(cmd.Flags())
-	b.register(cmd.Flags())
+	b.register(cmd.Flags(), false)
 	cmd.Flags().BoolVar(&trend, "trend", false, "the arguments are a series of runs (evidence bundles, JSON reports, snapshots, or directories of them): draw their counts by severity over time (--format html)")
 	return cmd
 }

@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestGateRefusesMalformedGrantees: a grantee the EC2 API would not take
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LaunchPermission.html,
+// API_CreateVolumePermission.html) is a usage error naming the flag or the
+// plan's resource address and what was expected, never judged as "shared
+// with account o-abc".
+func TestGateRefusesMalformedGrantees(t *testing.T) {
+	const image = "ami-0a1b2c3d4e5f60001"
+	const ouARN = "arn:aws:organizations::123456789012:ou/o-abc1234567/ou-ab12-cdefgh34"
+	base := []string{"gate", "--snapshot", exampleSnapshot, "--region", "us-east-1", "--fail-on", "none"}
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"short account", []string{"--image", image, "--share-with", "12345"},
+			[]string{"--share-with", `"12345"`, "12-digit account ID, an organization ARN", "OU ARN"}},
+		{"organization ID", []string{"--image", image, "--share-with", "o-abc1234567"},
+			[]string{"--share-with", "o-abc1234567 is an organization ID: give the organization's ARN"}},
+		{"truncated organization ARN", []string{"--image", image, "--share-with", "arn:aws:organizations::1:organization/x"},
+			[]string{"--share-with", `"arn:aws:organizations::1:organization/x"`}},
+		{"all", []string{"--image", image, "--share-with", "all"}, []string{"--share-with all", "--public"}},
+		{"OU for a snapshot", []string{"--image", image, "--share-with", ouARN, "--create-volume-permission"},
+			[]string{"--create-volume-permission", ouARN, "accounts only"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, stdout, stderr := amiaudit(t, "", append(append([]string{}, base...), c.args...)...)
+			if code != exitUsage || stdout != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %s; want exit %d and no report", code, stdout, stderr, exitUsage)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q does not say %q", stderr, w)
+				}
+			}
+		})
+	}
+
+	plan := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(plan, []byte(`{"format_version": "1.2", "resource_changes": [
+	  {"address": "aws_ami_launch_permission.partner", "mode": "managed", "type": "aws_ami_launch_permission",
+	   "change": {"actions": ["create"], "after": {"image_id": "`+image+`", "account_id": "o-abc1234567"}, "after_unknown": {}}}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := amiaudit(t, "", append(append([]string{}, base...), "--plan", plan)...)
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, plan+": aws_ami_launch_permission.partner: account_id \"o-abc1234567\": expected a 12-digit account ID") {
+		t.Errorf("plan: exit %d, stdout %q, stderr %q; want a usage error naming the address and the expected account ID", code, stdout, stderr)
+	}
+
+	// A well-formed grantee still passes.
+	if code, _, stderr := amiaudit(t, "", append(append([]string{}, base...), "--image", image, "--share-with", ouARN)...); code != 0 {
+		t.Errorf("--share-with %s: exit %d: %s", ouARN, code, stderr)
+	}
+}
+
+// TestGateWarnsAboutExpiredWaivers: the gate ends as evaluate does
+// (deliverAudit): a waiver that has expired but still matches a finding of
+// the change is logged, since that finding now counts against --fail-on. A
+// waiver that matches none of the gate's findings is not: the gate reports
+// only what the change touches, so most waivers match nothing by design;
+// evaluate, which reports everything, still warns about it.
+func TestGateWarnsAboutExpiredWaivers(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "amiaudit.yaml")
+	if err := os.WriteFile(config, []byte(`waivers:
+  - rule: AMI-002
+    resource: "arn:aws:ec2:us-east-1::image/ami-0a1b2c3d4e5f60001"
+    reason: Partner onboarding.
+    expires: 2026-01-01
+    approved_by: security@acme.example
+  - rule: SNAP-001
+    resource: "arn:aws:ec2:us-east-1::snapshot/snap-0123456789abcdef0"
+    reason: A snapshot that no longer exists.
+    expires: 2027-03-31
+    approved_by: security@acme.example
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := amiaudit(t, "", "gate", "--snapshot", exampleSnapshot, "--region", "us-east-1", "--config", config,
+		"--image", "ami-0a1b2c3d4e5f60001", "--share-with", "999988887777", "--format", "json")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1 (AMI-002, its waiver expired); stderr %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "waiver has expired and no longer applies") || !strings.Contains(stderr, "AMI-002") {
+		t.Errorf("the gate does not warn about the expired waiver that matches AMI-002: %q", stderr)
+	}
+	if strings.Contains(stderr, "matches no finding") {
+		t.Errorf("the gate warns about a waiver for a resource the change does not touch: %q", stderr)
+	}
+
+	_, _, stderr = amiaudit(t, "", "evaluate", exampleSnapshot, "--config", config, "--fail-on", "none")
+	if !strings.Contains(stderr, "waiver matches no finding") || !strings.Contains(stderr, "snap-0123456789abcdef0") {
+		t.Errorf("evaluate no longer warns about a waiver that matches no finding: %q", stderr)
+	}
+}
