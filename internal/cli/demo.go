@@ -46,7 +46,7 @@ The demo exits 0 whatever it finds unless --fail-on is given.`,
 		},
 	}
 	f.register(cmd.Flags())
-	cmd.Flags().Lookup("fail-on").DefValue = "none"
-	_ = cmd.Flags().Set("fail-on", "none")
+	cmd.Flags().Lookup("fail-on").DefValue = failOnNone
+	_ = cmd.Flags().Set("fail-on", failOnNone)
 	return cmd
 }

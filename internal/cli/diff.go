@@ -70,7 +70,7 @@ Exit codes: 0 no new unwaived finding at or above --fail-on; 1 there is one
 		},
 	}
 	fs := cmd.Flags()
-	f.outputFlags.register(fs, diffKind, "exit 1 when a new unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
+	f.outputFlags.register(fs, diffKind, "a new unwaived finding")
 	fs.StringVarP(&f.config, "config", "c", "", "configuration file for evaluating snapshots (ignored for reports)")
 	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules for evaluating snapshots; repeatable")
 	return cmd
