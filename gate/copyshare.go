@@ -37,6 +37,26 @@ func CopyKey(c snapshot.ProposedChange) string {
 	return "--copy-to-region " + c.DestinationRegion + " of " + c.ImageID
 }
 
+// ShareCopy makes lp, a launch permission, share the copy that cp (a
+// ChangeCopy) will make rather than cp's source: lp names the copy by
+// CopyKey, and the image it shares is the copy's placeholder in cp's
+// destination region, which Judge builds as CopyImage will make it. The
+// flags (--share-copy) and a plan sharing its own aws_ami_copy both set up
+// the share here.
+func ShareCopy(lp *snapshot.ProposedChange, cp snapshot.ProposedChange) {
+	lp.CopyAddress = CopyKey(cp)
+	lp.ImageID, lp.Region = ProposedImageID(lp.CopyAddress), cp.DestinationRegion
+}
+
+// ProposedImageID is the placeholder ID of the AMI that the copy named
+// address (its CopyKey) will create: AWS names it only on apply. It is
+// derived from the address, so a plan gives the same ID every time, and the
+// image is marked as proposed (see apply, in Judge).
+func ProposedImageID(address string) string {
+	sum := sha256.Sum256([]byte("amiaudit proposed copy\x00" + address))
+	return "ami-" + hex.EncodeToString(sum[:])[:17]
+}
+
 // proposedSnapshotID is the placeholder ID of the copy of snapshot src made
 // by the copy at address.
 func proposedSnapshotID(address, src string) string {

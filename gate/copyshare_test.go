@@ -201,3 +201,24 @@ func TestCopyKeyRefsOnlyForSharedCopies(t *testing.T) {
 		t.Errorf("copyKeyRefs = %v for a copy nobody shares", refs)
 	}
 }
+
+// TestShareCopyFlagsAndPlanAgree: --share-copy and a plan sharing its own
+// aws_ami_copy set up the share of the copy the same way (ShareCopy), so the
+// placeholder depends only on the copy's name and destination.
+func TestShareCopyFlagsAndPlanAgree(t *testing.T) {
+	fromFlags := snapshot.ProposedChange{Kind: snapshot.ChangeCopy, Source: "flags", ImageID: "ami-0123456789abcdef0", Region: "us-east-1", DestinationRegion: "eu-west-1"}
+	lp := snapshot.ProposedChange{Kind: snapshot.ChangeLaunchPermission, Source: "flags", ImageID: "ami-0123456789abcdef0", Region: "us-east-1", Grantee: "222233334444"}
+	ShareCopy(&lp, fromFlags)
+	if lp.CopyAddress != "--copy-to-region eu-west-1 of ami-0123456789abcdef0" || lp.Region != "eu-west-1" || lp.ImageID != ProposedImageID(lp.CopyAddress) {
+		t.Errorf("share of a copy from flags: %+v", lp)
+	}
+	if lp.ImageID == "ami-0123456789abcdef0" || !strings.HasPrefix(lp.ImageID, "ami-") || len(lp.ImageID) != 21 {
+		t.Errorf("placeholder %q: want an AMI ID other than the source's", lp.ImageID)
+	}
+	fromPlan := snapshot.ProposedChange{Kind: snapshot.ChangeCopy, Source: "plan.json", Address: "aws_ami_copy.eu", ImageID: "ami-0123456789abcdef0", Region: "us-east-1", DestinationRegion: "eu-west-1"}
+	other := lp
+	ShareCopy(&other, fromPlan)
+	if other.CopyAddress != "aws_ami_copy.eu" || other.ImageID != ProposedImageID("aws_ami_copy.eu") || other.ImageID == lp.ImageID {
+		t.Errorf("share of a planned copy: %+v", other)
+	}
+}

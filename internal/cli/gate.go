@@ -159,8 +159,7 @@ func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
 				// the destination that Apply builds as CopyImage will make it.
 				cp := base
 				cp.Kind, cp.DestinationRegion = snapshot.ChangeCopy, f.copyTo
-				c.CopyAddress = gate.CopyKey(cp)
-				c.ImageID, c.Region = gate.ProposedImageID(c.CopyAddress), f.copyTo
+				gate.ShareCopy(&c, cp)
 			}
 			out = append(out, c)
 			if f.volumePerm {
