@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -54,14 +55,14 @@ func ShareCopy(lp *snapshot.ProposedChange, cp snapshot.ProposedChange) {
 // image is marked as proposed (see apply, in Judge).
 func ProposedImageID(address string) string {
 	sum := sha256.Sum256([]byte("amiaudit proposed copy\x00" + address))
-	return "ami-" + hex.EncodeToString(sum[:])[:17]
+	return awsid.ImageIDPrefix + hex.EncodeToString(sum[:])[:17]
 }
 
 // proposedSnapshotID is the placeholder ID of the copy of snapshot src made
 // by the copy at address.
 func proposedSnapshotID(address, src string) string {
 	sum := sha256.Sum256([]byte("amiaudit proposed copy\x00" + address + "\x00" + src))
-	return "snap-" + hex.EncodeToString(sum[:])[:17]
+	return awsid.SnapshotIDPrefix + hex.EncodeToString(sum[:])[:17]
 }
 
 // proposedCopy adds to doc the image that the copy named by lp.CopyAddress

@@ -68,6 +68,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad account", strings.Replace(minimal, `"account": "123456789012", "region": "us-east-1",
      "launch`, `"account": "12345", "region": "us-east-1",
      "launch`, 1), []string{"/images/0/account", "12-digit"}},
+		// The schema's pattern (awsid.ImageIDPattern): ami- and lowercase hex digits.
+		{"bad AMI ID", strings.Replace(minimal, `"id": "ami-0abc"`, `"id": "ami-golden"`, 1), []string{"/images/0/id", "expected an AMI ID", `"ami-golden"`}},
+		{"bad snapshot ID", strings.Replace(minimal, `[{"id": "snap-0abc"`, `[{"id": "snap-0ABC"`, 1), []string{"/snapshots/0/id", "expected a snapshot ID", `"snap-0ABC"`}},
 		{"two grantees in one permission", strings.Replace(minimal, `{"user_id": "999988887777"}`, `{"user_id": "999988887777", "group": "all"}`, 1), []string{"/images/0/launch_permissions/0", "exactly one"}},
 		{"bad key policy", strings.Replace(minimal, `\"Effect\": \"Allow\"`, `\"Effect\": \"Maybe\"`, 1), []string{"/keys/0/policy", "Effect"}},
 		{"trailing data", minimal + "{}", []string{"unexpected data after"}},

@@ -25,7 +25,7 @@ func (d *Document) Validate() error {
 	}
 	for i, img := range d.Images {
 		p := fmt.Sprintf("/images/%d", i)
-		if !strings.HasPrefix(img.ID, "ami-") {
+		if !awsid.IsImageID(img.ID) {
 			return fmt.Errorf("%s/id: expected an AMI ID (ami-…), found %q", p, img.ID)
 		}
 		if err := checkAccountRegion(p, img.Account, img.Region); err != nil {
@@ -43,7 +43,7 @@ func (d *Document) Validate() error {
 	}
 	for i, s := range d.Snapshots {
 		p := fmt.Sprintf("/snapshots/%d", i)
-		if !strings.HasPrefix(s.ID, "snap-") {
+		if !awsid.IsSnapshotID(s.ID) {
 			return fmt.Errorf("%s/id: expected a snapshot ID (snap-…), found %q", p, s.ID)
 		}
 		if err := checkAccountRegion(p, s.Account, s.Region); err != nil {

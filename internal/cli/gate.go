@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
 	"github.com/amiaudit/amiaudit/collector"
 	"github.com/amiaudit/amiaudit/gate"
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -143,7 +143,7 @@ func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
 		return nil, errors.New("--share-copy with --create-volume-permission is not supported: the copy's snapshots exist only after it is made; gate their permissions then")
 	}
 	for _, img := range f.images {
-		if !strings.HasPrefix(img, "ami-") {
+		if !awsid.IsImageID(img) {
 			return nil, fmt.Errorf("--image %q is not an AMI ID (ami-…)", img)
 		}
 		base := snapshot.ProposedChange{Source: "flags", ImageID: img, Region: region}
