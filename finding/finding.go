@@ -266,6 +266,10 @@ func Summarize(fs []Finding) Summary {
 	return s
 }
 
+// ToolName is the Tool.Name of the reports amiaudit writes, and the product
+// and vendor name the report formats give.
+const ToolName = "amiaudit"
+
 // Tool identifies amiaudit in a report.
 type Tool struct {
 	Name    string `json:"name"`

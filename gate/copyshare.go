@@ -86,10 +86,7 @@ func proposedCopy(doc *snapshot.Document, changes []snapshot.ProposedChange, lp 
 	if src == nil || cp.CopyingAccount == "" {
 		return nil, missing
 	}
-	partition := doc.Partition
-	if partition == "" {
-		partition = "aws"
-	}
+	partition := doc.PartitionOrDefault()
 	region, account := cp.DestinationRegion, cp.CopyingAccount
 	fail := func(service, action, resource, why string) {
 		for _, e := range append(doc.Errors, missing...) {

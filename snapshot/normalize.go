@@ -98,9 +98,7 @@ func countSet(vals ...string) int {
 // grant accounts; and it turns absent lists into empty ones so that every
 // consumer sees the same shape.
 func (d *Document) Normalize() error {
-	if d.Partition == "" {
-		d.Partition = "aws"
-	}
+	d.Partition = d.PartitionOrDefault()
 	for i := range d.Images {
 		img := &d.Images[i]
 		if img.ARN == "" {
@@ -157,6 +155,15 @@ func (d *Document) Normalize() error {
 		d.Errors = []CollectionError{}
 	}
 	return nil
+}
+
+// PartitionOrDefault is the document's partition, awsid.DefaultPartition
+// (aws) when it names none.
+func (d *Document) PartitionOrDefault() string {
+	if d.Partition == "" {
+		return awsid.DefaultPartition
+	}
+	return d.Partition
 }
 
 // ImageARN is the ARN of an AMI. AMI ARNs carry no account.

@@ -41,6 +41,10 @@ const (
 	ARNPrefixFragment = `arn:aws[a-z-]*`
 )
 
+// DefaultPartition is the partition of the commercial regions, assumed where
+// a document or an ARN does not name one.
+const DefaultPartition = "aws"
+
 // The prefixes of EC2 resource IDs.
 const (
 	ImageIDPrefix    = "ami-"
