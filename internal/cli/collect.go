@@ -48,9 +48,9 @@ func (f *scopeFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.role, "role", "", "role name to assume in each account other than the caller's own, e.g. amiaudit-reader")
 	fs.StringVar(&f.externalID, "external-id", "", "external ID for --role")
 	fs.StringVar(&f.profile, "profile", "", "AWS shared config profile (default: the SDK's chain: AWS_PROFILE, env, SSO, IMDS)")
-	fs.IntVar(&f.concurrency, "concurrency", 8, "account-regions read at once")
-	fs.Float64Var(&f.rate, "api-rate", 20, "API calls per second per account-region (AWS's refill rate for EC2 describe calls)")
-	fs.IntVar(&f.burst, "api-burst", 100, "API call burst per account-region (AWS's EC2 describe bucket size)")
+	fs.IntVar(&f.concurrency, "concurrency", collector.DefaultConcurrency, "account-regions read at once")
+	fs.Float64Var(&f.rate, "api-rate", collector.DefaultRatePerSecond, "API calls per second per account-region (AWS's refill rate for EC2 describe calls)")
+	fs.IntVar(&f.burst, "api-burst", collector.DefaultBurst, "API call burst per account-region (AWS's EC2 describe bucket size)")
 	fs.StringVar(&f.shard, "shard", "", "scan only shard K of N of the accounts (K/N), for runs split across machines")
 	f.faults.register(fs, 0)
 }
