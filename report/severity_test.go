@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -44,5 +45,25 @@ func TestSeverityCountsFollowTheScale(t *testing.T) {
 	cards := severityCards(finding.Summary{High: 7})
 	if len(cards) != len(finding.Severities) || cards[1].Severity != "high" || cards[1].Count != 7 {
 		t.Errorf("severityCards = %+v, want one card per severity, highest first", cards)
+	}
+}
+
+// TestUsesBaselineIsWhatTheWritersRead: a format is said to use a baseline
+// exactly when its output changes with one (the CLI refuses --baseline for
+// the others).
+func TestUsesBaselineIsWhatTheWritersRead(t *testing.T) {
+	used := 0
+	for _, format := range Formats() {
+		without := render(t, format, Options{}, testReport())
+		with := render(t, format, Options{Baseline: baselineReport()}, testReport())
+		if got, want := UsesBaseline(format), !bytes.Equal(with, without); got != want {
+			t.Errorf("UsesBaseline(%s) = %v, but a baseline changes its output: %v", format, got, want)
+		}
+		if UsesBaseline(format) {
+			used++
+		}
+	}
+	if used == 0 || UsesBaseline("nope") {
+		t.Errorf("UsesBaseline: %d formats, and %v for an unknown one", used, UsesBaseline("nope"))
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/amiaudit/amiaudit/collector"
 	"github.com/amiaudit/amiaudit/internal/atomicfile"
 	"github.com/amiaudit/amiaudit/internal/awsid"
+	"github.com/amiaudit/amiaudit/report"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -277,7 +278,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			// collection starts from (when it holds a snapshot) and, for the
 			// formats that show it, what new and resolved are measured against.
 			// Read before collecting: a bad baseline fails in a second, not after the scan.
-			if markable(p.format) {
+			if report.UsesBaseline(p.format) {
 				if err := baseline.load(ctx, e, p); err != nil {
 					return err
 				}
