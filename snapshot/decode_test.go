@@ -158,3 +158,15 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 		t.Errorf("truncated gzip: %v", err)
 	}
 }
+
+// TestFileDigest: a snapshot file is named by the sha256 of its bytes as read
+// (sha256 of "" is the well-known e3b0c442…), not of the decoded document.
+func TestFileDigest(t *testing.T) {
+	if got := FileDigest(nil); got != "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" {
+		t.Errorf("FileDigest(empty) = %s", got)
+	}
+	spaced := []byte(minimal + "\n\n")
+	if FileDigest(spaced) == FileDigest([]byte(minimal)) {
+		t.Error("two files with the same document and other bytes have one digest")
+	}
+}

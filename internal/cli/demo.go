@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-
 	"github.com/spf13/cobra"
 
 	"github.com/amiaudit/amiaudit/examples"
@@ -41,8 +38,7 @@ The demo exits 0 whatever it finds unless --fail-on is given.`,
 			if err != nil {
 				return err
 			}
-			sum := sha256.Sum256(examples.Snapshot)
-			return p.audit(ctx, e, doc, hex.EncodeToString(sum[:]))
+			return p.audit(ctx, e, doc, snapshot.FileDigest(examples.Snapshot))
 		},
 	}
 	f.register(cmd.Flags())

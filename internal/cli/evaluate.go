@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -74,11 +72,7 @@ func (f *reportFlags) prepare(ctx context.Context) (*prepared, error) {
 		return nil, usageError(err)
 	}
 	p.engine = engine
-	known := map[string]bool{}
-	for _, r := range engine.Rules() {
-		known[r.ID] = true
-	}
-	if err := p.cfg.CheckRules(f.config, known); err != nil {
+	if err := p.cfg.CheckRules(f.config, engine.Rules()); err != nil {
 		return nil, usageError(err)
 	}
 	return p, nil
@@ -157,8 +151,7 @@ func decodeSnapshot(log *slog.Logger, name string, data []byte) (*snapshot.Docum
 		return nil, "", usageError(err)
 	}
 	maskSecrets(log, name, doc)
-	sum := sha256.Sum256(data)
-	return doc, hex.EncodeToString(sum[:]), nil
+	return doc, snapshot.FileDigest(data), nil
 }
 
 // maskSecrets masks the credentials that a snapshot written before the
