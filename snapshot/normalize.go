@@ -36,7 +36,7 @@ func (d *Document) Validate() error {
 			if n != 1 {
 				return fmt.Errorf("%s/launch_permissions/%d: expected exactly one of user_id, group, organization_arn, organizational_unit_arn, found %d", p, j, n)
 			}
-			if lp.Group != "" && lp.Group != "all" {
+			if lp.Group != "" && lp.Group != GroupAll {
 				return fmt.Errorf("%s/launch_permissions/%d/group: expected \"all\", found %q", p, j, lp.Group)
 			}
 		}
@@ -53,7 +53,7 @@ func (d *Document) Validate() error {
 			if n := countSet(cvp.UserID, cvp.Group); n != 1 {
 				return fmt.Errorf("%s/create_volume_permissions/%d: expected exactly one of user_id, group, found %d", p, j, n)
 			}
-			if cvp.Group != "" && cvp.Group != "all" {
+			if cvp.Group != "" && cvp.Group != GroupAll {
 				return fmt.Errorf("%s/create_volume_permissions/%d/group: expected \"all\", found %q", p, j, cvp.Group)
 			}
 		}

@@ -460,6 +460,13 @@ type Tag struct {
 	Value string `json:"value" jsonschema:"required"`
 }
 
+// GroupAll is the only group of a launch or create-volume permission, AWS's
+// Group=all: everyone, the AMI is public or the snapshot publicly restorable
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LaunchPermission.html,
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolumePermission.html).
+// A proposed change names it as its Grantee.
+const GroupAll = "all"
+
 // LaunchPermission is one entry of an AMI's launchPermission attribute. Exactly
 // one field is set.
 type LaunchPermission struct {

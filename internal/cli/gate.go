@@ -149,7 +149,7 @@ func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
 		base := snapshot.ProposedChange{Source: "flags", ImageID: img, Region: region}
 		grantees := append([]string(nil), f.shareWith...)
 		if f.public {
-			grantees = append(grantees, "all")
+			grantees = append(grantees, snapshot.GroupAll)
 		}
 		for _, g := range grantees {
 			c := base
