@@ -50,6 +50,7 @@ var htmlAssets embed.FS
 
 var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
 	"thousands": thousands,
+	"segments":  func() []string { return segmentSeverities },
 }).ParseFS(htmlAssets, "html/report.html.tmpl"))
 
 // htmlWriter writes the HTML report.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -65,5 +66,32 @@ func TestUsesBaselineIsWhatTheWritersRead(t *testing.T) {
 	}
 	if used == 0 || UsesBaseline("nope") {
 		t.Errorf("UsesBaseline: %d formats, and %v for an unknown one", used, UsesBaseline("nope"))
+	}
+}
+
+// TestHTMLAssetsFollowTheScale: the page's script filters by a list of
+// severities and its stylesheet colours each; both are static files, so a
+// test holds them to finding.Severities (the template ranges over the scale).
+func TestHTMLAssetsFollowTheScale(t *testing.T) {
+	js, err := htmlAssets.ReadFile("html/report.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`var SEVERITIES = \[([^\]]*)\];`).FindSubmatch(js)
+	if m == nil {
+		t.Fatal("report.js declares no SEVERITIES list")
+	}
+	want := `"` + strings.Join(finding.SeverityNames(), `", "`) + `"`
+	if string(m[1]) != want {
+		t.Errorf("report.js SEVERITIES = [%s], want [%s]", m[1], want)
+	}
+	css, err := htmlAssets.ReadFile("html/report.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range segmentSeverities {
+		if !bytes.Contains(css, []byte("--"+s+":")) || !bytes.Contains(css, []byte(".sev-"+s+" {")) {
+			t.Errorf("report.css has no colour (--%s) or .sev-%s rule", s, s)
+		}
 	}
 }
