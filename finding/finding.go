@@ -171,6 +171,12 @@ func (f *Finding) Waived() bool {
 	return f.Waiver != nil && f.Waiver.Status == WaiverActive
 }
 
+// ExpiredWaiver reports whether the waiver that covered the finding has
+// expired: the finding counts again, and reports say why it is back.
+func (f *Finding) ExpiredWaiver() bool {
+	return f.Waiver != nil && f.Waiver.Status == WaiverExpired
+}
+
 // Sort orders findings as the report contract requires: severity (critical
 // first), then rule ID, then resource ARN; message breaks remaining ties so
 // that the order is total.

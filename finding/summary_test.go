@@ -63,3 +63,19 @@ func TestRankFollowsTheScale(t *testing.T) {
 		t.Errorf("Rank: critical %d, info %d, unknown %d; want 4, 0, -1", Critical.Rank(), Info.Rank(), Severity("severe").Rank())
 	}
 }
+
+func TestWaivedAndExpiredWaiver(t *testing.T) {
+	for _, c := range []struct {
+		waiver          *AppliedWaiver
+		waived, expired bool
+	}{
+		{nil, false, false},
+		{&AppliedWaiver{Status: WaiverActive}, true, false},
+		{&AppliedWaiver{Status: WaiverExpired}, false, true},
+	} {
+		f := Finding{Severity: High, Waiver: c.waiver}
+		if f.Waived() != c.waived || f.ExpiredWaiver() != c.expired {
+			t.Errorf("waiver %+v: Waived %v, ExpiredWaiver %v; want %v, %v", c.waiver, f.Waived(), f.ExpiredWaiver(), c.waived, c.expired)
+		}
+	}
+}

@@ -166,7 +166,7 @@ func (h *htmlWriter) page(r *finding.Report) (*htmlPage, error) {
 	p.Cards = severityCards(n.Summary)
 	p.Unwaived = p.Total - p.Waived
 	for i := range n.Findings {
-		if w := n.Findings[i].Waiver; w != nil && w.Status == finding.WaiverExpired {
+		if n.Findings[i].ExpiredWaiver() {
 			p.Expired++
 		}
 	}

@@ -157,7 +157,7 @@ func (tab *tableWriter) severityCell(f *finding.Finding) string {
 	switch {
 	case f.Waived():
 		cell += "\nwaived"
-	case f.Waiver != nil && f.Waiver.Status == finding.WaiverExpired:
+	case f.ExpiredWaiver():
 		cell += "\nwaiver expired"
 	}
 	return cell
