@@ -54,15 +54,21 @@ func ShareCopy(lp *snapshot.ProposedChange, cp snapshot.ProposedChange) {
 // derived from the address, so a plan gives the same ID every time, and the
 // image is marked as proposed (see apply, in Judge).
 func ProposedImageID(address string) string {
-	sum := sha256.Sum256([]byte("amiaudit proposed copy\x00" + address))
-	return awsid.ImageIDPrefix + hex.EncodeToString(sum[:])[:17]
+	return placeholderID(awsid.ImageIDPrefix, address)
 }
 
 // proposedSnapshotID is the placeholder ID of the copy of snapshot src made
 // by the copy at address.
 func proposedSnapshotID(address, src string) string {
-	sum := sha256.Sum256([]byte("amiaudit proposed copy\x00" + address + "\x00" + src))
-	return awsid.SnapshotIDPrefix + hex.EncodeToString(sum[:])[:17]
+	return placeholderID(awsid.SnapshotIDPrefix, address+"\x00"+src)
+}
+
+// placeholderID is a resource ID of the long form EC2 issues (prefix and 17
+// hex digits), derived from what names the resource so that the same change
+// gets the same ID every time.
+func placeholderID(prefix, name string) string {
+	sum := sha256.Sum256([]byte("amiaudit proposed copy\x00" + name))
+	return prefix + hex.EncodeToString(sum[:])[:17]
 }
 
 // proposedCopy adds to doc the image that the copy named by lp.CopyAddress

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -220,5 +221,18 @@ func TestShareCopyFlagsAndPlanAgree(t *testing.T) {
 	ShareCopy(&other, fromPlan)
 	if other.CopyAddress != "aws_ami_copy.eu" || other.ImageID != ProposedImageID("aws_ami_copy.eu") || other.ImageID == lp.ImageID {
 		t.Errorf("share of a planned copy: %+v", other)
+	}
+}
+
+// TestPlaceholderIDsAreIssuedShape: the placeholders look like the IDs EC2
+// issues today (17 hex digits), and are stable per name.
+func TestPlaceholderIDsAreIssuedShape(t *testing.T) {
+	img := ProposedImageID("aws_ami_copy.eu")
+	if !awsid.IsIssuedImageID(img) || img != ProposedImageID("aws_ami_copy.eu") || img == ProposedImageID("aws_ami_copy.us") {
+		t.Errorf("ProposedImageID = %q: want a stable 17-digit AMI ID per copy", img)
+	}
+	snap := proposedSnapshotID("aws_ami_copy.eu", "snap-0123456789abcdef0")
+	if !awsid.IsSnapshotID(snap) || len(snap) != len("snap-")+17 || snap == proposedSnapshotID("aws_ami_copy.eu", "snap-0123456789abcdef1") {
+		t.Errorf("proposedSnapshotID = %q: want a 17-digit snapshot ID per copy and source", snap)
 	}
 }
