@@ -170,3 +170,22 @@ func TestFileDigest(t *testing.T) {
 		t.Error("two files with the same document and other bytes have one digest")
 	}
 }
+
+func TestNothingRead(t *testing.T) {
+	on := true
+	failed := []CollectionError{{Account: "123456789012", Service: "sts", Action: "AssumeRole", Code: "AccessDenied", Message: "no"}}
+	for name, c := range map[string]struct {
+		doc  Document
+		want bool
+	}{
+		"every call failed":     {Document{Errors: failed, AccountRegions: []AccountRegion{{Account: "123456789012", Region: "us-east-1"}}}, true},
+		"an empty, clean scope": {Document{}, false},
+		"an image read":         {Document{Errors: failed, Images: []Image{{ID: "ami-1234abcd"}}}, false},
+		"a snapshot read":       {Document{Errors: failed, Snapshots: []Snapshot{{ID: "snap-1234abcd"}}}, false},
+		"only a setting read":   {Document{Errors: failed, AccountRegions: []AccountRegion{{EBSEncryptionByDefault: &on}}}, false},
+	} {
+		if got := c.doc.NothingRead(); got != c.want {
+			t.Errorf("%s: NothingRead = %v, want %v", name, got, c.want)
+		}
+	}
+}

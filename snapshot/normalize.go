@@ -157,6 +157,21 @@ func (d *Document) Normalize() error {
 	return nil
 }
 
+// NothingRead reports whether the collection read nothing at all: no image,
+// no snapshot, no account-region setting, and errors recorded. Such a run
+// could not complete, whatever its report says (the CLI exits 3).
+func (d *Document) NothingRead() bool {
+	if len(d.Images) > 0 || len(d.Snapshots) > 0 {
+		return false
+	}
+	for _, ar := range d.AccountRegions {
+		if ar.ImageBlockPublicAccess != nil || ar.SnapshotBlockPublicAccess != nil || ar.AllowedImages != nil || ar.EBSEncryptionByDefault != nil {
+			return false
+		}
+	}
+	return len(d.Errors) > 0
+}
+
 // PartitionOrDefault is the document's partition, awsid.DefaultPartition
 // (aws) when it names none.
 func (d *Document) PartitionOrDefault() string {

@@ -135,20 +135,6 @@ func effectiveProfile(flag string) string {
 	return os.Getenv("AWS_PROFILE")
 }
 
-// nothingRead is true when every account-region failed: the run could not
-// complete, whatever it reports.
-func nothingRead(doc *snapshot.Document) bool {
-	if len(doc.Images) > 0 || len(doc.Snapshots) > 0 {
-		return false
-	}
-	for _, ar := range doc.AccountRegions {
-		if ar.ImageBlockPublicAccess != nil || ar.SnapshotBlockPublicAccess != nil || ar.AllowedImages != nil || ar.EBSEncryptionByDefault != nil {
-			return false
-		}
-	}
-	return len(doc.Errors) > 0
-}
-
 // whyNothingRead names the common cause when every error is the same
 // first-run mistake: a --role that no account lets the caller assume.
 func whyNothingRead(doc *snapshot.Document, role string) string {
@@ -226,7 +212,7 @@ Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interr
 			if _, err := writeSnapshot(out, doc, e.stdout); err != nil {
 				return err
 			}
-			if nothingRead(doc) {
+			if doc.NothingRead() {
 				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors recorded in %s)%s", len(doc.Errors), out, whyNothingRead(doc, f.role)))
 			}
 			return nil
@@ -299,7 +285,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			}
 			ev.attach(e, p, doc)
 			auditErr := p.audit(ctx, e, doc, sum)
-			if nothingRead(doc) {
+			if doc.NothingRead() {
 				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors, reported as SCAN-001)%s", len(doc.Errors), whyNothingRead(doc, f.role)))
 			}
 			return auditErr
