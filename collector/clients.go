@@ -21,6 +21,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
 
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -206,7 +207,7 @@ func (c *collector) callerIdentity(ctx context.Context) (string, string, error) 
 	if err != nil {
 		return "", "", fmt.Errorf("%w: sts GetCallerIdentity: %w", ErrNoAccess, err)
 	}
-	partition := "aws"
+	partition := awsid.DefaultPartition
 	if arn := aws.ToString(out.Arn); strings.HasPrefix(arn, "arn:") {
 		if parts := strings.SplitN(arn, ":", 3); len(parts) == 3 {
 			partition = parts[1]

@@ -36,12 +36,12 @@ type Options struct {
 	// caller's own (arn:PARTITION:iam::ACCOUNT:role/ROLE); ExternalID goes with it.
 	Role       string
 	ExternalID string
-	// Concurrency bounds the account-regions read at once (default 8).
+	// Concurrency bounds the account-regions read at once (default
+	// DefaultConcurrency).
 	Concurrency int
 	// RatePerSecond and Burst shape the client-side limiter of each
-	// account-region (defaults 20 and 100: AWS's documented refill rate and
-	// bucket size for EC2 non-mutating actions), so that collection runs near the
-	// throttle limit without being throttled.
+	// account-region (defaults DefaultRatePerSecond and DefaultBurst), so that
+	// collection runs near the throttle limit without being throttled.
 	RatePerSecond float64
 	Burst         int
 	// MaxAttempts is the SDK retryer's attempt limit per call (default 8, with
@@ -100,15 +100,26 @@ type Progress interface {
 	Done(account, region string, images, snapshots int)
 }
 
+// The defaults of Options.Concurrency, RatePerSecond and Burst (and of the
+// CLI flags that set them). The rate and burst are AWS's refill rate and
+// bucket size for EC2 non-mutating actions, 20 tokens a second into a
+// bucket of 100
+// (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html).
+const (
+	DefaultConcurrency   = 8
+	DefaultRatePerSecond = 20
+	DefaultBurst         = 100
+)
+
 func (o *Options) defaults() {
 	if o.Concurrency <= 0 {
-		o.Concurrency = 8
+		o.Concurrency = DefaultConcurrency
 	}
 	if o.RatePerSecond <= 0 {
-		o.RatePerSecond = 20
+		o.RatePerSecond = DefaultRatePerSecond
 	}
 	if o.Burst <= 0 {
-		o.Burst = 100
+		o.Burst = DefaultBurst
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 8

@@ -13,6 +13,7 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"golang.org/x/time/rate"
 
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -264,11 +265,11 @@ func (ch *changes) note(name string, ev cttypes.Event) {
 	case contains(settingsEvents, name):
 		ch.settings = true
 	case contains(imageEvents, name):
-		if !markAll(ids, "ami-", ch.images) {
+		if !markAll(ids, awsid.ImageIDPrefix, ch.images) {
 			ch.allImages = true
 		}
 	case contains(snapshotEvents, name):
-		if !markAll(ids, "snap-", ch.snapshots) {
+		if !markAll(ids, awsid.SnapshotIDPrefix, ch.snapshots) {
 			ch.allSnapshots = true
 		}
 	case contains(keyEvents, name):

@@ -378,7 +378,10 @@ func TestHTMLReportInChromium(t *testing.T) {
 	})
 
 	t.Run("a finding opens to its evidence and remediation", func(t *testing.T) {
-		do(t, ctx, chromedp.Click(chromedp.CSS(`#findings-body tr.row:nth-of-type(1) td.msg`)))
+		// The detail row is drawn after the click is handled: wait for it
+		// rather than read it at once (a loaded machine loses that race).
+		do(t, ctx, chromedp.Click(chromedp.CSS(`#findings-body tr.row:nth-of-type(1) td.msg`)),
+			chromedp.Poll[chromedp.Void](`document.querySelector("#findings-body tr.detail pre.evidence") !== null`, chromedp.WithPollingTimeout(20*time.Second)))
 		first := today.Findings[0]
 		evidenceText := eval[string](t, ctx, `document.querySelector("#findings-body tr.detail pre.evidence").textContent`)
 		var evidence map[string]any

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,16 +100,11 @@ func Verify(ctx context.Context, bundle fs.FS, opts VerifyOptions) (*Result, err
 	if doc == nil || rep == nil || cfg == nil || engine == nil {
 		return v.res, ctx.Err()
 	}
-	known := map[string]bool{}
-	for _, r := range engine.Rules() {
-		known[r.ID] = true
-	}
-	if err := cfg.CheckRules(ConfigFile, known); err != nil {
+	if err := cfg.CheckRules(ConfigFile, engine.Rules()); err != nil {
 		v.problem(ConfigFile, "%v", err)
 		return v.res, nil
 	}
-	sum := sha256.Sum256(v.contents[SnapshotFile])
-	a, err := engine.Audit(ctx, doc, hex.EncodeToString(sum[:]), cfg, rep.GeneratedAt, rep.Tool.Version)
+	a, err := engine.Audit(ctx, doc, snapshot.FileDigest(v.contents[SnapshotFile]), cfg, rep.GeneratedAt, rep.Tool.Version)
 	if err != nil {
 		if ctx.Err() != nil {
 			return v.res, ctx.Err()

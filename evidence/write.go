@@ -3,8 +3,6 @@ package evidence
 import (
 	"bytes"
 	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -100,8 +98,7 @@ func contents(b *Bundle) (map[string][]byte, *Manifest, error) {
 	// The bundle's report names the bundle's snapshot, so that the two can be
 	// matched without re-evaluating.
 	r := *b.Report
-	sum := sha256.Sum256(files[SnapshotFile])
-	r.Snapshot.SHA256 = hex.EncodeToString(sum[:])
+	r.Snapshot.SHA256 = snapshot.FileDigest(files[SnapshotFile])
 	for name, path := range map[string]string{report.FormatJSON: ReportFile, report.FormatSARIF: SARIFFile} {
 		data, err := render(name, &r)
 		if err != nil {

@@ -28,21 +28,14 @@ const (
 // Severities lists the scale from the highest to the lowest.
 var Severities = []Severity{Critical, High, Medium, Low, Info}
 
-// Rank orders severities: critical is 4, info is 0, anything else -1.
+// Rank orders severities by their place in Severities: critical is 4, info
+// is 0, anything else -1.
 func (s Severity) Rank() int {
-	switch s {
-	case Critical:
-		return 4
-	case High:
-		return 3
-	case Medium:
-		return 2
-	case Low:
-		return 1
-	case Info:
-		return 0
+	i := slices.Index(Severities, s)
+	if i < 0 {
+		return -1
 	}
-	return -1
+	return len(Severities) - 1 - i
 }
 
 // SecuritySeverity is the SARIF properties.security-severity score of the rules catalogue.
@@ -178,6 +171,12 @@ func (f *Finding) Waived() bool {
 	return f.Waiver != nil && f.Waiver.Status == WaiverActive
 }
 
+// ExpiredWaiver reports whether the waiver that covered the finding has
+// expired: the finding counts again, and reports say why it is back.
+func (f *Finding) ExpiredWaiver() bool {
+	return f.Waiver != nil && f.Waiver.Status == WaiverExpired
+}
+
 // Sort orders findings as the report contract requires: severity (critical
 // first), then rule ID, then resource ARN; message breaks remaining ties so
 // that the order is total.
@@ -223,6 +222,40 @@ type Summary struct {
 	Waived   int `json:"waived"`
 }
 
+// Count is the number of unwaived findings of severity sev; 0 for a
+// severity not on the scale.
+func (s Summary) Count(sev Severity) int {
+	if p := s.counter(sev); p != nil {
+		return *p
+	}
+	return 0
+}
+
+// Add adds o's counts to s.
+func (s *Summary) Add(o Summary) {
+	for _, sev := range Severities {
+		*s.counter(sev) += o.Count(sev)
+	}
+	s.Waived += o.Waived
+}
+
+// counter is the field that counts sev, nil for a severity not on the scale.
+func (s *Summary) counter(sev Severity) *int {
+	switch sev {
+	case Critical:
+		return &s.Critical
+	case High:
+		return &s.High
+	case Medium:
+		return &s.Medium
+	case Low:
+		return &s.Low
+	case Info:
+		return &s.Info
+	}
+	return nil
+}
+
 // Summarize counts findings.
 func Summarize(fs []Finding) Summary {
 	var s Summary
@@ -232,21 +265,16 @@ func Summarize(fs []Finding) Summary {
 			s.Waived++
 			continue
 		}
-		switch f.Severity {
-		case Critical:
-			s.Critical++
-		case High:
-			s.High++
-		case Medium:
-			s.Medium++
-		case Low:
-			s.Low++
-		case Info:
-			s.Info++
+		if p := s.counter(f.Severity); p != nil {
+			*p++
 		}
 	}
 	return s
 }
+
+// ToolName is the Tool.Name of the reports amiaudit writes, and the product
+// and vendor name the report formats give.
+const ToolName = "amiaudit"
 
 // Tool identifies amiaudit in a report.
 type Tool struct {

@@ -93,7 +93,7 @@ func restorable(doc *snapshot.Document, img *snapshot.Image, c *snapshot.Propose
 			continue // not read as its owner: undetermined
 		}
 		ok := slices.ContainsFunc(s.CreateVolumePermissions, func(p snapshot.CreateVolumePermission) bool {
-			return p.Group == "all" || p.UserID == copier
+			return p.Group == snapshot.GroupAll || p.UserID == copier
 		})
 		if ok {
 			c.RestorableSnapshots = append(c.RestorableSnapshots, b.SnapshotID)
@@ -146,7 +146,7 @@ func refusal(doc *snapshot.Document, img *snapshot.Image) string {
 // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifySnapshotAttribute.html
 // https://docs.aws.amazon.com/ebs/latest/userguide/block-public-access-snapshots.html
 func snapshotRefusal(doc *snapshot.Document, s *snapshot.Snapshot, grantee string) string {
-	if grantee != "all" {
+	if grantee != snapshot.GroupAll {
 		return ""
 	}
 	var why []string

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -37,11 +38,37 @@ func CopyKey(c snapshot.ProposedChange) string {
 	return "--copy-to-region " + c.DestinationRegion + " of " + c.ImageID
 }
 
+// ShareCopy makes lp, a launch permission, share the copy that cp (a
+// ChangeCopy) will make rather than cp's source: lp names the copy by
+// CopyKey, and the image it shares is the copy's placeholder in cp's
+// destination region, which Judge builds as CopyImage will make it. The
+// flags (--share-copy) and a plan sharing its own aws_ami_copy both set up
+// the share here.
+func ShareCopy(lp *snapshot.ProposedChange, cp snapshot.ProposedChange) {
+	lp.CopyAddress = CopyKey(cp)
+	lp.ImageID, lp.Region = ProposedImageID(lp.CopyAddress), cp.DestinationRegion
+}
+
+// ProposedImageID is the placeholder ID of the AMI that the copy named
+// address (its CopyKey) will create: AWS names it only on apply. It is
+// derived from the address, so a plan gives the same ID every time, and the
+// image is marked as proposed (see apply, in Judge).
+func ProposedImageID(address string) string {
+	return placeholderID(awsid.ImageIDPrefix, address)
+}
+
 // proposedSnapshotID is the placeholder ID of the copy of snapshot src made
 // by the copy at address.
 func proposedSnapshotID(address, src string) string {
-	sum := sha256.Sum256([]byte("amiaudit proposed copy\x00" + address + "\x00" + src))
-	return "snap-" + hex.EncodeToString(sum[:])[:17]
+	return placeholderID(awsid.SnapshotIDPrefix, address+"\x00"+src)
+}
+
+// placeholderID is a resource ID of the long form EC2 issues (prefix and 17
+// hex digits), derived from what names the resource so that the same change
+// gets the same ID every time.
+func placeholderID(prefix, name string) string {
+	sum := sha256.Sum256([]byte("amiaudit proposed copy\x00" + name))
+	return prefix + hex.EncodeToString(sum[:])[:17]
 }
 
 // proposedCopy adds to doc the image that the copy named by lp.CopyAddress
@@ -65,10 +92,7 @@ func proposedCopy(doc *snapshot.Document, changes []snapshot.ProposedChange, lp 
 	if src == nil || cp.CopyingAccount == "" {
 		return nil, missing
 	}
-	partition := doc.Partition
-	if partition == "" {
-		partition = "aws"
-	}
+	partition := doc.PartitionOrDefault()
 	region, account := cp.DestinationRegion, cp.CopyingAccount
 	fail := func(service, action, resource, why string) {
 		for _, e := range append(doc.Errors, missing...) {

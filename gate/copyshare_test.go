@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -202,5 +203,39 @@ func TestCopyKeyRefsOnlyForSharedCopies(t *testing.T) {
 	}
 	if refs := copyKeyRefs(doc, copies); len(refs) != 0 {
 		t.Errorf("copyKeyRefs = %v for a copy nobody shares", refs)
+	}
+}
+
+// TestShareCopyFlagsAndPlanAgree: --share-copy and a plan sharing its own
+// aws_ami_copy set up the share of the copy the same way (ShareCopy), so the
+// placeholder depends only on the copy's name and destination.
+func TestShareCopyFlagsAndPlanAgree(t *testing.T) {
+	fromFlags := snapshot.ProposedChange{Kind: snapshot.ChangeCopy, Source: "flags", ImageID: "ami-0123456789abcdef0", Region: "us-east-1", DestinationRegion: "eu-west-1"}
+	lp := snapshot.ProposedChange{Kind: snapshot.ChangeLaunchPermission, Source: "flags", ImageID: "ami-0123456789abcdef0", Region: "us-east-1", Grantee: "222233334444"}
+	ShareCopy(&lp, fromFlags)
+	if lp.CopyAddress != "--copy-to-region eu-west-1 of ami-0123456789abcdef0" || lp.Region != "eu-west-1" || lp.ImageID != ProposedImageID(lp.CopyAddress) {
+		t.Errorf("share of a copy from flags: %+v", lp)
+	}
+	if lp.ImageID == "ami-0123456789abcdef0" || !strings.HasPrefix(lp.ImageID, "ami-") || len(lp.ImageID) != 21 {
+		t.Errorf("placeholder %q: want an AMI ID other than the source's", lp.ImageID)
+	}
+	fromPlan := snapshot.ProposedChange{Kind: snapshot.ChangeCopy, Source: "plan.json", Address: "aws_ami_copy.eu", ImageID: "ami-0123456789abcdef0", Region: "us-east-1", DestinationRegion: "eu-west-1"}
+	other := lp
+	ShareCopy(&other, fromPlan)
+	if other.CopyAddress != "aws_ami_copy.eu" || other.ImageID != ProposedImageID("aws_ami_copy.eu") || other.ImageID == lp.ImageID {
+		t.Errorf("share of a planned copy: %+v", other)
+	}
+}
+
+// TestPlaceholderIDsAreIssuedShape: the placeholders look like the IDs EC2
+// issues today (17 hex digits), and are stable per name.
+func TestPlaceholderIDsAreIssuedShape(t *testing.T) {
+	img := ProposedImageID("aws_ami_copy.eu")
+	if !awsid.IsIssuedImageID(img) || img != ProposedImageID("aws_ami_copy.eu") || img == ProposedImageID("aws_ami_copy.us") {
+		t.Errorf("ProposedImageID = %q: want a stable 17-digit AMI ID per copy", img)
+	}
+	snap := proposedSnapshotID("aws_ami_copy.eu", "snap-0123456789abcdef0")
+	if !awsid.IsSnapshotID(snap) || len(snap) != len("snap-")+17 || snap == proposedSnapshotID("aws_ami_copy.eu", "snap-0123456789abcdef1") {
+		t.Errorf("proposedSnapshotID = %q: want a 17-digit snapshot ID per copy and source", snap)
 	}
 }

@@ -245,8 +245,8 @@ func (r *fakeReader) DestinationKeys(_ context.Context, doc *snapshot.Document, 
 // here aws/ebs, which cannot be shared (AMI-005).
 func TestJudgeReadsThenDecides(t *testing.T) {
 	cp := snapshot.ProposedChange{Kind: snapshot.ChangeCopy, Source: "flags", ImageID: goldenAMI, Region: "us-east-1", DestinationRegion: "eu-west-1"}
-	lp := share(ProposedImageID(CopyKey(cp)), "222233334444")
-	lp.CopyAddress, lp.Region = CopyKey(cp), "eu-west-1"
+	lp := share(goldenAMI, "222233334444")
+	ShareCopy(&lp, cp)
 	r := &fakeReader{t: t}
 	changes := []snapshot.ProposedChange{lp, cp}
 	d, err := Judge(context.Background(), Request{Reader: r, Engine: builtinEngine(t), Changes: changes})

@@ -91,7 +91,7 @@ func apply(doc *snapshot.Document, changes []snapshot.ProposedChange) ([]snapsho
 				c.Refused = "a disabled AMI can't be shared (DisableImage removed its launch permissions; aws ec2 enable-image first)"
 				continue
 			}
-			if c.Grantee == "all" {
+			if c.Grantee == snapshot.GroupAll {
 				if c.Refused = refusal(doc, img); c.Refused != "" {
 					continue
 				}
@@ -190,8 +190,8 @@ func findKey(doc *snapshot.Document, id string) *snapshot.Key {
 func addLaunchPermission(img *snapshot.Image, grantee string) {
 	lp := snapshot.LaunchPermission{}
 	switch {
-	case grantee == "all":
-		lp.Group = "all"
+	case grantee == snapshot.GroupAll:
+		lp.Group = snapshot.GroupAll
 		img.Public = true
 	case strings.Contains(grantee, ":organization/"):
 		lp.OrganizationARN = grantee
@@ -210,8 +210,8 @@ func addLaunchPermission(img *snapshot.Image, grantee string) {
 
 func addVolumePermission(s *snapshot.Snapshot, grantee string) {
 	p := snapshot.CreateVolumePermission{UserID: grantee}
-	if grantee == "all" {
-		p = snapshot.CreateVolumePermission{Group: "all"}
+	if grantee == snapshot.GroupAll {
+		p = snapshot.CreateVolumePermission{Group: snapshot.GroupAll}
 	}
 	for _, have := range s.CreateVolumePermissions {
 		if have == p {
@@ -407,7 +407,7 @@ func organizationNeeded(doc *snapshot.Document, changes []snapshot.ProposedChang
 		if c.Kind != snapshot.ChangeLaunchPermission && c.Kind != snapshot.ChangeCreateVolumePermission {
 			continue
 		}
-		if c.Grantee == "all" || listed[c.Grantee] {
+		if c.Grantee == snapshot.GroupAll || listed[c.Grantee] {
 			continue
 		}
 		account := ""

@@ -2,8 +2,6 @@ package gate
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -120,15 +118,6 @@ var instanceKey = regexp.MustCompile(`\[[^\]]*\]`)
 // baseAddress drops the instance keys of a resource address.
 func baseAddress(address string) string { return instanceKey.ReplaceAllString(address, "") }
 
-// ProposedImageID is the placeholder ID of the AMI that the copy at a plan's
-// resource address will create: AWS names it only on apply. It is derived
-// from the address, so a plan gives the same ID every time, and the image
-// is marked as proposed (see apply, in Judge).
-func ProposedImageID(address string) string {
-	sum := sha256.Sum256([]byte("amiaudit proposed copy\x00" + address))
-	return "ami-" + hex.EncodeToString(sum[:])[:17]
-}
-
 // copyOf resolves a launch permission's image_id that is known only after
 // apply to the aws_ami_copy of the same plan that it refers to, through the
 // configuration's references. It returns the copy's address, or a message
@@ -190,7 +179,7 @@ func ParsePlan(name string, data []byte, defaultRegion string) ([]snapshot.Propo
 	// The copies the plan creates, by address without instance keys, and the
 	// region each copies into, for the launch permissions that share them.
 	copies := map[string][]string{}
-	copyRegion := map[string]string{}
+	copyOfAddress := map[string]snapshot.ProposedChange{}
 	for _, rc := range p.ResourceChanges {
 		if rc.Mode != "data" && rc.Type == tfAMICopy && contains(rc.Change.Actions, "create") {
 			copies[baseAddress(rc.Address)] = append(copies[baseAddress(rc.Address)], rc.Address)
@@ -200,7 +189,7 @@ func ParsePlan(name string, data []byte, defaultRegion string) ([]snapshot.Propo
 			if region == "" {
 				region = defaultRegion
 			}
-			copyRegion[rc.Address] = region
+			copyOfAddress[rc.Address] = snapshot.ProposedChange{Source: name, Kind: snapshot.ChangeCopy, Address: rc.Address, DestinationRegion: region}
 		}
 	}
 	var out []snapshot.ProposedChange
@@ -248,7 +237,7 @@ func ParsePlan(name string, data []byte, defaultRegion string) ([]snapshot.Propo
 				if copyAddr == "" {
 					return nil, &PlanError{File: name, Address: rc.Address, Msg: "image_id is known only after apply and refers to no aws_ami_copy of the plan (the configuration section names no such reference): gate a plan whose AMI IDs are known (apply the image build first)"}
 				}
-				c.ImageID, c.Region, c.CopyAddress = ProposedImageID(copyAddr), copyRegion[copyAddr], copyAddr
+				ShareCopy(&c, copyOfAddress[copyAddr])
 			} else {
 				fields["image_id"] = &c.ImageID
 			}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/internal/awsid"
 )
 
 // ASFF output: an array of AWS Security Finding Format findings, ready for
@@ -196,7 +197,7 @@ func asffFindingFor(rep *finding.Report, f *finding.Finding, rule finding.Rule, 
 	}
 	partition := arnPartition(f.Resource.ARN)
 	if partition == "" {
-		partition = "aws"
+		partition = awsid.DefaultPartition
 	}
 	sev := asffSeverity{Label: asffSeverityLabel(f.Severity), Original: string(f.Severity)}
 	types := []string{asffTypeBestPractices}

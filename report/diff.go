@@ -37,8 +37,7 @@ func WriteDiff(w io.Writer, d *finding.Diff, format string, opts Options) error 
 			}
 		}
 		if n := d.Summary.NewBySeverity; d.Summary.New > 0 {
-			fmt.Fprintf(buf, "\nNew findings: %d critical, %d high, %d medium, %d low, %d info; %d waived\n",
-				n.Critical, n.High, n.Medium, n.Low, n.Info, n.Waived)
+			fmt.Fprintf(buf, "\nNew findings: %s\n", severityCounts(n))
 		}
 		return nil
 	})

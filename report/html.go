@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -49,6 +50,7 @@ var htmlAssets embed.FS
 
 var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
 	"thousands": thousands,
+	"segments":  func() []string { return segmentSeverities },
 }).ParseFS(htmlAssets, "html/report.html.tmpl"))
 
 // htmlWriter writes the HTML report.
@@ -164,7 +166,7 @@ func (h *htmlWriter) page(r *finding.Report) (*htmlPage, error) {
 	p.Cards = severityCards(n.Summary)
 	p.Unwaived = p.Total - p.Waived
 	for i := range n.Findings {
-		if w := n.Findings[i].Waiver; w != nil && w.Status == finding.WaiverExpired {
+		if n.Findings[i].ExpiredWaiver() {
 			p.Expired++
 		}
 	}
@@ -214,9 +216,11 @@ func sortedCopy(s []string) []string {
 }
 
 func severityCards(s finding.Summary) []severityCard {
-	return []severityCard{
-		{"critical", s.Critical}, {"high", s.High}, {"medium", s.Medium}, {"low", s.Low}, {"info", s.Info},
+	cards := make([]severityCard, len(finding.Severities))
+	for i, sev := range finding.Severities {
+		cards[i] = severityCard{string(sev), s.Count(sev)}
 	}
+	return cards
 }
 
 // thousands prints 50000 as 50,000.
@@ -357,18 +361,12 @@ func groupCounts(fs []finding.Finding, key func(*finding.Finding) string) []grou
 		}
 		g := &groups[j]
 		g.Total++
-		one := finding.Summarize(fs[i : i+1])
-		g.Summary.Critical += one.Critical
-		g.Summary.High += one.High
-		g.Summary.Medium += one.Medium
-		g.Summary.Low += one.Low
-		g.Summary.Info += one.Info
-		g.Summary.Waived += one.Waived
+		g.Summary.Add(finding.Summarize(fs[i : i+1]))
 	}
 	// Most findings first; the key breaks ties so that the output is stable.
 	sort.Slice(groups, func(a, b int) bool {
-		if ga, gb := weight(groups[a].Summary), weight(groups[b].Summary); ga != gb {
-			return greater(ga, gb)
+		if c := slices.Compare(weight(groups[a].Summary), weight(groups[b].Summary)); c != 0 {
+			return c > 0
 		}
 		return groups[a].Key < groups[b].Key
 	})
@@ -377,17 +375,8 @@ func groupCounts(fs []finding.Finding, key func(*finding.Finding) string) []grou
 
 // weight orders bars by severity first, then count: one critical finding
 // outranks ten low ones for the people this page is for.
-func weight(s finding.Summary) [6]int {
-	return [6]int{s.Critical, s.High, s.Medium, s.Low, s.Info, s.Waived}
-}
-
-func greater(a, b [6]int) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return a[i] > b[i]
-		}
-	}
-	return false
+func weight(s finding.Summary) []int {
+	return segments(s)
 }
 
 // maxBars caps the account and region charts: an organization of 400
@@ -404,10 +393,17 @@ const (
 	chartMargin = 4
 )
 
-var segmentSeverities = []string{"critical", "high", "medium", "low", "info", "waived"}
+// segmentSeverities name the segments of a stacked bar (and its CSS class
+// sev-…): the severity scale, highest first, then the waived findings.
+var segmentSeverities = append(finding.SeverityNames(), "waived")
 
+// segments are a summary's counts in segmentSeverities' order.
 func segments(s finding.Summary) []int {
-	return []int{s.Critical, s.High, s.Medium, s.Low, s.Info, s.Waived}
+	counts := make([]int, 0, len(finding.Severities)+1)
+	for _, sev := range finding.Severities {
+		counts = append(counts, s.Count(sev))
+	}
+	return append(counts, s.Waived)
 }
 
 // barChart draws horizontal bars, one per group, stacked by severity.
@@ -422,12 +418,7 @@ func barChart(id, title, key string, groups []group, labels map[string]string, l
 		other := group{Key: ""}
 		for _, g := range groups[limit:] {
 			other.Total += g.Total
-			other.Summary.Critical += g.Summary.Critical
-			other.Summary.High += g.Summary.High
-			other.Summary.Medium += g.Summary.Medium
-			other.Summary.Low += g.Summary.Low
-			other.Summary.Info += g.Summary.Info
-			other.Summary.Waived += g.Summary.Waived
+			other.Summary.Add(g.Summary)
 		}
 		c.Note = fmt.Sprintf("The %d with the most severe findings; %d more grouped as \u201cothers\u201d.", limit, len(groups)-limit)
 		groups = groups[:limit]

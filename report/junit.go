@@ -223,7 +223,7 @@ func junitFailureText(fs []*finding.Finding) string {
 		if l := f.Location; l != nil {
 			fmt.Fprintf(&b, "Location: %s %s\n", l.File, l.Address)
 		}
-		if f.Waiver != nil && f.Waiver.Status == finding.WaiverExpired {
+		if f.ExpiredWaiver() {
 			fmt.Fprintf(&b, "Waiver expired: %s\n", justification(f.Waiver))
 		}
 		if len(f.Evidence) > 0 {

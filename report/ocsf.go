@@ -303,7 +303,7 @@ func ocsfEventFor(rep *finding.Report, f *finding.Finding, rule finding.Rule, ob
 	case f.Waived():
 		e.StatusID, e.Status = ocsfStatusSuppressed, "Suppressed"
 		e.StatusDetail = "Waived: " + justification(f.Waiver)
-	case f.Waiver != nil && f.Waiver.Status == finding.WaiverExpired:
+	case f.ExpiredWaiver():
 		e.StatusDetail = "Waiver expired: " + justification(f.Waiver)
 	}
 	return e

@@ -36,8 +36,9 @@ type Options struct {
 	// Summary makes the table count findings per rule and account instead of
 	// listing them: the view for large organizations.
 	Summary bool
-	// Baseline, for the HTML report, is an earlier run: the page marks the
-	// findings that are new since then and lists those resolved.
+	// Baseline is an earlier run, for the formats UsesBaseline names: the
+	// HTML page marks the findings that are new since then and lists those
+	// resolved; ASFF and OCSF write the resolved ones as closed.
 	Baseline *Baseline
 	// Trend, for the HTML report, are runs whose counts the page draws over time.
 	Trend []TrendPoint
@@ -55,18 +56,31 @@ const (
 )
 
 // formats is ordered as the names should appear in help and error messages.
+// baseline is set on the formats whose writers read Options.Baseline.
 var formats = []struct {
-	name string
-	new  func(Options) Writer
+	name     string
+	new      func(Options) Writer
+	baseline bool
 }{
-	{FormatTable, func(o Options) Writer { return &tableWriter{opts: o} }},
-	{FormatJSON, func(Options) Writer { return jsonWriter{} }},
-	{FormatSARIF, func(Options) Writer { return sarifWriter{} }},
-	{FormatHTML, func(o Options) Writer { return &htmlWriter{opts: o} }},
-	{FormatOCSF, func(o Options) Writer { return ocsfWriter{opts: o} }},
-	{FormatASFF, func(o Options) Writer { return asffWriter{opts: o} }},
-	{FormatJUnit, func(Options) Writer { return junitWriter{} }},
-	{FormatCSV, func(Options) Writer { return csvWriter{} }},
+	{FormatTable, func(o Options) Writer { return &tableWriter{opts: o} }, false},
+	{FormatJSON, func(Options) Writer { return jsonWriter{} }, false},
+	{FormatSARIF, func(Options) Writer { return sarifWriter{} }, false},
+	{FormatHTML, func(o Options) Writer { return &htmlWriter{opts: o} }, true},
+	{FormatOCSF, func(o Options) Writer { return ocsfWriter{opts: o} }, true},
+	{FormatASFF, func(o Options) Writer { return asffWriter{opts: o} }, true},
+	{FormatJUnit, func(Options) Writer { return junitWriter{} }, false},
+	{FormatCSV, func(Options) Writer { return csvWriter{} }, false},
+}
+
+// UsesBaseline reports whether a format shows what is new and resolved
+// since Options.Baseline; the others ignore it.
+func UsesBaseline(format string) bool {
+	for _, f := range formats {
+		if f.name == format {
+			return f.baseline
+		}
+	}
+	return false
 }
 
 // Formats lists the format names New accepts.

@@ -17,7 +17,7 @@ import (
 )
 
 const (
-	toolName           = "amiaudit"
+	toolName           = finding.ToolName
 	toolInformationURI = "https://github.com/amiaudit/amiaudit"
 
 	// sarifSchemaURI is the schema the output is validated against in tests:

@@ -157,7 +157,7 @@ func (tab *tableWriter) severityCell(f *finding.Finding) string {
 	switch {
 	case f.Waived():
 		cell += "\nwaived"
-	case f.Waiver != nil && f.Waiver.Status == finding.WaiverExpired:
+	case f.ExpiredWaiver():
 		cell += "\nwaiver expired"
 	}
 	return cell
@@ -272,8 +272,18 @@ func summaryLine(findings []finding.Finding) string {
 	if len(findings) == 1 {
 		noun = "finding"
 	}
-	return fmt.Sprintf("%d %s: %d critical, %d high, %d medium, %d low, %d info; %d waived",
-		len(findings), noun, s.Critical, s.High, s.Medium, s.Low, s.Info, s.Waived)
+	return fmt.Sprintf("%d %s: %s", len(findings), noun, severityCounts(s))
+}
+
+// severityCounts writes a summary as the table and diff summaries print it:
+// "1 critical, 2 high, 0 medium, 0 low, 0 info; 3 waived", the severity
+// scale highest first.
+func severityCounts(s finding.Summary) string {
+	parts := make([]string, len(finding.Severities))
+	for i, sev := range finding.Severities {
+		parts[i] = fmt.Sprintf("%d %s", s.Count(sev), sev)
+	}
+	return fmt.Sprintf("%s; %d waived", strings.Join(parts, ", "), s.Waived)
 }
 
 func snapshotLine(s finding.SnapshotInfo) string {

@@ -10,6 +10,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/types"
 
+	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/secrets"
 )
 
@@ -282,7 +283,7 @@ func imageOfDescription(d string) string {
 	case strings.HasPrefix(d, "Copied for DestinationAmi "):
 		id, _ = nthField(d, 3)
 	}
-	if isImageID(id) {
+	if awsid.IsIssuedImageID(id) {
 		return id
 	}
 	return ""
@@ -309,18 +310,4 @@ func nthField(s string, n int) (string, bool) {
 		return s[start:], true
 	}
 	return "", false
-}
-
-// isImageID accepts ami- followed by 8 or 17 lower-case hex digits, as AWS issues them.
-func isImageID(s string) bool {
-	hex, ok := strings.CutPrefix(s, "ami-")
-	if !ok || (len(hex) != 8 && len(hex) != 17) {
-		return false
-	}
-	for _, c := range hex {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }

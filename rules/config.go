@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -303,10 +304,11 @@ func parseExpiry(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339, s)
 }
 
-// CheckRules rejects waivers that name rules which are not loaded.
-func (c *Config) CheckRules(file string, known map[string]bool) error {
+// CheckRules rejects waivers that name rules which are not among the
+// loaded ones (Engine.Rules).
+func (c *Config) CheckRules(file string, loaded []finding.Rule) error {
 	for i, w := range c.Waivers {
-		if w.Rule != "*" && !known[w.Rule] {
+		if w.Rule != "*" && !slices.ContainsFunc(loaded, func(r finding.Rule) bool { return r.ID == w.Rule }) {
 			return &ConfigError{File: file, Line: w.line, Key: fmt.Sprintf("waivers[%d].rule", i), Msg: fmt.Sprintf("no loaded rule has ID %q (amiaudit rules lists them)", w.Rule)}
 		}
 	}

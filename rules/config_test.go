@@ -93,9 +93,12 @@ func TestCheckRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = cfg.CheckRules("c.yaml", map[string]bool{"AMI-001": true})
+	err = cfg.CheckRules("c.yaml", []finding.Rule{{ID: "AMI-001"}, {ID: "AMI-009"}})
 	if err == nil || !strings.Contains(err.Error(), "c.yaml:2: waivers[0].rule") || !strings.Contains(err.Error(), "AMI-099") {
 		t.Fatalf("got %v", err)
+	}
+	if err := cfg.CheckRules("c.yaml", []finding.Rule{{ID: "AMI-001"}, {ID: "AMI-099"}}); err != nil {
+		t.Errorf("a waiver of a loaded rule: %v", err)
 	}
 }
 

@@ -41,7 +41,7 @@ func (e *Engine) AuditFindings(doc *snapshot.Document, snapshotSHA256 string, cf
 	}
 	r := &finding.Report{
 		SchemaVersion: finding.ReportSchemaVersion,
-		Tool:          finding.Tool{Name: "amiaudit", Version: toolVersion},
+		Tool:          finding.Tool{Name: finding.ToolName, Version: toolVersion},
 		GeneratedAt:   now.UTC(),
 		Snapshot: finding.SnapshotInfo{
 			SHA256:      snapshotSHA256,

@@ -68,6 +68,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad account", strings.Replace(minimal, `"account": "123456789012", "region": "us-east-1",
      "launch`, `"account": "12345", "region": "us-east-1",
      "launch`, 1), []string{"/images/0/account", "12-digit"}},
+		// The schema's pattern (awsid.ImageIDPattern): ami- and lowercase hex digits.
+		{"bad AMI ID", strings.Replace(minimal, `"id": "ami-0abc"`, `"id": "ami-golden"`, 1), []string{"/images/0/id", "expected an AMI ID", `"ami-golden"`}},
+		{"bad snapshot ID", strings.Replace(minimal, `[{"id": "snap-0abc"`, `[{"id": "snap-0ABC"`, 1), []string{"/snapshots/0/id", "expected a snapshot ID", `"snap-0ABC"`}},
 		{"two grantees in one permission", strings.Replace(minimal, `{"user_id": "999988887777"}`, `{"user_id": "999988887777", "group": "all"}`, 1), []string{"/images/0/launch_permissions/0", "exactly one"}},
 		{"bad key policy", strings.Replace(minimal, `\"Effect\": \"Allow\"`, `\"Effect\": \"Maybe\"`, 1), []string{"/keys/0/policy", "Effect"}},
 		{"trailing data", minimal + "{}", []string{"unexpected data after"}},
@@ -153,5 +156,36 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	_ = doc.Encode(&buf, "x.gz")
 	if _, err := Decode("x.gz", []byte(buf.String()[:buf.Len()/2])); err == nil || !strings.Contains(err.Error(), "gzip") {
 		t.Errorf("truncated gzip: %v", err)
+	}
+}
+
+// TestFileDigest: a snapshot file is named by the sha256 of its bytes as read
+// (sha256 of "" is the well-known e3b0c442…), not of the decoded document.
+func TestFileDigest(t *testing.T) {
+	if got := FileDigest(nil); got != "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" {
+		t.Errorf("FileDigest(empty) = %s", got)
+	}
+	spaced := []byte(minimal + "\n\n")
+	if FileDigest(spaced) == FileDigest([]byte(minimal)) {
+		t.Error("two files with the same document and other bytes have one digest")
+	}
+}
+
+func TestNothingRead(t *testing.T) {
+	on := true
+	failed := []CollectionError{{Account: "123456789012", Service: "sts", Action: "AssumeRole", Code: "AccessDenied", Message: "no"}}
+	for name, c := range map[string]struct {
+		doc  Document
+		want bool
+	}{
+		"every call failed":     {Document{Errors: failed, AccountRegions: []AccountRegion{{Account: "123456789012", Region: "us-east-1"}}}, true},
+		"an empty, clean scope": {Document{}, false},
+		"an image read":         {Document{Errors: failed, Images: []Image{{ID: "ami-1234abcd"}}}, false},
+		"a snapshot read":       {Document{Errors: failed, Snapshots: []Snapshot{{ID: "snap-1234abcd"}}}, false},
+		"only a setting read":   {Document{Errors: failed, AccountRegions: []AccountRegion{{EBSEncryptionByDefault: &on}}}, false},
+	} {
+		if got := c.doc.NothingRead(); got != c.want {
+			t.Errorf("%s: NothingRead = %v, want %v", name, got, c.want)
+		}
 	}
 }

@@ -48,6 +48,15 @@ func Inflate(name string, data []byte) ([]byte, error) {
 	return out, nil
 }
 
+// FileDigest is the hex sha256 of a snapshot file's bytes as read or
+// written, compressed or not: the digest by which a report
+// (snapshot.sha256), an evidence bundle and an incremental baseline name a
+// snapshot file.
+func FileDigest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
 // Digest is the hex sha256 of the document as Encode writes it uncompressed:
 // the digest a report names for a document that was read from AWS rather
 // than from a file.

@@ -61,8 +61,8 @@ func Merge(docs []*Document, names []string) (*Document, error) {
 		switch {
 		case d.SchemaVersion != first.SchemaVersion:
 			return nil, fail(0, i, "schema_version %q and %q differ: merge documents written by the same amiaudit version", first.SchemaVersion, d.SchemaVersion)
-		case partition(d) != partition(first):
-			return nil, fail(0, i, "partition %q and %q differ: shards of one run read one partition", partition(first), partition(d))
+		case d.PartitionOrDefault() != first.PartitionOrDefault():
+			return nil, fail(0, i, "partition %q and %q differ: shards of one run read one partition", first.PartitionOrDefault(), d.PartitionOrDefault())
 		case !sameSet(d.Scope.Regions, first.Scope.Regions):
 			return nil, fail(0, i, "scope.regions differ (%s and %s): every shard must read the same regions (pass the same --regions to each)",
 				list(first.Scope.Regions), list(d.Scope.Regions))
@@ -352,13 +352,6 @@ func mergedTool(docs []*Document) Tool {
 	}
 	t.Version = strings.Join(versions, ", ")
 	return t
-}
-
-func partition(d *Document) string {
-	if d.Partition == "" {
-		return "aws"
-	}
-	return d.Partition
 }
 
 func orgID(d *Document) string {

@@ -25,7 +25,7 @@ func (d *Document) Validate() error {
 	}
 	for i, img := range d.Images {
 		p := fmt.Sprintf("/images/%d", i)
-		if !strings.HasPrefix(img.ID, "ami-") {
+		if !awsid.IsImageID(img.ID) {
 			return fmt.Errorf("%s/id: expected an AMI ID (ami-…), found %q", p, img.ID)
 		}
 		if err := checkAccountRegion(p, img.Account, img.Region); err != nil {
@@ -36,14 +36,14 @@ func (d *Document) Validate() error {
 			if n != 1 {
 				return fmt.Errorf("%s/launch_permissions/%d: expected exactly one of user_id, group, organization_arn, organizational_unit_arn, found %d", p, j, n)
 			}
-			if lp.Group != "" && lp.Group != "all" {
+			if lp.Group != "" && lp.Group != GroupAll {
 				return fmt.Errorf("%s/launch_permissions/%d/group: expected \"all\", found %q", p, j, lp.Group)
 			}
 		}
 	}
 	for i, s := range d.Snapshots {
 		p := fmt.Sprintf("/snapshots/%d", i)
-		if !strings.HasPrefix(s.ID, "snap-") {
+		if !awsid.IsSnapshotID(s.ID) {
 			return fmt.Errorf("%s/id: expected a snapshot ID (snap-…), found %q", p, s.ID)
 		}
 		if err := checkAccountRegion(p, s.Account, s.Region); err != nil {
@@ -53,7 +53,7 @@ func (d *Document) Validate() error {
 			if n := countSet(cvp.UserID, cvp.Group); n != 1 {
 				return fmt.Errorf("%s/create_volume_permissions/%d: expected exactly one of user_id, group, found %d", p, j, n)
 			}
-			if cvp.Group != "" && cvp.Group != "all" {
+			if cvp.Group != "" && cvp.Group != GroupAll {
 				return fmt.Errorf("%s/create_volume_permissions/%d/group: expected \"all\", found %q", p, j, cvp.Group)
 			}
 		}
@@ -98,9 +98,7 @@ func countSet(vals ...string) int {
 // grant accounts; and it turns absent lists into empty ones so that every
 // consumer sees the same shape.
 func (d *Document) Normalize() error {
-	if d.Partition == "" {
-		d.Partition = "aws"
-	}
+	d.Partition = d.PartitionOrDefault()
 	for i := range d.Images {
 		img := &d.Images[i]
 		if img.ARN == "" {
@@ -157,6 +155,30 @@ func (d *Document) Normalize() error {
 		d.Errors = []CollectionError{}
 	}
 	return nil
+}
+
+// NothingRead reports whether the collection read nothing at all: no image,
+// no snapshot, no account-region setting, and errors recorded. Such a run
+// could not complete, whatever its report says (the CLI exits 3).
+func (d *Document) NothingRead() bool {
+	if len(d.Images) > 0 || len(d.Snapshots) > 0 {
+		return false
+	}
+	for _, ar := range d.AccountRegions {
+		if ar.ImageBlockPublicAccess != nil || ar.SnapshotBlockPublicAccess != nil || ar.AllowedImages != nil || ar.EBSEncryptionByDefault != nil {
+			return false
+		}
+	}
+	return len(d.Errors) > 0
+}
+
+// PartitionOrDefault is the document's partition, awsid.DefaultPartition
+// (aws) when it names none.
+func (d *Document) PartitionOrDefault() string {
+	if d.Partition == "" {
+		return awsid.DefaultPartition
+	}
+	return d.Partition
 }
 
 // ImageARN is the ARN of an AMI. AMI ARNs carry no account.

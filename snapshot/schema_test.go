@@ -82,7 +82,8 @@ func TestExampleValidatesAgainstSchema(t *testing.T) {
 
 // TestSchemaIdentifierPatterns holds the patterns that struct tags give the
 // schema (a tag cannot name a Go constant) equal to package awsid's, the one
-// definition of an account and an organization ID.
+// definition of an account, an organization, an AMI and a snapshot ID; Go
+// code checks those IDs with awsid too (Validate, the gate's --image).
 func TestSchemaIdentifierPatterns(t *testing.T) {
 	b, err := schemagen.Generate(".")
 	if err != nil {
@@ -92,7 +93,7 @@ func TestSchemaIdentifierPatterns(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	accounts := 0
+	accounts, images, snapshots := 0, 0, 0
 	var walk func(path string, v any)
 	walk = func(path string, v any) {
 		switch v := v.(type) {
@@ -103,6 +104,16 @@ func TestSchemaIdentifierPatterns(t *testing.T) {
 					accounts++
 					if p != awsid.AccountIDPattern {
 						t.Errorf("%s: pattern %q, want awsid.AccountIDPattern %q", path, p, awsid.AccountIDPattern)
+					}
+				case strings.HasPrefix(p, "^ami-"):
+					images++
+					if p != awsid.ImageIDPattern {
+						t.Errorf("%s: pattern %q, want awsid.ImageIDPattern %q", path, p, awsid.ImageIDPattern)
+					}
+				case strings.HasPrefix(p, "^snap-"):
+					snapshots++
+					if p != awsid.SnapshotIDPattern {
+						t.Errorf("%s: pattern %q, want awsid.SnapshotIDPattern %q", path, p, awsid.SnapshotIDPattern)
 					}
 				case strings.HasPrefix(p, "^o-"):
 					if p != awsid.OrgIDPattern {
@@ -120,7 +131,7 @@ func TestSchemaIdentifierPatterns(t *testing.T) {
 		}
 	}
 	walk("", doc)
-	if accounts == 0 {
-		t.Fatal("no account ID pattern in the schema")
+	if accounts == 0 || images == 0 || snapshots == 0 {
+		t.Fatalf("the schema has %d account, %d AMI and %d snapshot ID patterns; want each", accounts, images, snapshots)
 	}
 }

@@ -69,10 +69,16 @@ type Document struct {
 // RecycleBinImage is one deregistered AMI that a Recycle Bin retention rule
 // keeps: it can be restored until ExitTime, then it is deleted for good.
 type RecycleBinImage struct {
-	ID          string `json:"id" jsonschema:"required,pattern=^ami-[0-9a-f]+$"`
-	Account     string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
-	Region      string `json:"region" jsonschema:"required"`
-	Name        string `json:"name,omitempty"`
+	// ID is the AMI ID (ListImagesInRecycleBin ImageId).
+	ID string `json:"id" jsonschema:"required,pattern=^ami-[0-9a-f]+$"`
+	// Account is the account that owns the AMI: the account-region whose Recycle
+	// Bin was read.
+	Account string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
+	// Region is the region whose Recycle Bin holds the AMI.
+	Region string `json:"region" jsonschema:"required"`
+	// Name is the AMI name (ListImagesInRecycleBin Name).
+	Name string `json:"name,omitempty"`
+	// Description is the AMI description (ListImagesInRecycleBin Description).
 	Description string `json:"description,omitempty"`
 	// EnterTime and ExitTime are RecycleBinEnterTime and RecycleBinExitTime.
 	EnterTime *time.Time `json:"enter_time,omitempty"`
@@ -82,13 +88,25 @@ type RecycleBinImage struct {
 // RecycleBinSnapshot is one deleted snapshot that a Recycle Bin retention
 // rule keeps until ExitTime.
 type RecycleBinSnapshot struct {
-	ID          string     `json:"id" jsonschema:"required,pattern=^snap-[0-9a-f]+$"`
-	Account     string     `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
-	Region      string     `json:"region" jsonschema:"required"`
-	Description string     `json:"description,omitempty"`
-	VolumeID    string     `json:"volume_id,omitempty"`
-	EnterTime   *time.Time `json:"enter_time,omitempty"`
-	ExitTime    *time.Time `json:"exit_time,omitempty"`
+	// ID is the snapshot ID (ListSnapshotsInRecycleBin SnapshotId).
+	ID string `json:"id" jsonschema:"required,pattern=^snap-[0-9a-f]+$"`
+	// Account is the account that owns the snapshot: the account-region whose
+	// Recycle Bin was read.
+	Account string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
+	// Region is the region whose Recycle Bin holds the snapshot.
+	Region string `json:"region" jsonschema:"required"`
+	// Description is the snapshot description (ListSnapshotsInRecycleBin
+	// Description).
+	Description string `json:"description,omitempty"`
+	// VolumeID is the volume the snapshot was taken from
+	// (ListSnapshotsInRecycleBin VolumeId).
+	VolumeID string `json:"volume_id,omitempty"`
+	// EnterTime is when the snapshot entered the Recycle Bin
+	// (RecycleBinEnterTime).
+	EnterTime *time.Time `json:"enter_time,omitempty"`
+	// ExitTime is when the Recycle Bin deletes it for good unless it is restored
+	// (RecycleBinExitTime).
+	ExitTime *time.Time `json:"exit_time,omitempty"`
 }
 
 // Incremental records how an incremental collection was made: the baseline
@@ -117,8 +135,10 @@ const (
 
 // IncrementalScope is how one account-region was collected.
 type IncrementalScope struct {
+	// Account is the 12-digit ID of the account collected.
 	Account string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
-	Region  string `json:"region" jsonschema:"required"`
+	// Region is the region collected.
+	Region string `json:"region" jsonschema:"required"`
 	// Mode is incremental (attributes read only for what is new or named by
 	// an event) or full (everything read, as without a baseline).
 	Mode string `json:"mode" jsonschema:"required,enum=incremental,enum=full"`
@@ -140,9 +160,12 @@ type IncrementalScope struct {
 
 // ResourceCounts counts resources by kind.
 type ResourceCounts struct {
-	Images    int `json:"images"`
+	// Images counts AMIs.
+	Images int `json:"images"`
+	// Snapshots counts EBS snapshots.
 	Snapshots int `json:"snapshots"`
-	Keys      int `json:"keys"`
+	// Keys counts KMS keys.
+	Keys int `json:"keys"`
 }
 
 // DeepScan is the deep scan of one AMI: its EBS snapshots read through the
@@ -299,7 +322,9 @@ func (c ProposedChange) Describe() string {
 
 // Tool identifies the program that wrote a document.
 type Tool struct {
-	Name    string `json:"name" jsonschema:"required"`
+	// Name is the program's name: "amiaudit" for a collection.
+	Name string `json:"name" jsonschema:"required"`
+	// Version is the program's version, as amiaudit version prints it.
 	Version string `json:"version" jsonschema:"required"`
 }
 
@@ -331,9 +356,13 @@ type Organization struct {
 
 // OrgAccount is one member account of an organization.
 type OrgAccount struct {
-	ID     string `json:"id" jsonschema:"required,pattern=^[0-9]{12}$"`
-	Name   string `json:"name,omitempty"`
-	Email  string `json:"email,omitempty"`
+	// ID is the 12-digit account ID (Organizations ListAccounts Id).
+	ID string `json:"id" jsonschema:"required,pattern=^[0-9]{12}$"`
+	// Name is the account name (ListAccounts Name).
+	Name string `json:"name,omitempty"`
+	// Email is the account's root user email address (ListAccounts Email).
+	Email string `json:"email,omitempty"`
+	// Status is ListAccounts' Status: ACTIVE, SUSPENDED or PENDING_CLOSURE.
 	Status string `json:"status,omitempty"`
 	// ParentOU is the ID of the OU (ou-…) or root (r-…) directly above the account.
 	ParentOU string `json:"parent_ou,omitempty"`
@@ -341,8 +370,12 @@ type OrgAccount struct {
 
 // OrganizationalUnit is one OU of an organization.
 type OrganizationalUnit struct {
-	ID   string `json:"id" jsonschema:"required"`
-	ARN  string `json:"arn" jsonschema:"required"`
+	// ID is the OU ID, ou-… (Organizations ListOrganizationalUnitsForParent Id).
+	ID string `json:"id" jsonschema:"required"`
+	// ARN is the OU ARN (arn:PARTITION:organizations::MANAGEMENT:ou/o-…/ou-…),
+	// as launch permissions name it.
+	ARN string `json:"arn" jsonschema:"required"`
+	// Name is the OU name.
 	Name string `json:"name,omitempty"`
 	// Parent is the ID of the parent OU or root.
 	Parent string `json:"parent,omitempty"`
@@ -362,8 +395,10 @@ const (
 // AccountRegion holds the settings of one account in one region. A setting that
 // could not be read is omitted (null) and a CollectionError says why.
 type AccountRegion struct {
+	// Account is the 12-digit ID of the account whose settings these are.
 	Account string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
-	Region  string `json:"region" jsonschema:"required"`
+	// Region is the region the settings apply in (they are regional).
+	Region string `json:"region" jsonschema:"required"`
 	// ImageBlockPublicAccess is GetImageBlockPublicAccessState: block-new-sharing or unblocked.
 	ImageBlockPublicAccess *string `json:"image_block_public_access" jsonschema:"nullable,enum=block-new-sharing,enum=unblocked"`
 	// SnapshotBlockPublicAccess is GetSnapshotBlockPublicAccessState:
@@ -380,9 +415,14 @@ type AccountRegion struct {
 	// "declarative-policy" when an AWS Organizations declarative policy
 	// enforces it (then only the policy can change it) — and the Allowed AMIs
 	// image criteria. Empty when not read.
-	ImageBlockPublicAccessManagedBy    string `json:"image_block_public_access_managed_by,omitempty" jsonschema:"enum=account,enum=declarative-policy"`
+	ImageBlockPublicAccessManagedBy string `json:"image_block_public_access_managed_by,omitempty" jsonschema:"enum=account,enum=declarative-policy"`
+	// SnapshotBlockPublicAccessManagedBy is who manages
+	// snapshot_block_public_access (GetSnapshotBlockPublicAccessState
+	// ManagedBy): account or declarative-policy.
 	SnapshotBlockPublicAccessManagedBy string `json:"snapshot_block_public_access_managed_by,omitempty" jsonschema:"enum=account,enum=declarative-policy"`
-	AllowedImagesManagedBy             string `json:"allowed_images_managed_by,omitempty" jsonschema:"enum=account,enum=declarative-policy"`
+	// AllowedImagesManagedBy is who manages allowed_images
+	// (GetAllowedImagesSettings ManagedBy): account or declarative-policy.
+	AllowedImagesManagedBy string `json:"allowed_images_managed_by,omitempty" jsonschema:"enum=account,enum=declarative-policy"`
 	// AllowedImagesCriteria is GetAllowedImagesSettings' imageCriterionSet:
 	// an image is allowed when it matches at least one criterion.
 	AllowedImagesCriteria []ImageCriterion `json:"allowed_images_criteria,omitempty"`
@@ -413,9 +453,19 @@ type ImageCriterion struct {
 
 // Tag is one AWS resource tag.
 type Tag struct {
-	Key   string `json:"key" jsonschema:"required"`
+	// Key is the tag key.
+	Key string `json:"key" jsonschema:"required"`
+	// Value is the tag value; a credential found in it is replaced by its
+	// redacted form (see detections).
 	Value string `json:"value" jsonschema:"required"`
 }
+
+// GroupAll is the only group of a launch or create-volume permission, AWS's
+// Group=all: everyone, the AMI is public or the snapshot publicly restorable
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LaunchPermission.html,
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolumePermission.html).
+// A proposed change names it as its Grantee.
+const GroupAll = "all"
 
 // LaunchPermission is one entry of an AMI's launchPermission attribute. Exactly
 // one field is set.
@@ -441,19 +491,29 @@ type CreateVolumePermission struct {
 
 // ProductCode is an AMI product code (marketplace or devpay).
 type ProductCode struct {
-	ID   string `json:"id" jsonschema:"required"`
+	// ID is the product code (DescribeImages ProductCodes ProductCodeId).
+	ID string `json:"id" jsonschema:"required"`
+	// Type is marketplace or devpay (ProductCodeType).
 	Type string `json:"type" jsonschema:"enum=marketplace,enum=devpay"`
 }
 
 // BlockDeviceMapping is one block device of an AMI.
 type BlockDeviceMapping struct {
+	// DeviceName is the device name, e.g. /dev/xvda (DescribeImages
+	// BlockDeviceMappings DeviceName).
 	DeviceName string `json:"device_name" jsonschema:"required"`
 	// SnapshotID is the EBS snapshot behind the device; empty for instance-store
 	// (VirtualName) devices.
-	SnapshotID  string `json:"snapshot_id,omitempty"`
+	SnapshotID string `json:"snapshot_id,omitempty"`
+	// VirtualName names an instance store volume (ephemeral0, …); empty for EBS
+	// devices.
 	VirtualName string `json:"virtual_name,omitempty"`
-	VolumeSize  int32  `json:"volume_size,omitempty"`
-	VolumeType  string `json:"volume_type,omitempty"`
+	// VolumeSize is the EBS volume size in GiB (Ebs.VolumeSize); 0 when not
+	// reported.
+	VolumeSize int32 `json:"volume_size,omitempty"`
+	// VolumeType is the EBS volume type, e.g. gp3, io2, standard
+	// (Ebs.VolumeType).
+	VolumeType string `json:"volume_type,omitempty"`
 	// Encrypted and KMSKeyID are as DescribeImages reports them for the device.
 	Encrypted bool   `json:"encrypted,omitempty"`
 	KMSKeyID  string `json:"kms_key_id,omitempty"`
@@ -461,30 +521,46 @@ type BlockDeviceMapping struct {
 
 // Image is one AMI, owned by Account in Region.
 type Image struct {
+	// ID is the AMI ID, ami-… (DescribeImages ImageId).
 	ID string `json:"id" jsonschema:"required,pattern=^ami-[0-9a-f]+$"`
 	// ARN is arn:PARTITION:ec2:REGION::image/ID (derived when omitted).
-	ARN         string `json:"arn,omitempty"`
-	Account     string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
-	Region      string `json:"region" jsonschema:"required"`
-	Name        string `json:"name,omitempty"`
+	ARN string `json:"arn,omitempty"`
+	// Account is the 12-digit ID of the owning account (DescribeImages OwnerId).
+	Account string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
+	// Region is the region the AMI is registered in (AMIs are regional).
+	Region string `json:"region" jsonschema:"required"`
+	// Name is the AMI name (DescribeImages Name); a credential found in it is
+	// replaced by its redacted form (see detections).
+	Name string `json:"name,omitempty"`
+	// Description is the AMI description (DescribeImages Description), redacted
+	// like Name.
 	Description string `json:"description,omitempty"`
-	State       string `json:"state,omitempty"`
+	// State is DescribeImages' State: available, pending, failed, disabled, …
+	State string `json:"state,omitempty"`
 	// CreationDate and DeprecationTime as DescribeImages reports them.
 	CreationDate    *time.Time `json:"creation_date,omitempty"`
 	DeprecationTime *time.Time `json:"deprecation_time,omitempty"`
 	// Public is DescribeImages' Public flag.
-	Public         bool   `json:"public,omitempty"`
-	Platform       string `json:"platform,omitempty"`
-	Architecture   string `json:"architecture,omitempty"`
+	Public bool `json:"public,omitempty"`
+	// Platform is DescribeImages' PlatformDetails (e.g. Linux/UNIX, Windows),
+	// the same value as platform_details; it is not DescribeImages' Platform
+	// field, which is only "windows" or absent.
+	Platform string `json:"platform,omitempty"`
+	// Architecture is DescribeImages' Architecture: x86_64, arm64, i386, …
+	Architecture string `json:"architecture,omitempty"`
+	// RootDeviceType is ebs or instance-store (DescribeImages RootDeviceType).
 	RootDeviceType string `json:"root_device_type,omitempty"`
-	ImageLocation  string `json:"image_location,omitempty"`
+	// ImageLocation is DescribeImages' ImageLocation: the owner and name for an
+	// EBS-backed AMI, the S3 manifest path for an instance-store one.
+	ImageLocation string `json:"image_location,omitempty"`
 	// SourceImageID and SourceRegion are set on copies (CopyImage).
 	SourceImageID string `json:"source_image_id,omitempty"`
 	SourceRegion  string `json:"source_region,omitempty"`
 	// ProductCodes are billing product codes; an AMI with a marketplace code
 	// cannot be copied across accounts.
 	ProductCodes []ProductCode `json:"product_codes,omitempty"`
-	Tags         []Tag         `json:"tags,omitempty"`
+	// Tags are the AMI's tags (DescribeImages Tags), redacted like Name.
+	Tags []Tag `json:"tags,omitempty"`
 	// LaunchPermissions is the launchPermission attribute (DescribeImageAttribute).
 	LaunchPermissions []LaunchPermission `json:"launch_permissions"`
 	// BlockDeviceMappings are the image's devices.
@@ -512,20 +588,36 @@ type Image struct {
 
 // Snapshot is one EBS snapshot, owned by Account in Region.
 type Snapshot struct {
+	// ID is the snapshot ID, snap-… (DescribeSnapshots SnapshotId).
 	ID string `json:"id" jsonschema:"required,pattern=^snap-[0-9a-f]+$"`
 	// ARN is arn:PARTITION:ec2:REGION::snapshot/ID (derived when omitted).
-	ARN         string     `json:"arn,omitempty"`
-	Account     string     `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
-	Region      string     `json:"region" jsonschema:"required"`
-	Description string     `json:"description,omitempty"`
-	VolumeID    string     `json:"volume_id,omitempty"`
-	VolumeSize  int32      `json:"volume_size,omitempty"`
-	State       string     `json:"state,omitempty"`
-	StartTime   *time.Time `json:"start_time,omitempty"`
-	Encrypted   bool       `json:"encrypted,omitempty"`
+	ARN string `json:"arn,omitempty"`
+	// Account is the 12-digit ID of the owning account (DescribeSnapshots
+	// OwnerId).
+	Account string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
+	// Region is the region the snapshot is in (snapshots are regional).
+	Region string `json:"region" jsonschema:"required"`
+	// Description is the snapshot description (DescribeSnapshots Description); a
+	// credential found in it is replaced by its redacted form (see detections).
+	Description string `json:"description,omitempty"`
+	// VolumeID is the volume the snapshot was taken from (DescribeSnapshots
+	// VolumeId); AWS reports an arbitrary ID for a copied snapshot.
+	VolumeID string `json:"volume_id,omitempty"`
+	// VolumeSize is the size of the volume in GiB (DescribeSnapshots
+	// VolumeSize).
+	VolumeSize int32 `json:"volume_size,omitempty"`
+	// State is DescribeSnapshots' State: pending, completed, error, recoverable,
+	// recovering.
+	State string `json:"state,omitempty"`
+	// StartTime is when the snapshot was started (DescribeSnapshots StartTime).
+	StartTime *time.Time `json:"start_time,omitempty"`
+	// Encrypted is DescribeSnapshots' Encrypted flag.
+	Encrypted bool `json:"encrypted,omitempty"`
 	// KMSKeyID is the ARN of the key that encrypts the snapshot.
 	KMSKeyID string `json:"kms_key_id,omitempty"`
-	Tags     []Tag  `json:"tags,omitempty"`
+	// Tags are the snapshot's tags (DescribeSnapshots Tags), redacted like
+	// Description.
+	Tags []Tag `json:"tags,omitempty"`
 	// CreateVolumePermissions is the createVolumePermission attribute
 	// (DescribeSnapshotAttribute).
 	CreateVolumePermissions []CreateVolumePermission `json:"create_volume_permissions"`
@@ -543,8 +635,12 @@ type Snapshot struct {
 // until ExpiresOn.
 type SnapshotLock struct {
 	// State is compliance, governance, compliance-cooloff or expired.
-	State     string     `json:"state" jsonschema:"required,enum=compliance,enum=governance,enum=compliance-cooloff,enum=expired"`
+	State string `json:"state" jsonschema:"required,enum=compliance,enum=governance,enum=compliance-cooloff,enum=expired"`
+	// CreatedOn is when the lock was created (DescribeLockedSnapshots
+	// LockCreatedOn).
 	CreatedOn *time.Time `json:"created_on,omitempty"`
+	// ExpiresOn is when the lock expires (DescribeLockedSnapshots
+	// LockExpiresOn).
 	ExpiresOn *time.Time `json:"expires_on,omitempty"`
 	// CoolOffPeriodExpiresOn ends the compliance-cooloff period.
 	CoolOffPeriodExpiresOn *time.Time `json:"cool_off_period_expires_on,omitempty"`
@@ -559,16 +655,24 @@ const (
 // Key is one KMS key that encrypts at least one image or snapshot in scope.
 type Key struct {
 	// ARN is the key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID).
-	ARN     string `json:"arn" jsonschema:"required"`
-	ID      string `json:"id" jsonschema:"required"`
+	ARN string `json:"arn" jsonschema:"required"`
+	// ID is the key ID, a UUID or an mrk-… multi-Region key ID (DescribeKey
+	// KeyId).
+	ID string `json:"id" jsonschema:"required"`
+	// Account is the 12-digit ID of the account that owns the key (DescribeKey
+	// AWSAccountId).
 	Account string `json:"account" jsonschema:"required,pattern=^[0-9]{12}$"`
-	Region  string `json:"region" jsonschema:"required"`
+	// Region is the key's region.
+	Region string `json:"region" jsonschema:"required"`
 	// KeyManager is AWS for AWS managed keys (aws/ebs) and CUSTOMER otherwise.
 	KeyManager string `json:"key_manager" jsonschema:"required,enum=AWS,enum=CUSTOMER"`
 	// KeyState is DescribeKey's KeyState: Enabled, Disabled, PendingDeletion, …
-	KeyState    string   `json:"key_state" jsonschema:"required"`
-	Description string   `json:"description,omitempty"`
-	Aliases     []string `json:"aliases,omitempty"`
+	KeyState string `json:"key_state" jsonschema:"required"`
+	// Description is the key description (DescribeKey Description).
+	Description string `json:"description,omitempty"`
+	// Aliases are the key's aliases, alias/… (ListAliases); AWS managed keys
+	// have alias/aws/….
+	Aliases []string `json:"aliases,omitempty"`
 	// Policy is the key policy exactly as GetKeyPolicy returned it (policy name
 	// "default"); empty when it could not be read.
 	Policy string `json:"policy,omitempty"`
@@ -583,7 +687,9 @@ type Key struct {
 // actions are lower-cased, condition operators and keys keep AWS's spelling but
 // keys are also lower-cased for matching (AWS compares them case-insensitively).
 type Statement struct {
-	Sid    string `json:"sid,omitempty"`
+	// Sid is the statement's Sid element, when it has one.
+	Sid string `json:"sid,omitempty"`
+	// Effect is the Effect element: Allow or Deny.
 	Effect string `json:"effect" jsonschema:"required,enum=Allow,enum=Deny"`
 	// Principals is the Principal element; NotPrincipals the NotPrincipal element.
 	Principals    []Principal `json:"principals,omitempty"`
@@ -614,23 +720,35 @@ type Principal struct {
 // Condition is one test of a Condition element: Operator (e.g. StringEquals,
 // ForAnyValue:StringLike, …IfExists), Key (lower-cased) and its Values.
 type Condition struct {
-	Operator string   `json:"operator" jsonschema:"required"`
-	Key      string   `json:"key" jsonschema:"required"`
-	Values   []string `json:"values" jsonschema:"required"`
+	// Operator is the condition operator as written, e.g. StringEquals,
+	// ForAnyValue:StringLike, ArnLikeIfExists.
+	Operator string `json:"operator" jsonschema:"required"`
+	// Key is the condition key, lower-cased (aws:principalorgid, kms:viaservice,
+	// …).
+	Key string `json:"key" jsonschema:"required"`
+	// Values are the values the key is compared with; a single value becomes a
+	// list of one.
+	Values []string `json:"values" jsonschema:"required"`
 }
 
 // Grant is one KMS grant.
 type Grant struct {
+	// GrantID is the grant's ID (ListGrants GrantId).
 	GrantID string `json:"grant_id" jsonschema:"required"`
-	Name    string `json:"name,omitempty"`
+	// Name is the grant's friendly name (ListGrants Name); empty when it has
+	// none.
+	Name string `json:"name,omitempty"`
 	// GranteePrincipal and RetiringPrincipal as ListGrants reports them.
 	GranteePrincipal  string `json:"grantee_principal" jsonschema:"required"`
 	RetiringPrincipal string `json:"retiring_principal,omitempty"`
 	// GranteeAccount is the account of GranteePrincipal when it names one.
 	GranteeAccount string `json:"grantee_account,omitempty"`
 	// Operations are the granted operations, e.g. Decrypt, CreateGrant.
-	Operations     []string `json:"operations" jsonschema:"required"`
-	IssuingAccount string   `json:"issuing_account,omitempty"`
+	Operations []string `json:"operations" jsonschema:"required"`
+	// IssuingAccount is the account under which the grant was issued, as
+	// ListGrants reports it
+	// (https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantListEntry.html).
+	IssuingAccount string `json:"issuing_account,omitempty"`
 	// Constraints are the grant's encryption context constraints; absent when
 	// it has none. A constrained grant applies only to requests whose
 	// encryption context matches, which the access model cannot know.
@@ -649,8 +767,12 @@ type GrantConstraints struct {
 // CollectionError records a part of the scope that could not be read. SCAN-001
 // reports each one.
 type CollectionError struct {
+	// Account is the account the failed call was made in; empty when it is not
+	// known.
 	Account string `json:"account,omitempty"`
-	Region  string `json:"region,omitempty"`
+	// Region is the region of the failed call; empty for a call made once
+	// per account (organizations, or an AssumeRole that failed outright).
+	Region string `json:"region,omitempty"`
 	// Service and Action name the API call that failed (ec2, DescribeImages).
 	Service string `json:"service" jsonschema:"required"`
 	Action  string `json:"action" jsonschema:"required"`
@@ -658,6 +780,7 @@ type CollectionError struct {
 	Resource string `json:"resource,omitempty"`
 	// Code is AWS's error code (AccessDenied, UnauthorizedOperation, OptInRequired,
 	// RequestLimitExceeded, …) or a client-side one (Timeout, Canceled).
-	Code    string `json:"code" jsonschema:"required"`
+	Code string `json:"code" jsonschema:"required"`
+	// Message is AWS's error message, or the client's, as it was returned.
 	Message string `json:"message" jsonschema:"required"`
 }

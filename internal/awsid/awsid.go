@@ -1,5 +1,6 @@
 // Package awsid is the one definition of the shapes of the AWS identifiers
-// amiaudit checks: account IDs, organization IDs and ARNs, OU IDs and ARNs.
+// amiaudit checks: account IDs, organization IDs and ARNs, OU IDs and ARNs,
+// AMI and EBS snapshot IDs.
 // The collector, the snapshot decoder, the configuration, the access model,
 // the CLI and the test bed all ask here; the Rego rules ask
 // data.amiaudit.lib.ids, whose pattern a test holds equal to AccountIDPattern.
@@ -12,9 +13,21 @@
 // (an organization ID is "o-" and 10 to 32 lowercase letters or digits) and
 // https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html
 // (arn:PARTITION:organizations::MANAGEMENT-ACCOUNT:ou/o-…/ou-…).
+//
+// EC2 resource IDs are a prefix (ami-, snap-) and 8 or 17 characters
+// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html:
+// 8 before January 2016, 17 since; lowercase hexadecimal, as the EC2 API
+// reference's patterns write them, e.g. (ami-[0-9a-f]{8})|(ami-[0-9a-f]{17})
+// in https://docs.aws.amazon.com/snowball/latest/api-reference/API_Ec2AmiResource.html).
+// The snapshot document accepts any number of hex digits (ImageIDPattern,
+// SnapshotIDPattern), so that a test bed or a future ID width still reads;
+// IsIssuedImageID is the strict form, for IDs read out of free text.
 package awsid
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+)
 
 // The unanchored fragments, for patterns that embed an identifier.
 const (
@@ -28,9 +41,23 @@ const (
 	ARNPrefixFragment = `arn:aws[a-z-]*`
 )
 
-// The anchored patterns of whole identifiers (the JSON Schema and Rego use
-// AccountIDPattern).
+// DefaultPartition is the partition of the commercial regions, assumed where
+// a document or an ARN does not name one.
+const DefaultPartition = "aws"
+
+// The prefixes of EC2 resource IDs.
 const (
+	ImageIDPrefix    = "ami-"
+	SnapshotIDPrefix = "snap-"
+)
+
+// The anchored patterns of whole identifiers (the JSON Schema uses
+// AccountIDPattern, ImageIDPattern and SnapshotIDPattern, and Rego
+// AccountIDPattern; tests hold their copies equal to these).
+const (
+	ImageIDPattern    = `^` + ImageIDPrefix + `[0-9a-f]+$`
+	SnapshotIDPattern = `^` + SnapshotIDPrefix + `[0-9a-f]+$`
+
 	AccountIDPattern = `^` + AccountIDFragment + `$`
 	OrgIDPattern     = `^` + OrgIDFragment + `$`
 	OUIDPattern      = `^` + OUIDFragment + `$`
@@ -54,6 +81,38 @@ func IsAccountID(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// IsImageID reports whether s is an AMI ID (ImageIDPattern): ami- and
+// lowercase hex digits.
+func IsImageID(s string) bool { return isHexID(s, ImageIDPrefix) }
+
+// IsSnapshotID reports whether s is an EBS snapshot ID (SnapshotIDPattern):
+// snap- and lowercase hex digits.
+func IsSnapshotID(s string) bool { return isHexID(s, SnapshotIDPrefix) }
+
+// IsIssuedImageID reports whether s is an AMI ID as EC2 issues them: ami- and
+// 8 or 17 lowercase hex digits. It is stricter than IsImageID, for reading an
+// ID out of free text (an image description) without taking a word for one.
+func IsIssuedImageID(s string) bool {
+	n := len(s) - len(ImageIDPrefix)
+	return (n == 8 || n == 17) && IsImageID(s)
+}
+
+// isHexID reports whether s is prefix and one or more lowercase hex digits.
+// It is written out rather than matched, as the snapshot decoder asks it for
+// every image and snapshot; a test holds it equal to the patterns.
+func isHexID(s, prefix string) bool {
+	hex, ok := strings.CutPrefix(s, prefix)
+	if !ok || hex == "" {
+		return false
+	}
+	for i := 0; i < len(hex); i++ {
+		if c := hex[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/amiaudit/amiaudit/collector"
 	"github.com/amiaudit/amiaudit/internal/atomicfile"
 	"github.com/amiaudit/amiaudit/internal/awsid"
+	"github.com/amiaudit/amiaudit/report"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -50,9 +51,9 @@ func (f *scopeFlags) register(fs *pflag.FlagSet, onDeadline string) {
 	fs.StringVar(&f.role, "role", "", "role name to assume in each account other than the caller's own, e.g. amiaudit-reader")
 	fs.StringVar(&f.externalID, "external-id", "", "external ID for --role")
 	fs.StringVar(&f.profile, "profile", "", "AWS shared config profile (default: the SDK's chain: AWS_PROFILE, env, SSO, IMDS)")
-	fs.IntVar(&f.concurrency, "concurrency", 8, "account-regions read at once")
-	fs.Float64Var(&f.rate, "api-rate", 20, "API calls per second per account-region (AWS's refill rate for EC2 describe calls)")
-	fs.IntVar(&f.burst, "api-burst", 100, "API call burst per account-region (AWS's EC2 describe bucket size)")
+	fs.IntVar(&f.concurrency, "concurrency", collector.DefaultConcurrency, "account-regions read at once")
+	fs.Float64Var(&f.rate, "api-rate", collector.DefaultRatePerSecond, "API calls per second per account-region (AWS's refill rate for EC2 describe calls)")
+	fs.IntVar(&f.burst, "api-burst", collector.DefaultBurst, "API call burst per account-region (AWS's EC2 describe bucket size)")
 	fs.StringVar(&f.shard, "shard", "", "scan only shard K of N of the accounts (K/N), for runs split across machines")
 	f.faults.register(fs, 0, onDeadline)
 }
@@ -136,20 +137,6 @@ func effectiveProfile(flag string) string {
 	return os.Getenv("AWS_PROFILE")
 }
 
-// nothingRead is true when every account-region failed: the run could not
-// complete, whatever it reports.
-func nothingRead(doc *snapshot.Document) bool {
-	if len(doc.Images) > 0 || len(doc.Snapshots) > 0 {
-		return false
-	}
-	for _, ar := range doc.AccountRegions {
-		if ar.ImageBlockPublicAccess != nil || ar.SnapshotBlockPublicAccess != nil || ar.AllowedImages != nil || ar.EBSEncryptionByDefault != nil {
-			return false
-		}
-	}
-	return len(doc.Errors) > 0
-}
-
 // whyNothingRead names the common cause when every error is the same
 // first-run mistake: a --role that no account lets the caller assume.
 func whyNothingRead(doc *snapshot.Document, role string) string {
@@ -227,7 +214,7 @@ Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interr
 			if _, err := writeSnapshot(out, doc, e.stdout); err != nil {
 				return err
 			}
-			if nothingRead(doc) {
+			if doc.NothingRead() {
 				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors recorded in %s)%s", len(doc.Errors), out, whyNothingRead(doc, f.role)))
 			}
 			return nil
@@ -279,7 +266,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			// collection starts from (when it holds a snapshot) and, for the
 			// formats that show it, what new and resolved are measured against.
 			// Read before collecting: a bad baseline fails in a second, not after the scan.
-			if markable(p.format) {
+			if report.UsesBaseline(p.format) {
 				if err := baseline.load(ctx, e, p); err != nil {
 					return err
 				}
@@ -300,7 +287,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 			}
 			ev.attach(e, p, doc)
 			auditErr := p.audit(ctx, e, doc, sum)
-			if nothingRead(doc) {
+			if doc.NothingRead() {
 				return incompleteError(fmt.Errorf("nothing in the scope could be read (%d errors, reported as SCAN-001)%s", len(doc.Errors), whyNothingRead(doc, f.role)))
 			}
 			return auditErr

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-
 	"github.com/spf13/cobra"
 
 	"github.com/amiaudit/amiaudit/examples"
@@ -41,12 +38,11 @@ The demo exits 0 whatever it finds unless --fail-on is given.`,
 			if err != nil {
 				return err
 			}
-			sum := sha256.Sum256(examples.Snapshot)
-			return p.audit(ctx, e, doc, hex.EncodeToString(sum[:]))
+			return p.audit(ctx, e, doc, snapshot.FileDigest(examples.Snapshot))
 		},
 	}
 	f.register(cmd.Flags())
-	cmd.Flags().Lookup("fail-on").DefValue = "none"
-	_ = cmd.Flags().Set("fail-on", "none")
+	cmd.Flags().Lookup("fail-on").DefValue = failOnNone
+	_ = cmd.Flags().Set("fail-on", failOnNone)
 	return cmd
 }

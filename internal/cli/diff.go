@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -70,7 +72,7 @@ Exit codes: 0 no new unwaived finding at or above --fail-on; 1 there is one
 		},
 	}
 	fs := cmd.Flags()
-	f.outputFlags.register(fs, diffKind, "exit 1 when a new unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
+	f.outputFlags.register(fs, diffKind, "a new unwaived finding")
 	fs.StringVarP(&f.config, "config", "c", "", "configuration file for evaluating snapshots (ignored for reports)")
 	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules for evaluating snapshots; repeatable")
 	return cmd
@@ -122,10 +124,31 @@ func readRun(log *slog.Logger, name string, stdin io.Reader) (*run, error) {
 	return r, nil
 }
 
+// The top-level keys that tell a JSON report from a snapshot document: those
+// of one type and not the other (both have schema_version and tool), read
+// from the types' JSON tags so that a field added to either is known here.
 var (
-	reportKeys   = map[string]bool{"findings": true, "policy_digest": true, "generated_at": true, "summary": true, "snapshot": true}
-	snapshotKeys = map[string]bool{"collected_at": true, "started_at": true, "scope": true, "images": true, "snapshots": true, "keys": true, "account_regions": true, "organization": true, "partition": true, "errors": true}
+	reportKeys   = onlyKeys(reflect.TypeFor[finding.Report](), reflect.TypeFor[snapshot.Document]())
+	snapshotKeys = onlyKeys(reflect.TypeFor[snapshot.Document](), reflect.TypeFor[finding.Report]())
 )
+
+// onlyKeys are the JSON keys of struct a that struct b does not have.
+func onlyKeys(a, b reflect.Type) map[string]bool {
+	keys := func(t reflect.Type) map[string]bool {
+		out := map[string]bool{}
+		for f := range t.Fields() {
+			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+				out[name] = true
+			}
+		}
+		return out
+	}
+	only, other := keys(a), keys(b)
+	for k := range other {
+		delete(only, k)
+	}
+	return only
+}
 
 // documentKind reads top-level keys until one tells a report from a
 // snapshot, without decoding the rest.

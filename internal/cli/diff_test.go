@@ -221,3 +221,34 @@ func TestDiffBadInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentKindKeys: a report is told from a snapshot by the keys only one
+// of them has, whatever key comes first.
+func TestDocumentKindKeys(t *testing.T) {
+	for _, k := range []string{"findings", "policy_digest", "generated_at", "summary", "snapshot"} {
+		if !reportKeys[k] || snapshotKeys[k] {
+			t.Errorf("%q: report key %v, snapshot key %v; want a report key only", k, reportKeys[k], snapshotKeys[k])
+		}
+	}
+	for _, k := range []string{"collected_at", "started_at", "scope", "images", "snapshots", "keys", "account_regions", "organization", "partition", "errors", "proposed", "deep_scans"} {
+		if !snapshotKeys[k] || reportKeys[k] {
+			t.Errorf("%q: snapshot key %v, report key %v; want a snapshot key only", k, snapshotKeys[k], reportKeys[k])
+		}
+	}
+	for _, k := range []string{"schema_version", "tool", "rules", "Rules"} {
+		if reportKeys[k] || snapshotKeys[k] {
+			t.Errorf("%q tells nothing apart, yet is a key of one kind", k)
+		}
+	}
+	for doc, want := range map[string]string{
+		`{"schema_version": "1", "tool": {}, "findings": []}`:       "report",
+		`{"schema_version": "1", "tool": {}, "collected_at": "x"}`:  "snapshot",
+		`{"schema_version": "1", "deep_scans": [], "findings": []}`: "snapshot",
+		`{"schema_version": "1"}`:                                   "",
+		`[1]`:                                                       "",
+	} {
+		if got := documentKind([]byte(doc)); got != want {
+			t.Errorf("documentKind(%s) = %q, want %q", doc, got, want)
+		}
+	}
+}

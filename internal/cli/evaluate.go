@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -29,7 +27,7 @@ type reportFlags struct {
 }
 
 func (f *reportFlags) register(fs *pflag.FlagSet) {
-	f.outputFlags.register(fs, reportKind, "exit 1 when an unwaived finding is at or above this severity: critical, high, medium, low, info, or none")
+	f.outputFlags.register(fs, reportKind, "an unwaived finding")
 	fs.StringVarP(&f.config, "config", "c", "", "configuration file (YAML): trusted accounts, organizations and OUs, thresholds, waivers")
 	fs.StringArrayVarP(&f.policies, "policy", "p", nil, "directory (or file) of extra Rego rules, added to the built-in ones; repeatable. Rules run sealed: no network, clock or randomness (amiaudit rules --builtins)")
 	fs.BoolVar(&f.summary, "summary", false, "table format: count findings per account and rule instead of listing them (for large organizations)")
@@ -74,11 +72,7 @@ func (f *reportFlags) prepare(ctx context.Context) (*prepared, error) {
 		return nil, usageError(err)
 	}
 	p.engine = engine
-	known := map[string]bool{}
-	for _, r := range engine.Rules() {
-		known[r.ID] = true
-	}
-	if err := p.cfg.CheckRules(f.config, known); err != nil {
+	if err := p.cfg.CheckRules(f.config, engine.Rules()); err != nil {
 		return nil, usageError(err)
 	}
 	return p, nil
@@ -182,8 +176,7 @@ func decodeSnapshot(log *slog.Logger, name string, data []byte) (*snapshot.Docum
 		return nil, "", usageError(err)
 	}
 	maskSecrets(log, name, doc)
-	sum := sha256.Sum256(data)
-	return doc, hex.EncodeToString(sum[:]), nil
+	return doc, snapshot.FileDigest(data), nil
 }
 
 // maskSecrets masks the credentials that a snapshot written before the

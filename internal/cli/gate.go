@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
@@ -155,13 +154,13 @@ func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
 		}
 	}
 	for _, img := range f.images {
-		if !strings.HasPrefix(img, "ami-") {
+		if !awsid.IsImageID(img) {
 			return nil, fmt.Errorf("--image %q is not an AMI ID (ami-…)", img)
 		}
 		base := snapshot.ProposedChange{Source: "flags", ImageID: img, Region: region}
 		grantees := append([]string(nil), f.shareWith...)
 		if f.public {
-			grantees = append(grantees, "all")
+			grantees = append(grantees, snapshot.GroupAll)
 		}
 		for _, g := range grantees {
 			c := base
@@ -171,8 +170,7 @@ func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
 				// the destination that Apply builds as CopyImage will make it.
 				cp := base
 				cp.Kind, cp.DestinationRegion = snapshot.ChangeCopy, f.copyTo
-				c.CopyAddress = gate.CopyKey(cp)
-				c.ImageID, c.Region = gate.ProposedImageID(c.CopyAddress), f.copyTo
+				gate.ShareCopy(&c, cp)
 			}
 			out = append(out, c)
 			if f.volumePerm {

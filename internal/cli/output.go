@@ -41,13 +41,22 @@ type outputKind struct {
 // every format of the report package.
 var reportKind = outputKind{what: "report", writer: "amiaudit", formats: report.Formats()}
 
-// register adds --format and --output, and --fail-on when failOnUsage is set
-// (a command whose output has no findings has no --fail-on).
-func (f *outputFlags) register(fs *pflag.FlagSet, k outputKind, failOnUsage string) {
+// defaultFailOn is --fail-on's default: the findings that fail a pipeline
+// unless it says otherwise.
+const defaultFailOn = finding.High
+
+// failOnNone is the --fail-on value that never fails on findings.
+const failOnNone = "none"
+
+// register adds --format and --output, and --fail-on when failing is set: it
+// names the findings that fail ("an unwaived finding"), and a command whose
+// output has no findings ("") has no --fail-on.
+func (f *outputFlags) register(fs *pflag.FlagSet, k outputKind, failing string) {
 	fs.StringVarP(&f.format, "format", "f", "", fmt.Sprintf("%s format: %s (default %s, or from the --output file's extension)", k.what, strings.Join(k.formats, ", "), k.formats[0]))
 	fs.StringVarP(&f.output, "output", "o", "", "write the "+k.what+" to this file, atomically (default stdout)")
-	if failOnUsage != "" {
-		fs.StringVar(&f.failOn, "fail-on", "high", failOnUsage)
+	if failing != "" {
+		fs.StringVar(&f.failOn, "fail-on", string(defaultFailOn), fmt.Sprintf("exit 1 when %s is at or above this severity: %s, or %s",
+			failing, strings.Join(finding.SeverityNames(), ", "), failOnNone))
 	}
 }
 
@@ -91,7 +100,7 @@ func (f *outputFlags) resolve(k outputKind) (*output, error) {
 		}
 		return nil, usageError(fmt.Errorf("--format: %s writes %s, not %q%s", k.writer, orList(k.formats), f.format, hint))
 	}
-	if f.failOn != "" && !strings.EqualFold(f.failOn, "none") {
+	if f.failOn != "" && !strings.EqualFold(f.failOn, failOnNone) {
 		sev, err := finding.ParseSeverity(f.failOn)
 		if err != nil {
 			return nil, usageError(fmt.Errorf("--fail-on: %w", err))

@@ -157,3 +157,23 @@ func TestOneOutputPath(t *testing.T) {
 		})
 	}
 }
+
+// TestFailOnHelpNamesTheScale: --fail-on's help lists the severity scale the
+// finding package defines, highest first, and "none"; its default is high.
+// demo alone defaults to none (a demo shows findings, it does not gate).
+func TestFailOnHelpNamesTheScale(t *testing.T) {
+	for cmd, want := range map[string]string{
+		"evaluate": "exit 1 when an unwaived finding is at or above this severity: critical, high, medium, low, info, or none (default \"high\")",
+		"scan":     "exit 1 when an unwaived finding is at or above this severity: critical, high, medium, low, info, or none (default \"high\")",
+		"diff":     "exit 1 when a new unwaived finding is at or above this severity: critical, high, medium, low, info, or none (default \"high\")",
+		"demo":     "exit 1 when an unwaived finding is at or above this severity: critical, high, medium, low, info, or none (default \"none\")",
+	} {
+		code, stdout, stderr := amiaudit(t, "", cmd, "--help")
+		if code != 0 {
+			t.Fatalf("%s --help: exit %d: %s", cmd, code, stderr)
+		}
+		if !strings.Contains(strings.Join(strings.Fields(stdout), " "), want) {
+			t.Errorf("%s --help: --fail-on does not read %q:\n%s", cmd, want, stdout)
+		}
+	}
+}

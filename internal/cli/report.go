@@ -35,16 +35,6 @@ func (b *baselineFlag) register(fs *pflag.FlagSet, incremental bool) {
 	fs.StringVar(&b.path, "baseline", "", usage)
 }
 
-// markable reports whether a format shows what is new and resolved since a
-// baseline.
-func markable(format string) bool {
-	switch format {
-	case report.FormatHTML, report.FormatASFF, report.FormatOCSF:
-		return true
-	}
-	return false
-}
-
 // load reads the baseline into p, once the flags are prepared: a snapshot is
 // evaluated with the same configuration and policies as the run it is
 // compared with, so that only the state differs.
@@ -56,7 +46,7 @@ func (b *baselineFlag) load(ctx context.Context, e *env, p *prepared) error {
 		// Standard input is the run's to read (evaluate -, report -).
 		return usageError(errors.New("--baseline names a file or an evidence bundle directory, not - (standard input)"))
 	}
-	if !markable(p.format) {
+	if !report.UsesBaseline(p.format) {
 		return usageError(fmt.Errorf("--baseline goes with --format html, asff or ocsf (not %s); 'amiaudit diff OLD NEW' compares two runs as a table or JSON", p.format))
 	}
 	r, err := loadRun(ctx, e, p, b.path)
@@ -148,18 +138,14 @@ func isBundle(dir string) bool {
 }
 
 // isRunFile tells the JSON reports and snapshots of a directory from the
-// other formats that are often written beside them.
+// other formats that are often written beside them (results.sarif.json,
+// findings.ocsf.json: report.FormatForPath tells them apart).
 func isRunFile(name string) bool {
-	n := strings.ToLower(name)
-	if !strings.HasSuffix(n, ".json") && !strings.HasSuffix(n, ".json.gz") {
-		return false
+	if strings.HasSuffix(strings.ToLower(name), ".json.gz") {
+		return true
 	}
-	for _, other := range []string{".sarif.json", ".ocsf.json", ".asff.json"} {
-		if strings.HasSuffix(n, other) {
-			return false
-		}
-	}
-	return true
+	format, ok := report.FormatForPath(name)
+	return ok && format == report.FormatJSON
 }
 
 func newReportCommand(e *env) *cobra.Command {

@@ -239,3 +239,17 @@ func TestReportTrendOverEvidenceBundles(t *testing.T) {
 		t.Errorf("%d and %d trend points, want 18 (3 runs × 6 series)", n1, n2)
 	}
 }
+
+// TestIsRunFile: a trend directory's JSON reports and snapshots are runs;
+// the SARIF, OCSF and ASFF files written beside them, JSON too, are not.
+func TestIsRunFile(t *testing.T) {
+	for name, want := range map[string]bool{
+		"report.json": true, "2026-11-21.JSON": true, "snapshot.json.gz": true, "night.JSON.GZ": true,
+		"results.sarif.json": false, "findings.ocsf.json": false, "hub.asff.json": false,
+		"results.sarif": false, "report.html": false, "junit.xml": false, "notes.txt": false, "snapshot.gz": false,
+	} {
+		if got := isRunFile(name); got != want {
+			t.Errorf("isRunFile(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

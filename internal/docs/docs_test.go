@@ -147,6 +147,11 @@ func TestSnapshotFieldsDocumented(t *testing.T) {
 				t.Errorf("docs/snapshot-fields.md, ## %s: no row for %s (json %q): run 'make generate'", typ.Name(), f.Name, name)
 			}
 		}
+		for _, row := range strings.Split(sec, "\n") {
+			if strings.HasPrefix(row, "| `") && strings.HasSuffix(row, "|  |") {
+				t.Errorf("docs/snapshot-fields.md, ## %s: row without a description: %s (add a doc comment to the field in package snapshot, then 'make generate')", typ.Name(), row)
+			}
+		}
 	}
 
 	overview := read(t, "docs/snapshot.md")
