@@ -104,7 +104,7 @@ func LoadConfig(file string) (*Config, error) {
 // validates every value. name is used in error messages.
 func ParseConfig(name string, data []byte) (*Config, error) {
 	cfg := DefaultConfig()
-	root, err := strictyaml.Decode(name, data, cfg, func(string) string {
+	root, err := strictyaml.Decode(name, data, cfg, func(string, []string) string {
 		return "unknown key (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, max_unused_shared_image_days, waivers, policy_data; a waiver has rule, resource, reason, expires, approved_by)"
 	})
 	if errors.Is(err, strictyaml.ErrEmpty) {

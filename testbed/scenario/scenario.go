@@ -309,7 +309,7 @@ func Load(path string) (*Scenario, error) {
 // Parse is Load for a file already read; name is used in messages.
 func Parse(name string, data []byte) (*Scenario, error) {
 	s := &Scenario{file: name}
-	root, err := strictyaml.Decode(name, data, s, func(typ string) string {
+	root, err := strictyaml.Decode(name, data, s, func(typ string, _ []string) string {
 		return "unknown key in " + typeWords[typ] + " (testbed/README.md lists the keys)"
 	})
 	if errors.Is(err, strictyaml.ErrEmpty) {
