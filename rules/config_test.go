@@ -46,6 +46,23 @@ func TestEmptyConfigIsDefault(t *testing.T) {
 	}
 }
 
+// TestUnknownKeyListsTheKeysOfItsPlace: the keys an unknown key is told
+// about come from the yaml tags of the type it is in, so they cannot drift.
+func TestUnknownKeyListsTheKeysOfItsPlace(t *testing.T) {
+	cases := []struct{ name, yaml, want string }{
+		{"top level", "trusted_acounts: []\n", "c.yaml:1: trusted_acounts: unknown key in the configuration (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, max_unused_shared_image_days, waivers, policy_data)"},
+		{"in a waiver", "waivers:\n  - rule: AMI-009\n    ticket: SEC-1\n", "c.yaml:3: ticket: unknown key in a waiver (expected rule, resource, reason, expires, approved_by)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseConfig("c.yaml", []byte(c.yaml))
+			if err == nil || err.Error() != c.want {
+				t.Errorf("err = %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}
+
 func TestConfigErrorsNameTheKey(t *testing.T) {
 	waiver := "waivers:\n  - rule: AMI-009\n    resource: x\n    reason: r\n    approved_by: me\n"
 	cases := []struct {
