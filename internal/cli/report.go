@@ -141,19 +141,13 @@ func isBundle(dir string) bool {
 	return err == nil
 }
 
-// isRunFile tells the JSON reports and snapshots of a directory from the
-// other formats that are often written beside them.
+// isRunFile tells the JSON reports and snapshots (.json, or .json.gz) of a
+// directory from the other formats that are often written beside them; the
+// extensions are report.FormatForPath's, so a format added there is known here.
 func isRunFile(name string) bool {
-	n := strings.ToLower(name)
-	if !strings.HasSuffix(n, ".json") && !strings.HasSuffix(n, ".json.gz") {
-		return false
-	}
-	for _, other := range []string{".sarif.json", ".ocsf.json", ".asff.json"} {
-		if strings.HasSuffix(n, other) {
-			return false
-		}
-	}
-	return true
+	n := strings.TrimSuffix(strings.ToLower(name), ".gz")
+	format, ok := report.FormatForPath(n)
+	return ok && format == report.FormatJSON
 }
 
 func newReportCommand(e *env) *cobra.Command {

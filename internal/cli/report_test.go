@@ -239,3 +239,28 @@ func TestReportTrendOverEvidenceBundles(t *testing.T) {
 		t.Errorf("%d and %d trend points, want 18 (3 runs × 6 series)", n1, n2)
 	}
 }
+
+// TestIsRunFile: a directory given to --trend holds JSON reports and
+// snapshots beside files of other formats; which is which is
+// report.FormatForPath's answer, compressed or not.
+func TestIsRunFile(t *testing.T) {
+	for name, want := range map[string]bool{
+		"run.json":          true,
+		"RUN.JSON":          true,
+		"snapshot.json.gz":  true,
+		"Snapshot.JSON.GZ":  true,
+		"run.sarif.json":    false,
+		"run.sarif.json.gz": false, // a compressed SARIF log is no run
+		"run.ocsf.json":     false,
+		"run.asff.json.gz":  false,
+		"run.html":          false,
+		"run.csv.gz":        false,
+		"notes.txt":         false,
+		"archive.gz":        false,
+		"json":              false,
+	} {
+		if got := isRunFile(name); got != want {
+			t.Errorf("isRunFile(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
