@@ -313,7 +313,8 @@ func TestRulesCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatal(code)
 	}
-	var rules []struct{ ID, Severity, Title, Source string }
+	golden(t, "rules.json.golden", out)
+	var rules []struct{ ID, Severity, Title, Source, Area string }
 	if err := json.Unmarshal([]byte(out), &rules); err != nil {
 		t.Fatal(err)
 	}
@@ -321,11 +322,14 @@ func TestRulesCommand(t *testing.T) {
 		t.Errorf("rules = %+v", rules)
 	}
 	// Every built-in rule names the embedded file it lives in, and that file
-	// is the one in the source tree.
+	// is the one in the source tree; its area is the directory under policies/.
 	for _, r := range rules {
 		if !strings.HasPrefix(r.Source, "policies/") || !strings.HasSuffix(r.Source, ".rego") {
 			t.Errorf("%s: source %q is not a policies/…/*.rego file", r.ID, r.Source)
 			continue
+		}
+		if want := strings.Split(r.Source, "/")[1]; r.Area != want {
+			t.Errorf("%s: area %q, want %q (the directory of %s)", r.ID, r.Area, want, r.Source)
 		}
 		if _, err := os.Stat(filepath.Join("../..", r.Source)); err != nil {
 			t.Errorf("%s: source %s: %v", r.ID, r.Source, err)
