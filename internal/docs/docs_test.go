@@ -1,6 +1,7 @@
 package docs
 
 import (
+	goast "go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -334,5 +335,94 @@ func TestRepositoryPathsInCommentsExist(t *testing.T) {
 	})
 	if checked < 20 {
 		t.Fatalf("checked only %d paths; the pattern is broken", checked)
+	}
+}
+
+// TestGoNamesInCommentsExist fails when a Go comment, a Markdown file or a
+// Rego comment names a Go identifier of this module that no longer exists:
+// pkg.Name where pkg is one of the module's packages and Name is exported
+// (a function renamed or unexported since), or a Test/Benchmark/Fuzz
+// function (a trailing * stands for any suffix). A dotted path such as
+// amiaudit.rules.AREA is Rego's, not Go's.
+func TestGoNamesInCommentsExist(t *testing.T) {
+	declared := map[string]map[string]bool{} // package name → names
+	all := map[string]bool{}
+	type text struct{ where, body string }
+	var texts []text
+	walk(t, func(rel string, d fs.DirEntry) {
+		switch {
+		case d.IsDir():
+		case strings.HasSuffix(rel, ".go"):
+			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(root, rel), nil, parser.ParseComments|parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pkg := strings.TrimSuffix(f.Name.Name, "_test")
+			if declared[pkg] == nil {
+				declared[pkg] = map[string]bool{}
+			}
+			goast.Inspect(f, func(n goast.Node) bool {
+				var names []*goast.Ident
+				switch n := n.(type) {
+				case *goast.FuncDecl:
+					names = []*goast.Ident{n.Name}
+				case *goast.TypeSpec:
+					names = []*goast.Ident{n.Name}
+				case *goast.ValueSpec:
+					names = n.Names
+				case *goast.Field:
+					names = n.Names
+				}
+				for _, id := range names {
+					declared[pkg][id.Name] = true
+					all[id.Name] = true
+				}
+				return true
+			})
+			for _, c := range f.Comments {
+				texts = append(texts, text{rel, c.Text()})
+			}
+		case strings.HasSuffix(rel, ".md"):
+			texts = append(texts, text{rel, read(t, rel)})
+		case strings.HasSuffix(rel, ".rego"):
+			for _, line := range strings.Split(read(t, rel), "\n") {
+				if _, comment, ok := strings.Cut(line, "#"); ok {
+					texts = append(texts, text{rel, comment})
+				}
+			}
+		}
+	})
+	qualified := regexp.MustCompile(`(?:^|[^.\w/])([a-z][a-z0-9]*)\.([A-Z][A-Za-z0-9_]*)(\*?)`)
+	testFunc := regexp.MustCompile(`\b((?:Test|Benchmark|Fuzz)[A-Z][A-Za-z0-9_]*)(\*?)`)
+	exists := func(names map[string]bool, name, star string) bool {
+		if star == "" {
+			return names[name]
+		}
+		for n := range names {
+			if strings.HasPrefix(n, name) {
+				return true
+			}
+		}
+		return false
+	}
+	checked := 0
+	for _, x := range texts {
+		for _, m := range qualified.FindAllStringSubmatch(x.body, -1) {
+			if names, ok := declared[m[1]]; ok {
+				checked++
+				if !exists(names, m[2], m[3]) {
+					t.Errorf("%s names %s.%s, which package %s does not declare", x.where, m[1], m[2], m[1])
+				}
+			}
+		}
+		for _, m := range testFunc.FindAllStringSubmatch(x.body, -1) {
+			checked++
+			if !exists(all, m[1], m[2]) {
+				t.Errorf("%s names %s, which no test file declares", x.where, m[1])
+			}
+		}
+	}
+	if checked < 50 {
+		t.Fatalf("checked only %d names; the patterns are broken", checked)
 	}
 }
