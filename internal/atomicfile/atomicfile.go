@@ -191,16 +191,22 @@ func CheckNewDir(dir string) error {
 // temporary directory is removed.
 func WriteDir(dir string, files map[string][]byte) error {
 	dir = filepath.Clean(dir)
+	fail := func(doing string, err error) error {
+		if doing == "" {
+			return fmt.Errorf("write directory %s: %w", dir, err)
+		}
+		return fmt.Errorf("write directory %s: %s: %w", dir, doing, err)
+	}
 	if err := CheckNewDir(dir); err != nil {
-		return err
+		return fail("", err)
 	}
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
+		return fail("create its parent", err)
 	}
 	tmp, err := os.MkdirTemp(parent, filepath.Base(dir)+".tmp-")
 	if err != nil {
-		return err
+		return fail("create the temporary directory", err)
 	}
 	committed := false
 	defer func() {
@@ -211,15 +217,15 @@ func WriteDir(dir string, files map[string][]byte) error {
 	dirs := map[string]bool{tmp: true}
 	for _, p := range slices.Sorted(maps.Keys(files)) {
 		if !fs.ValidPath(p) || p == "." {
-			return fmt.Errorf("%s: not a relative slash-separated path", p)
+			return fail(p, errors.New("not a relative slash-separated path"))
 		}
 		full := filepath.Join(tmp, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
+			return fail("create the directory of "+p, err)
 		}
 		dirs[filepath.Dir(full)] = true
 		if err := WriteNew(full, files[p], 0o644); err != nil {
-			return fmt.Errorf("%s: %w", p, err)
+			return fail(p, err)
 		}
 	}
 	for d := range dirs {
@@ -227,19 +233,19 @@ func WriteDir(dir string, files map[string][]byte) error {
 	}
 	// MkdirTemp makes the directory private; the result is as readable as a file.
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
+		return fail("make the temporary directory readable", err)
 	}
 	if err := CheckNewDir(dir); err != nil {
-		return err
+		return fail("", err)
 	}
 	// rename(2) replaces an empty directory on POSIX systems but not elsewhere.
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		if err := os.Remove(dir); err != nil {
-			return err
+			return fail("remove the empty directory it replaces", err)
 		}
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		return err
+		return fail("rename the temporary directory into place", err)
 	}
 	committed = true
 	SyncDir(parent)
