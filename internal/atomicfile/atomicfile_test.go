@@ -308,3 +308,46 @@ func TestWriteDirErrorsSayWhatWasBeingDone(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteNewNothingUnderTheNameUntilComplete: while the content is being
+// written (where a crash could stop it), nothing exists under the name; an
+// error leaves neither the name nor a temporary file.
+func TestWriteNewNothingUnderTheNameUntilComplete(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.key")
+	failed := errors.New("the disk is gone")
+	err := writeNew(path, 0o600, func(w io.Writer) error {
+		if _, err := w.Write([]byte("half a ke")); err != nil {
+			return err
+		}
+		if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("while writing, %s exists (%v): a crash now would leave half a key", path, err)
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Errorf("err = %v, want the write's", err)
+	}
+	onlyEntries(t, dir)
+}
+
+// TestWriteNewNeverReplacesAFileThatAppears: a file created under the name
+// while WriteNew writes is kept, and WriteNew says the name exists.
+func TestWriteNewNeverReplacesAFileThatAppears(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.key")
+	err := writeNew(path, 0o600, func(w io.Writer) error {
+		if err := os.WriteFile(path, []byte("someone else's"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := w.Write([]byte("ours"))
+		return err
+	})
+	if !errors.Is(err, fs.ErrExist) || !strings.HasPrefix(err.Error(), "write "+path+": ") {
+		t.Errorf("err = %v, want fs.ErrExist naming %s", err, path)
+	}
+	if got := readFile(t, path); got != "someone else's" {
+		t.Errorf("the file that appeared was replaced: %q", got)
+	}
+	onlyEntries(t, dir, "audit.key")
+}
