@@ -440,3 +440,60 @@ func TestGateUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestUsageHintOnlyForUsageErrors: "Run 'amiaudit --help' for usage." follows
+// a command line that does not parse (a flag, the arguments, the command),
+// never an error of a command that ran, such as a custom policy failing at
+// evaluation time; both exit 2.
+func TestUsageHintOnlyForUsageErrors(t *testing.T) {
+	conflict := t.TempDir()
+	if err := os.WriteFile(filepath.Join(conflict, "conflict.rego"), []byte(`# METADATA
+# title: Conflicts at evaluation time
+# custom:
+#   id: ORG-004
+#   severity: low
+package amiaudit.rules.org.conflict
+
+limit := 1 if count(input.images) > 0
+
+limit := 2 if count(input.images) > 0
+
+findings contains f if {
+	limit == 3
+	f := {}
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const snap = "../../examples/snapshot.json"
+	cases := []struct {
+		name string
+		args []string
+		want string // in stderr
+		hint bool
+	}{
+		{"policy conflict at evaluation", []string{"evaluate", snap, "--policy", conflict}, "eval_conflict_error", false},
+		{"finding without a resource", []string{"evaluate", snap, "--policy", "../../rules/testdata/policies/badfinding"}, "finding needs a resource", false},
+		{"missing snapshot file", []string{"evaluate", filepath.Join(conflict, "none.json")}, "read snapshot", false},
+		{"unknown flag", []string{"evaluate", snap, "--bogus"}, "unknown flag: --bogus", true},
+		{"flag value that does not parse", []string{"scan", "--concurrency", "many"}, "invalid argument", true},
+		{"no argument", []string{"evaluate"}, "expects a snapshot file", true},
+		{"argument to a command that takes none", []string{"rules", "extra"}, "unknown command", true},
+		{"unknown command", []string{"frob"}, `unknown command "frob"`, true},
+		{"keygen without --output", []string{"keygen"}, "keygen needs --output", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := amiaudit(t, "", c.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("stderr does not say %q:\n%s", c.want, stderr)
+			}
+			if got := strings.Contains(stderr, usageHint); got != c.hint {
+				t.Errorf("usage hint shown: %v, want %v:\n%s", got, c.hint, stderr)
+			}
+		})
+	}
+}

@@ -182,10 +182,10 @@ Exit codes: 0 no unwaived finding at or above --fail-on in the run rendered;
   amiaudit report audits/2026-11-20 --format sarif --output amiaudit.sarif`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageError(errors.New("report expects a run to render (a JSON report, snapshot or evidence bundle), or --trend and several"))
+				return argsError(errors.New("report expects a run to render (a JSON report, snapshot or evidence bundle), or --trend and several"))
 			}
 			if !trend && len(args) > 1 {
-				return usageError(fmt.Errorf("report renders one run, got %d: add --trend to draw several over time", len(args)))
+				return argsError(fmt.Errorf("report renders one run, got %d: add --trend to draw several over time", len(args)))
 			}
 			return nil
 		},
