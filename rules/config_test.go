@@ -51,7 +51,7 @@ func TestEmptyConfigIsDefault(t *testing.T) {
 func TestUnknownKeyListsTheKeysOfItsPlace(t *testing.T) {
 	cases := []struct{ name, yaml, want string }{
 		{"top level", "trusted_acounts: []\n", "c.yaml:1: trusted_acounts: unknown key in the configuration (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, max_unused_shared_image_days, waivers, policy_data)"},
-		{"in a waiver", "waivers:\n  - rule: AMI-009\n    ticket: SEC-1\n", "c.yaml:3: ticket: unknown key in a waiver (expected rule, resource, reason, expires, approved_by)"},
+		{"in a waiver", "waivers:\n  - rule: AMI-009\n    ticket: SEC-1\n", "c.yaml:3: waivers[0].ticket: unknown key in a waiver (expected rule, resource, reason, expires, approved_by)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

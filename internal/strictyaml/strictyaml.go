@@ -60,7 +60,7 @@ var (
 // types do not define, and returns the document's node tree for the lines of
 // its values (Line). name is the file name errors give. Every problem yaml.v3
 // reports is one *Error, joined with errors.Join: an unknown key's Key is
-// that key and its message is unknown's; a value of the wrong type has the
+// its path (waivers[1].ticket) and its message is unknown's; a value of the wrong type has the
 // path of its key (waivers[0].expires) and says what was expected and found.
 // A document with nothing in it is ErrEmpty, and v is left as it was.
 func Decode(name string, data []byte, v any, unknown UnknownKey) (*yaml.Node, error) {
@@ -111,6 +111,12 @@ func located(name string, err error, root *yaml.Node, typ reflect.Type, unknown 
 			if f := unknownRe.FindStringSubmatch(e.Msg); f != nil && unknown != nil {
 				if msg := unknown(f[2]); msg != "" {
 					e.Key, e.Msg = f[1], msg
+					// The key's path (waivers[1].ticket) says which of several.
+					if path, _ := find(root, typ, func(_, key *yaml.Node, _ reflect.Type) bool {
+						return key != nil && key.Line == e.Line && key.Value == f[1]
+					}, used); path != nil {
+						e.Key = Path(path...)
+					}
 				}
 			} else if f := typeRe.FindStringSubmatch(e.Msg); f != nil && root != nil {
 				e.Key, e.Msg = wrongType(root, typ, e.Line, f[1], f[2], f[3], used)

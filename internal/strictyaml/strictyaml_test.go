@@ -30,7 +30,7 @@ func TestDecodeErrors(t *testing.T) {
 		want       []string // Error() of each error, in order
 	}{
 		{"unknown top-level key", "accounts: []\nacounts: []\n", []string{"c.yaml:2: acounts: unknown key in config"}},
-		{"unknown nested key", "waivers:\n  - rule: AMI-001\n    ticket: SEC-1\n", []string{"c.yaml:3: ticket: unknown key in waiver"}},
+		{"unknown nested key", "waivers:\n  - rule: AMI-001\n    ticket: SEC-1\n", []string{"c.yaml:3: waivers[0].ticket: unknown key in waiver"}},
 		{"wrong type: int", "max_days: a year\n", []string{`c.yaml:1: max_days: expected a whole number, found "a year"`}},
 		{"wrong type: bool", "strict: maybe\n", []string{`c.yaml:1: strict: expected true or false, found "maybe"`}},
 		{"wrong type: list", "accounts: 111122223333\n", []string{`c.yaml:1: accounts: expected a list, found "111122223333"`}},
@@ -42,9 +42,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"wrong type: long value in full", "max_days: about a year or so\n", []string{`c.yaml:1: max_days: expected a whole number, found "about a year or so"`}},
 		{"wrong type: two equal values on one line", "waivers: [{tags: [x]}, {rule: {a: b}}, {rule: {a: b}}]\n",
 			[]string{`c.yaml:1: waivers[1].rule: expected a string, found a mapping`, `c.yaml:1: waivers[2].rule: expected a string, found a mapping`}},
+		{"unknown key in the second of two items", "waivers:\n  - rule: AMI-001\n  - rule: AMI-002\n    ticket: SEC-1\n", []string{"c.yaml:4: waivers[1].ticket: unknown key in waiver"}},
 		{"key given twice", "max_days: 3\nmax_days: 4\n", []string{`c.yaml:2: max_days: key given twice (first at line 1)`}},
 		{"every error, each on its line", "max_days: a year\nwaivers:\n  - rule: AMI-001\n    ticket: SEC-1\n",
-			[]string{`c.yaml:1: max_days: expected a whole number, found "a year"`, "c.yaml:4: ticket: unknown key in waiver"}},
+			[]string{`c.yaml:1: max_days: expected a whole number, found "a year"`, "c.yaml:4: waivers[0].ticket: unknown key in waiver"}},
 		{"syntax", "accounts: [\n", []string{"c.yaml:1: did not find expected node content"}},
 		{"syntax on a later line", "accounts: []\nmax_days: 3\n\tbad: tab\n", []string{"c.yaml:2: found a tab character that violates indentation"}},
 	}
@@ -80,7 +81,7 @@ func TestDecodeUnknownKeyListsTheTypesKeys(t *testing.T) {
 	list := func(typ string, keys []string) string { return typ + ": " + strings.Join(keys, ",") }
 	for doc, want := range map[string]string{
 		"acounts: []\n":                  "c.yaml:1: acounts: config: accounts,max_days,strict,labels,waivers",
-		"waivers: [{rule: x, why: y}]\n": "c.yaml:1: why: waiver: rule,reason,expires_days,tags",
+		"waivers: [{rule: x, why: y}]\n": "c.yaml:1: waivers[0].why: waiver: rule,reason,expires_days,tags",
 	} {
 		var cfg config
 		if _, err := Decode("c.yaml", []byte(doc), &cfg, list); err == nil || err.Error() != want {

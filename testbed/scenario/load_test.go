@@ -49,7 +49,7 @@ func TestLoadErrors(t *testing.T) {
 		yaml string
 		want string // substring of the error, which starts with file:line
 	}{
-		{"unknown key", minimal + "    colour: blue\n", "bad.yaml:19: colour: unknown key in an image"},
+		{"unknown key", minimal + "    colour: blue\n", "bad.yaml:19: images[0].colour: unknown key in an image (expected name, ami_name, account, region,"},
 		{"unknown top-level key", "regions: [us-east-1]\nacounts: []\n", "bad.yaml:2: acounts: unknown key in the scenario"},
 		{"wrong type", "regions: us-east-1\n", `bad.yaml:1: regions: expected a list, found "us-east-1"`},
 		{"no regions", "accounts: [{name: a}]\n", "regions: required"},
