@@ -105,8 +105,12 @@ func LoadConfig(file string) (*Config, error) {
 // validates every value. name is used in error messages.
 func ParseConfig(name string, data []byte) (*Config, error) {
 	cfg := DefaultConfig()
-	root, err := strictyaml.Decode(name, data, cfg, func(string) string {
-		return "unknown key (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, max_unused_shared_image_days, waivers, policy_data; a waiver has rule, resource, reason, expires, approved_by)"
+	root, err := strictyaml.Decode(name, data, cfg, func(typ string, keys []string) string {
+		where := "a " + strings.ToLower(typ)
+		if typ == "Config" {
+			where = "the configuration"
+		}
+		return "unknown key in " + where + " (expected " + strings.Join(keys, ", ") + ")"
 	})
 	if errors.Is(err, strictyaml.ErrEmpty) {
 		cfg.source = []byte{}

@@ -46,6 +46,23 @@ func TestEmptyConfigIsDefault(t *testing.T) {
 	}
 }
 
+// TestUnknownKeyListsTheKeysOfItsPlace: the keys an unknown key is told
+// about come from the yaml tags of the type it is in, so they cannot drift.
+func TestUnknownKeyListsTheKeysOfItsPlace(t *testing.T) {
+	cases := []struct{ name, yaml, want string }{
+		{"top level", "trusted_acounts: []\n", "c.yaml:1: trusted_acounts: unknown key in the configuration (expected trusted_accounts, trusted_organizations, trusted_ous, max_shared_image_age_days, max_unused_shared_image_days, waivers, policy_data)"},
+		{"in a waiver", "waivers:\n  - rule: AMI-009\n    ticket: SEC-1\n", "c.yaml:3: waivers[0].ticket: unknown key in a waiver (expected rule, resource, reason, expires, approved_by)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseConfig("c.yaml", []byte(c.yaml))
+			if err == nil || err.Error() != c.want {
+				t.Errorf("err = %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}
+
 func TestConfigErrorsNameTheKey(t *testing.T) {
 	waiver := "waivers:\n  - rule: AMI-009\n    resource: x\n    reason: r\n    approved_by: me\n"
 	cases := []struct {
@@ -58,7 +75,8 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"bad org", "trusted_organizations: [acme]\n", []string{"trusted_organizations[0]", "o-a1b2c3d4e5"}},
 		{"bad ou", "trusted_ous: [engineering]\n", []string{"trusted_ous[0]", "OU ARN"}},
 		{"bad age", "max_shared_image_age_days: -3\n", []string{"max_shared_image_age_days", "positive"}},
-		{"wrong type", "max_shared_image_age_days: a year\n", []string{"c.yaml:1", "cannot unmarshal"}},
+		{"wrong type", "max_shared_image_age_days: a year\n", []string{`c.yaml:1: max_shared_image_age_days: expected a whole number, found "a year"`}},
+		{"wrong type in a waiver", strings.Replace(waiver, "reason: r", "reason: [r]", 1), []string{`c.yaml:4: waivers[0].reason: expected a string, found a list`}},
 		{"syntax", "trusted_accounts: [\n", []string{"c.yaml"}},
 		{"waiver without reason", strings.Replace(waiver, "    reason: r\n", "", 1), []string{"c.yaml:2", "waivers[0].reason", "required"}},
 		{"waiver without approver", strings.Replace(waiver, "    approved_by: me\n", "", 1), []string{"waivers[0].approved_by"}},

@@ -7,7 +7,7 @@
 // crash too.
 //
 // Every file amiaudit and its tools write for a reader goes through this
-// package. The only other os.WriteFile and os.Create calls write scratch files
+// package. The only other calls that write a file by name write scratch files
 // into temporary directories (the demo's configuration, the test bed's
 // launcher and disk images); TestOnlyWriter keeps it so.
 package atomicfile
@@ -126,31 +126,64 @@ func writeSpecial(path string, write func(io.Writer) error) error {
 	return nil
 }
 
-// WriteNew creates a file that must not exist yet (fs.ErrExist otherwise),
-// writes data with the given permissions and syncs it. On any error the file
-// is removed, so that no partial file is left under the name. It is for files
-// that are never replaced: keys, and the files of a directory that WriteDir
-// is building.
+// WriteNew creates a file that must not exist yet (fs.ErrExist otherwise)
+// with data and the given permissions, atomically: data is written and synced
+// under a temporary name in the same directory, which is then hard-linked to
+// name (link(2) fails when name exists, so nothing is ever replaced, even by a
+// file that appears meanwhile) and removed; the directory is synced. Until the
+// link, name does not exist, so a crash leaves no partial file under it; on
+// any error the temporary file is removed. It is for files that are never
+// replaced: keys, and the files of a directory that WriteDir is building. A
+// file system without hard links cannot take such files.
 func WriteNew(name string, data []byte, mode fs.FileMode) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+	return writeNew(name, mode, func(w io.Writer) error {
+		_, err := io.Copy(w, bytes.NewReader(data))
+		return err
+	})
+}
+
+func writeNew(name string, mode fs.FileMode, write func(io.Writer) error) error {
+	fail := func(err error) error { return fmt.Errorf("write %s: %w", name, err) }
+	// Checked first so as not to write what cannot be kept; link checks again.
+	if _, err := os.Lstat(name); err == nil {
+		return fail(fs.ErrExist)
 	}
-	err = func() error {
-		if _, err := io.Copy(f, bytes.NewReader(data)); err != nil {
-			return err
-		}
-		if err := f.Sync(); err != nil {
-			return fmt.Errorf("sync: %w", err)
-		}
-		return f.Close()
+	dir, base := filepath.Split(name)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fail(err)
+	}
+	defer func() {
+		_ = tmp.Close()
+		_ = os.Remove(tmp.Name())
 	}()
-	if err != nil {
-		_ = f.Close()
-		_ = os.Remove(name)
-		return fmt.Errorf("write %s: %w", name, err)
+	if err := write(tmp); err != nil {
+		return fail(err)
 	}
-	SyncDir(filepath.Dir(name))
+	if err := tmp.Chmod(mode); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(fmt.Errorf("sync: %w", err))
+	}
+	if err := tmp.Close(); err != nil {
+		return fail(err)
+	}
+	if err := os.Link(tmp.Name(), name); err != nil {
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err // the temporary's name says nothing to the reader
+		}
+		if errors.Is(err, fs.ErrExist) {
+			return fail(fs.ErrExist)
+		}
+		return fail(fmt.Errorf("link into place: %w", err))
+	}
+	_ = os.Remove(tmp.Name()) // before the sync, so that it does not come back
+	SyncDir(dir)
 	return nil
 }
 
@@ -191,16 +224,22 @@ func CheckNewDir(dir string) error {
 // temporary directory is removed.
 func WriteDir(dir string, files map[string][]byte) error {
 	dir = filepath.Clean(dir)
+	fail := func(doing string, err error) error {
+		if doing == "" {
+			return fmt.Errorf("write directory %s: %w", dir, err)
+		}
+		return fmt.Errorf("write directory %s: %s: %w", dir, doing, err)
+	}
 	if err := CheckNewDir(dir); err != nil {
-		return err
+		return fail("", err)
 	}
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
+		return fail("create its parent", err)
 	}
 	tmp, err := os.MkdirTemp(parent, filepath.Base(dir)+".tmp-")
 	if err != nil {
-		return err
+		return fail("create the temporary directory", err)
 	}
 	committed := false
 	defer func() {
@@ -211,15 +250,15 @@ func WriteDir(dir string, files map[string][]byte) error {
 	dirs := map[string]bool{tmp: true}
 	for _, p := range slices.Sorted(maps.Keys(files)) {
 		if !fs.ValidPath(p) || p == "." {
-			return fmt.Errorf("%s: not a relative slash-separated path", p)
+			return fail(p, errors.New("not a relative slash-separated path"))
 		}
 		full := filepath.Join(tmp, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
+			return fail("create the directory of "+p, err)
 		}
 		dirs[filepath.Dir(full)] = true
 		if err := WriteNew(full, files[p], 0o644); err != nil {
-			return fmt.Errorf("%s: %w", p, err)
+			return fail(p, err)
 		}
 	}
 	for d := range dirs {
@@ -227,19 +266,19 @@ func WriteDir(dir string, files map[string][]byte) error {
 	}
 	// MkdirTemp makes the directory private; the result is as readable as a file.
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
+		return fail("make the temporary directory readable", err)
 	}
 	if err := CheckNewDir(dir); err != nil {
-		return err
+		return fail("", err)
 	}
 	// rename(2) replaces an empty directory on POSIX systems but not elsewhere.
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		if err := os.Remove(dir); err != nil {
-			return err
+			return fail("remove the empty directory it replaces", err)
 		}
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		return err
+		return fail("rename the temporary directory into place", err)
 	}
 	committed = true
 	SyncDir(parent)

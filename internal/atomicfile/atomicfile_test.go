@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -269,4 +271,83 @@ func TestCheckNewDir(t *testing.T) {
 	if err := CheckNewDir(filepath.Join(parent, "f")); !errors.Is(err, ErrNotEmpty) {
 		t.Errorf("a file: %v, want ErrNotEmpty", err)
 	}
+}
+
+// TestWriteDirErrorsSayWhatWasBeingDone: every error of WriteDir names the
+// directory and the step that failed, and wraps the cause.
+func TestWriteDirErrorsSayWhatWasBeingDone(t *testing.T) {
+	parent := t.TempDir()
+	file := filepath.Join(parent, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	full := filepath.Join(parent, "full")
+	if err := os.MkdirAll(filepath.Join(full, "old"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	under := filepath.Join(file, "sub", "bundle") // its parent cannot be created: file is a file
+	for _, c := range []struct {
+		name, dir string
+		files     map[string][]byte
+		want      string
+		is        error
+	}{
+		{"under a file", under, map[string][]byte{"a": nil}, "write directory " + under + ": ", syscall.ENOTDIR},
+		{"bad path", filepath.Join(parent, "b1"), map[string][]byte{"../x": nil}, "write directory " + filepath.Join(parent, "b1") + ": ../x: not a relative slash-separated path", nil},
+		{"file under a file", filepath.Join(parent, "b2"), map[string][]byte{"a": nil, "a/b": nil}, "write directory " + filepath.Join(parent, "b2") + ": create the directory of a/b: ", nil},
+		{"not empty", full, map[string][]byte{"a": nil}, "write directory " + full + ": exists and is not empty", ErrNotEmpty},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := WriteDir(c.dir, c.files)
+			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+				t.Errorf("err = %v, want it to start %q", err, c.want)
+			}
+			if c.is != nil && !errors.Is(err, c.is) {
+				t.Errorf("err = %v does not wrap %v", err, c.is)
+			}
+		})
+	}
+}
+
+// TestWriteNewNothingUnderTheNameUntilComplete: while the content is being
+// written (where a crash could stop it), nothing exists under the name; an
+// error leaves neither the name nor a temporary file.
+func TestWriteNewNothingUnderTheNameUntilComplete(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.key")
+	failed := errors.New("the disk is gone")
+	err := writeNew(path, 0o600, func(w io.Writer) error {
+		if _, err := w.Write([]byte("half a ke")); err != nil {
+			return err
+		}
+		if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("while writing, %s exists (%v): a crash now would leave half a key", path, err)
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Errorf("err = %v, want the write's", err)
+	}
+	onlyEntries(t, dir)
+}
+
+// TestWriteNewNeverReplacesAFileThatAppears: a file created under the name
+// while WriteNew writes is kept, and WriteNew says the name exists.
+func TestWriteNewNeverReplacesAFileThatAppears(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.key")
+	err := writeNew(path, 0o600, func(w io.Writer) error {
+		if err := os.WriteFile(path, []byte("someone else's"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := w.Write([]byte("ours"))
+		return err
+	})
+	if !errors.Is(err, fs.ErrExist) || !strings.HasPrefix(err.Error(), "write "+path+": ") {
+		t.Errorf("err = %v, want fs.ErrExist naming %s", err, path)
+	}
+	if got := readFile(t, path); got != "someone else's" {
+		t.Errorf("the file that appeared was replaced: %q", got)
+	}
+	onlyEntries(t, dir, "audit.key")
 }

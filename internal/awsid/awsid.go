@@ -1,9 +1,18 @@
 // Package awsid is the one definition of the shapes of the AWS identifiers
 // amiaudit checks: account IDs, organization IDs and ARNs, OU IDs and ARNs,
 // AMI and EBS snapshot IDs.
-// The collector, the snapshot decoder, the configuration, the access model,
-// the CLI and the test bed all ask here; the Rego rules ask
-// data.amiaudit.lib.ids, whose pattern a test holds equal to AccountIDPattern.
+// Its users (TestDocNamesTheImporters holds this list equal to the
+// importers): `snapshot` (the document's identifiers, key policy
+// principals), `rules` (the configuration's trusted accounts, organizations
+// and OUs; AMI IDs in snapshot descriptions), `iampolicy` and `access`
+// (principals and condition values), `gate` (grantees, --image, the
+// placeholders of a proposed copy), `collector` (the default partition; the
+// AMI and snapshot IDs of CloudTrail events), `report` (the default
+// partition of ASFF product ARNs), `internal/cli` (--accounts) and
+// `testbed/scenario`. The collector checks no account or organization
+// identifier: it records what AWS returns, and the CLI checks the accounts it
+// is given. The Rego rules ask data.amiaudit.lib.ids, whose pattern a test
+// holds equal to AccountIDPattern.
 //
 // The shapes are AWS Organizations' own:
 // https://docs.aws.amazon.com/organizations/latest/APIReference/API_Child.html

@@ -202,7 +202,7 @@ Exit codes: 0 written; 2 usage error; 3 collection failed entirely or was interr
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
-				return usageError(errors.New("collect needs --output FILE (or --output - for stdout)"))
+				return argsError(errors.New("collect needs --output FILE (or --output - for stdout)"))
 			}
 			if err := f.validate(); err != nil {
 				return err

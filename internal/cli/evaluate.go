@@ -260,7 +260,7 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 there is one;
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageError(fmt.Errorf("%s expects %s, got %d arguments", cmd.CommandPath(), what, len(args)))
+			return argsError(fmt.Errorf("%s expects %s, got %d arguments", cmd.CommandPath(), what, len(args)))
 		}
 		return nil
 	}

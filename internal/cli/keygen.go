@@ -30,7 +30,7 @@ Exit codes: 0 written; 2 a file exists or cannot be written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if prefix == "" {
-				return usageError(errors.New("keygen needs --output PREFIX: it writes PREFIX.key and PREFIX.pub"))
+				return argsError(errors.New("keygen needs --output PREFIX: it writes PREFIX.key and PREFIX.pub"))
 			}
 			keyFile, pubFile := prefix+".key", prefix+".pub"
 			for _, f := range []string{keyFile, pubFile} {

@@ -313,7 +313,8 @@ func TestRulesCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatal(code)
 	}
-	var rules []struct{ ID, Severity, Title, Source string }
+	golden(t, "rules.json.golden", out)
+	var rules []struct{ ID, Severity, Title, Source, Area string }
 	if err := json.Unmarshal([]byte(out), &rules); err != nil {
 		t.Fatal(err)
 	}
@@ -321,11 +322,14 @@ func TestRulesCommand(t *testing.T) {
 		t.Errorf("rules = %+v", rules)
 	}
 	// Every built-in rule names the embedded file it lives in, and that file
-	// is the one in the source tree.
+	// is the one in the source tree; its area is the directory under policies/.
 	for _, r := range rules {
 		if !strings.HasPrefix(r.Source, "policies/") || !strings.HasSuffix(r.Source, ".rego") {
 			t.Errorf("%s: source %q is not a policies/…/*.rego file", r.ID, r.Source)
 			continue
+		}
+		if want := strings.Split(r.Source, "/")[1]; r.Area != want {
+			t.Errorf("%s: area %q, want %q (the directory of %s)", r.ID, r.Area, want, r.Source)
 		}
 		if _, err := os.Stat(filepath.Join("../..", r.Source)); err != nil {
 			t.Errorf("%s: source %s: %v", r.ID, r.Source, err)
@@ -432,6 +436,63 @@ func TestGateUsageErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if code, _, stderr := amiaudit(t, "", args...); code != exitUsage || stderr == "" {
 				t.Errorf("exit %d, want 2 with a message; stderr %q", code, stderr)
+			}
+		})
+	}
+}
+
+// TestUsageHintOnlyForUsageErrors: "Run 'amiaudit --help' for usage." follows
+// a command line that does not parse (a flag, the arguments, the command),
+// never an error of a command that ran, such as a custom policy failing at
+// evaluation time; both exit 2.
+func TestUsageHintOnlyForUsageErrors(t *testing.T) {
+	conflict := t.TempDir()
+	if err := os.WriteFile(filepath.Join(conflict, "conflict.rego"), []byte(`# METADATA
+# title: Conflicts at evaluation time
+# custom:
+#   id: ORG-004
+#   severity: low
+package amiaudit.rules.org.conflict
+
+limit := 1 if count(input.images) > 0
+
+limit := 2 if count(input.images) > 0
+
+findings contains f if {
+	limit == 3
+	f := {}
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const snap = "../../examples/snapshot.json"
+	cases := []struct {
+		name string
+		args []string
+		want string // in stderr
+		hint bool
+	}{
+		{"policy conflict at evaluation", []string{"evaluate", snap, "--policy", conflict}, "eval_conflict_error", false},
+		{"finding without a resource", []string{"evaluate", snap, "--policy", "../../rules/testdata/policies/badfinding"}, "finding needs a resource", false},
+		{"missing snapshot file", []string{"evaluate", filepath.Join(conflict, "none.json")}, "read snapshot", false},
+		{"unknown flag", []string{"evaluate", snap, "--bogus"}, "unknown flag: --bogus", true},
+		{"flag value that does not parse", []string{"scan", "--concurrency", "many"}, "invalid argument", true},
+		{"no argument", []string{"evaluate"}, "expects a snapshot file", true},
+		{"argument to a command that takes none", []string{"rules", "extra"}, "unknown command", true},
+		{"unknown command", []string{"frob"}, `unknown command "frob"`, true},
+		{"keygen without --output", []string{"keygen"}, "keygen needs --output", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := amiaudit(t, "", c.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("stderr does not say %q:\n%s", c.want, stderr)
+			}
+			if got := strings.Contains(stderr, usageHint); got != c.hint {
+				t.Errorf("usage hint shown: %v, want %v:\n%s", got, c.hint, stderr)
 			}
 		})
 	}

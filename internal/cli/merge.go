@@ -32,13 +32,13 @@ together (one line naming the files).`,
   amiaudit merge --output org.json.gz shards/*.json.gz && amiaudit evaluate org.json.gz --format sarif --output org.sarif`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageError(fmt.Errorf("%s expects the shard snapshot files to merge", cmd.CommandPath()))
+				return argsError(fmt.Errorf("%s expects the shard snapshot files to merge", cmd.CommandPath()))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
-				return usageError(errors.New("merge needs --output FILE (or --output - for stdout)"))
+				return argsError(errors.New("merge needs --output FILE (or --output - for stdout)"))
 			}
 			docs := make([]*snapshot.Document, len(args))
 			for i, name := range args {

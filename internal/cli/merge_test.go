@@ -80,6 +80,7 @@ func TestMergeCommandRejects(t *testing.T) {
 		args []string
 		want []string
 	}{
+		// A command line without shards or --output is followed by the usage hint.
 		{"no shards", []string{"merge", "--out", filepath.Join(dir, "m.json")}, []string{"expects the shard snapshot files"}},
 		{"no --out", append([]string{"merge"}, shards...), []string{"--out"}},
 		{"same shard twice", []string{"merge", "--out", filepath.Join(dir, "m.json"), shards[0], overlapping}, []string{"shard-1.json.gz", "overlap.json", "both are shard 1/2"}},
@@ -91,8 +92,12 @@ func TestMergeCommandRejects(t *testing.T) {
 	for _, c := range cases {
 		code, out, stderr := amiaudit(t, "", c.args...)
 		lines := strings.Split(strings.TrimSpace(stderr), "\n")
-		if code != exitUsage || out != "" || len(lines) != 1 {
-			t.Errorf("%s: exit %d, stdout %q, stderr %q: want exit 2 and one line", c.name, code, out, stderr)
+		wantLines := 1
+		if c.name == "no shards" || c.name == "no --out" {
+			wantLines = 2
+		}
+		if code != exitUsage || out != "" || len(lines) != wantLines || wantLines == 2 && lines[1] != usageHint {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q: want exit 2 and %d line(s)", c.name, code, out, stderr, wantLines)
 		}
 		for _, w := range c.want {
 			if !strings.Contains(lines[0], w) {

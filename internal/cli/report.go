@@ -137,14 +137,12 @@ func isBundle(dir string) bool {
 	return err == nil
 }
 
-// isRunFile tells the JSON reports and snapshots of a directory from the
-// other formats that are often written beside them (results.sarif.json,
-// findings.ocsf.json: report.FormatForPath tells them apart).
+// isRunFile tells the JSON reports and snapshots (.json, or .json.gz) of a
+// directory from the other formats that are often written beside them; the
+// extensions are report.FormatForPath's, so a format added there is known here.
 func isRunFile(name string) bool {
-	if strings.HasSuffix(strings.ToLower(name), ".json.gz") {
-		return true
-	}
-	format, ok := report.FormatForPath(name)
+	n := strings.TrimSuffix(strings.ToLower(name), ".gz")
+	format, ok := report.FormatForPath(n)
 	return ok && format == report.FormatJSON
 }
 
@@ -180,10 +178,10 @@ Exit codes: 0 no unwaived finding at or above --fail-on in the run rendered;
   amiaudit report audits/2026-11-20 --format sarif --output amiaudit.sarif`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageError(errors.New("report expects a run to render (a JSON report, snapshot or evidence bundle), or --trend and several"))
+				return argsError(errors.New("report expects a run to render (a JSON report, snapshot or evidence bundle), or --trend and several"))
 			}
 			if !trend && len(args) > 1 {
-				return usageError(fmt.Errorf("report renders one run, got %d: add --trend to draw several over time", len(args)))
+				return argsError(fmt.Errorf("report renders one run, got %d: add --trend to draw several over time", len(args)))
 			}
 			return nil
 		},

@@ -240,13 +240,24 @@ func TestReportTrendOverEvidenceBundles(t *testing.T) {
 	}
 }
 
-// TestIsRunFile: a trend directory's JSON reports and snapshots are runs;
-// the SARIF, OCSF and ASFF files written beside them, JSON too, are not.
+// TestIsRunFile: a directory given to --trend holds JSON reports and
+// snapshots beside files of other formats; which is which is
+// report.FormatForPath's answer, compressed or not.
 func TestIsRunFile(t *testing.T) {
 	for name, want := range map[string]bool{
-		"report.json": true, "2026-11-21.JSON": true, "snapshot.json.gz": true, "night.JSON.GZ": true,
-		"results.sarif.json": false, "findings.ocsf.json": false, "hub.asff.json": false,
-		"results.sarif": false, "report.html": false, "junit.xml": false, "notes.txt": false, "snapshot.gz": false,
+		"run.json":          true,
+		"RUN.JSON":          true,
+		"snapshot.json.gz":  true,
+		"Snapshot.JSON.GZ":  true,
+		"run.sarif.json":    false,
+		"run.sarif.json.gz": false, // a compressed SARIF log is no run
+		"run.ocsf.json":     false,
+		"run.asff.json.gz":  false,
+		"run.html":          false,
+		"run.csv.gz":        false,
+		"notes.txt":         false,
+		"archive.gz":        false,
+		"json":              false,
 	} {
 		if got := isRunFile(name); got != want {
 			t.Errorf("isRunFile(%q) = %v, want %v", name, got, want)

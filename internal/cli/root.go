@@ -48,13 +48,44 @@ func toolVersion() string {
 type exitError struct {
 	code int
 	err  error
+	// hint adds "Run 'amiaudit --help' for usage.": only for a command line
+	// that does not parse (a bad flag, a wrong number of arguments), never for
+	// what went wrong once it ran.
+	hint bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
+// usageError is exit code 2 without the usage hint: the command line parsed,
+// but a value, a file, the configuration or a policy is wrong.
 func usageError(err error) error      { return &exitError{code: exitUsage, err: err} }
 func incompleteError(err error) error { return &exitError{code: exitIncomplete, err: err} }
+
+// argsError is exit code 2 with the usage hint: the command line itself is
+// wrong (a flag that does not parse, arguments a command does not take).
+func argsError(err error) error { return &exitError{code: exitUsage, err: err, hint: true} }
+
+const usageHint = "Run 'amiaudit --help' for usage."
+
+// ranErrors makes every error a command's RunE returns an *exitError (exit
+// code 2 when it carries none), so that the errors left bare are cobra's own:
+// an unknown command, arguments or flags the command does not take.
+func ranErrors(cmd *cobra.Command) {
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			err := run(cmd, args)
+			var ee *exitError
+			if err != nil && !errors.As(err, &ee) {
+				return usageError(err)
+			}
+			return err
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		ranErrors(sub)
+	}
+}
 
 // env is what a command needs from the outside world, injectable for tests.
 type env struct {
@@ -93,10 +124,14 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitFindings
 		}
 		fmt.Fprintf(stderr, "amiaudit: %v\n", ee.err)
+		if ee.hint {
+			fmt.Fprintln(stderr, usageHint)
+		}
 		return ee.code
 	}
-	// Cobra's own errors: unknown command or flag, wrong number of arguments.
-	fmt.Fprintf(stderr, "amiaudit: %v\nRun 'amiaudit --help' for usage.\n", err)
+	// Cobra's own errors (ranErrors leaves no other bare): unknown command,
+	// arguments a command does not take, a required flag missing.
+	fmt.Fprintf(stderr, "amiaudit: %v\n%s\n", err, usageHint)
 	return exitUsage
 }
 
@@ -155,7 +190,7 @@ with the same result.`,
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what amiaudit does, to stderr")
 	root.PersistentFlags().BoolVarP(&quiet, "quiet", "q", false, "log only errors")
 	root.SetVersionTemplate("amiaudit {{.Version}}\n")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return argsError(err) })
 	root.AddCommand(
 		newScanCommand(e),
 		newCollectCommand(e),
@@ -170,6 +205,7 @@ with the same result.`,
 		newRulesCommand(e),
 		newVersionCommand(),
 	)
+	ranErrors(root)
 	return root
 }
 

@@ -1,10 +1,10 @@
 package docs
 
 import (
+	goast "go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -70,33 +70,63 @@ func section(t *testing.T, text, heading string) string {
 	return rest
 }
 
-// TestREADMELayoutListsEveryDirectory fails when a Go package directory or a
-// top-level directory is not in the README's layout table, or when the
-// table names one that does not exist.
+// TestREADMELayoutListsEveryDirectory fails when a directory with files in it
+// (outside testdata and hidden directories, but .ci) has no row of its own in
+// the README's layout table, nor a pattern row that matches it and names it,
+// or when the table names a directory that does not exist. A pattern row's
+// path has <placeholders> for one directory each (policies/<area>); the row
+// names each directory it stands for (`ami`), so the list stays true.
 func TestREADMELayoutListsEveryDirectory(t *testing.T) {
 	layout := section(t, read(t, "README.md"), "### Layout")
-	listed := map[string]bool{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|").FindAllStringSubmatch(layout, -1) {
-		listed[m[1]] = true
+	rows := map[string]string{} // path → the rest of its row
+	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|(.*)$").FindAllStringSubmatch(layout, -1) {
+		rows[m[1]] = m[2]
 	}
-	want := map[string]bool{}
+	if len(rows) < 30 {
+		t.Fatalf("found only %d rows in the layout table; the pattern is broken", len(rows))
+	}
+	placeholder := regexp.MustCompile(`<[a-z]+>`)
+	type pattern struct {
+		re  *regexp.Regexp
+		row string
+	}
+	var patterns []pattern
+	for p, row := range rows {
+		if !placeholder.MatchString(p) {
+			continue
+		}
+		literal := placeholder.Split(p, -1)
+		for i := range literal {
+			literal[i] = regexp.QuoteMeta(literal[i])
+		}
+		patterns = append(patterns, pattern{regexp.MustCompile("^" + strings.Join(literal, "[^/]+") + "$"), row})
+	}
+	withFiles := map[string]bool{}
 	walk(t, func(rel string, d fs.DirEntry) {
-		switch {
-		case d.IsDir() && rel != "." && !strings.Contains(rel, "/"):
-			want[rel] = true
-		case !d.IsDir() && strings.HasSuffix(rel, ".go"):
-			want[path.Dir(rel)] = true
+		if !d.IsDir() && path.Dir(rel) != "." {
+			withFiles[path.Dir(rel)] = true
 		}
 	})
-	delete(want, ".")
-	for dir := range want {
-		if !listed[dir] && !slices.ContainsFunc(slices.Collect(maps.Keys(listed)), func(l string) bool { return strings.HasPrefix(l, dir+"/") }) {
-			t.Errorf("README.md, ### Layout: %s is not listed (add a row `| `%s` | what it is |`)", dir, dir)
+	for dir := range withFiles {
+		if _, ok := rows[dir]; ok {
+			continue
+		}
+		covered := false
+		for _, p := range patterns {
+			if p.re.MatchString(dir) && strings.Contains(p.row, "`"+path.Base(dir)+"`") {
+				covered = true
+			}
+		}
+		if !covered {
+			t.Errorf("README.md, ### Layout: %s has files but no row (add a row \"| `%s` | what it is |\", or name it on the row of a pattern that matches it)", dir, dir)
 		}
 	}
-	for dir := range listed {
-		if _, err := os.Stat(filepath.Join(root, dir)); err != nil {
-			t.Errorf("README.md, ### Layout: %s is listed but does not exist", dir)
+	for p := range rows {
+		if placeholder.MatchString(p) {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+			t.Errorf("README.md, ### Layout: %s is listed but does not exist", p)
 		}
 	}
 }
@@ -339,5 +369,94 @@ func TestRepositoryPathsInCommentsExist(t *testing.T) {
 	})
 	if checked < 20 {
 		t.Fatalf("checked only %d paths; the pattern is broken", checked)
+	}
+}
+
+// TestGoNamesInCommentsExist fails when a Go comment, a Markdown file or a
+// Rego comment names a Go identifier of this module that no longer exists:
+// pkg.Name where pkg is one of the module's packages and Name is exported
+// (a function renamed or unexported since), or a Test/Benchmark/Fuzz
+// function (a trailing * stands for any suffix). A dotted path such as
+// amiaudit.rules.AREA is Rego's, not Go's.
+func TestGoNamesInCommentsExist(t *testing.T) {
+	declared := map[string]map[string]bool{} // package name → names
+	all := map[string]bool{}
+	type text struct{ where, body string }
+	var texts []text
+	walk(t, func(rel string, d fs.DirEntry) {
+		switch {
+		case d.IsDir():
+		case strings.HasSuffix(rel, ".go"):
+			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(root, rel), nil, parser.ParseComments|parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pkg := strings.TrimSuffix(f.Name.Name, "_test")
+			if declared[pkg] == nil {
+				declared[pkg] = map[string]bool{}
+			}
+			goast.Inspect(f, func(n goast.Node) bool {
+				var names []*goast.Ident
+				switch n := n.(type) {
+				case *goast.FuncDecl:
+					names = []*goast.Ident{n.Name}
+				case *goast.TypeSpec:
+					names = []*goast.Ident{n.Name}
+				case *goast.ValueSpec:
+					names = n.Names
+				case *goast.Field:
+					names = n.Names
+				}
+				for _, id := range names {
+					declared[pkg][id.Name] = true
+					all[id.Name] = true
+				}
+				return true
+			})
+			for _, c := range f.Comments {
+				texts = append(texts, text{rel, c.Text()})
+			}
+		case strings.HasSuffix(rel, ".md"):
+			texts = append(texts, text{rel, read(t, rel)})
+		case strings.HasSuffix(rel, ".rego"):
+			for _, line := range strings.Split(read(t, rel), "\n") {
+				if _, comment, ok := strings.Cut(line, "#"); ok {
+					texts = append(texts, text{rel, comment})
+				}
+			}
+		}
+	})
+	qualified := regexp.MustCompile(`(?:^|[^.\w/])([a-z][a-z0-9]*)\.([A-Z][A-Za-z0-9_]*)(\*?)`)
+	testFunc := regexp.MustCompile(`\b((?:Test|Benchmark|Fuzz)[A-Z][A-Za-z0-9_]*)(\*?)`)
+	exists := func(names map[string]bool, name, star string) bool {
+		if star == "" {
+			return names[name]
+		}
+		for n := range names {
+			if strings.HasPrefix(n, name) {
+				return true
+			}
+		}
+		return false
+	}
+	checked := 0
+	for _, x := range texts {
+		for _, m := range qualified.FindAllStringSubmatch(x.body, -1) {
+			if names, ok := declared[m[1]]; ok {
+				checked++
+				if !exists(names, m[2], m[3]) {
+					t.Errorf("%s names %s.%s, which package %s does not declare", x.where, m[1], m[2], m[1])
+				}
+			}
+		}
+		for _, m := range testFunc.FindAllStringSubmatch(x.body, -1) {
+			checked++
+			if !exists(all, m[1], m[2]) {
+				t.Errorf("%s names %s, which no test file declares", x.where, m[1])
+			}
+		}
+	}
+	if checked < 50 {
+		t.Fatalf("checked only %d names; the patterns are broken", checked)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -42,39 +43,57 @@ func (e *Error) Error() string {
 var ErrEmpty = errors.New("empty YAML document")
 
 // UnknownKey says what a key that the Go type typeName (unqualified, such as
-// Waiver) does not define should have been; the message of its Error.
-type UnknownKey func(typeName string) string
+// Waiver) does not define should have been; the message of its Error. keys
+// are the keys that type defines, read from its yaml tags in the order of its
+// fields, so the message can list them without a second list to keep equal.
+type UnknownKey func(typeName string, keys []string) string
 
 var (
 	lineRe    = regexp.MustCompile(`(?s)^line (\d+): (.*)$`) // a quoted value may span lines
 	unknownRe = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
+	// yaml.v3 shortens a value longer than 10 bytes to its first 7 and "...".
+	typeRe  = regexp.MustCompile("(?s)^cannot unmarshal (\\S+?)(?: `(.*)`)? into (.+)$")
+	twiceRe = regexp.MustCompile(`(?s)^mapping key "(.*)" already defined at line (\d+)$`)
 )
 
 // Decode decodes the first document of data into v, refusing keys that v's
 // types do not define, and returns the document's node tree for the lines of
 // its values (Line). name is the file name errors give. Every problem yaml.v3
-// reports is one *Error, joined with errors.Join; an unknown key's Key is
-// that key and its message is unknown's. A document with nothing in it is
-// ErrEmpty, and v is left as it was.
+// reports is one *Error, joined with errors.Join: an unknown key's Key is
+// its path (waivers[1].ticket) and its message is unknown's; a value of the wrong type has the
+// path of its key (waivers[0].expires) and says what was expected and found.
+// A document with nothing in it is ErrEmpty, and v is left as it was.
 func Decode(name string, data []byte, v any, unknown UnknownKey) (*yaml.Node, error) {
 	var root yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, ErrEmpty
 		}
-		return nil, located(name, err, unknown)
+		return nil, located(name, err, nil, nil, nil)
 	}
 	strict := yaml.NewDecoder(bytes.NewReader(data))
 	strict.KnownFields(true)
 	if err := strict.Decode(v); err != nil {
-		return nil, located(name, err, unknown)
+		var keys map[string][]string
+		if unknown != nil {
+			keys = Keys(v)
+		}
+		return nil, located(name, err, &root, reflect.TypeOf(v), func(typ string) string {
+			if unknown == nil {
+				return ""
+			}
+			return unknown(typ[strings.LastIndex(typ, ".")+1:], keys[typ])
+		})
 	}
 	return &root, nil
 }
 
 // located turns yaml.v3's messages ("yaml: line 3: …", or a list of "line N:
-// …" for type errors) into one *Error each.
-func located(name string, err error, unknown UnknownKey) error {
+// …" for type errors) into one *Error each. root, when there is one, gives
+// the key path of a value yaml.v3 only locates by line, and typ (the type
+// decoded into) tells apart the values of one line; unknown gives the
+// message for an unknown key of a type ("" keeps yaml.v3's).
+func located(name string, err error, root *yaml.Node, typ reflect.Type, unknown func(qualifiedType string) string) error {
 	var te *yaml.TypeError
 	var lines []string
 	if errors.As(err, &te) {
@@ -82,6 +101,7 @@ func located(name string, err error, unknown UnknownKey) error {
 	} else {
 		lines = []string{strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
+	used := map[*yaml.Node]bool{} // two equal values on one line are two errors
 	errs := make([]error, 0, len(lines))
 	for _, l := range lines {
 		e := &Error{File: name, Msg: l}
@@ -89,13 +109,257 @@ func located(name string, err error, unknown UnknownKey) error {
 			e.Line, _ = strconv.Atoi(m[1])
 			e.Msg = m[2]
 			if f := unknownRe.FindStringSubmatch(e.Msg); f != nil && unknown != nil {
-				typ := f[2][strings.LastIndex(f[2], ".")+1:]
-				e.Key, e.Msg = f[1], unknown(typ)
+				if msg := unknown(f[2]); msg != "" {
+					e.Key, e.Msg = f[1], msg
+					// The key's path (waivers[1].ticket) says which of several.
+					if path, _ := find(root, typ, func(_, key *yaml.Node, _ reflect.Type) bool {
+						return key != nil && key.Line == e.Line && key.Value == f[1]
+					}, used); path != nil {
+						e.Key = Path(path...)
+					}
+				}
+			} else if f := typeRe.FindStringSubmatch(e.Msg); f != nil && root != nil {
+				e.Key, e.Msg = wrongType(root, typ, e.Line, f[1], f[2], f[3], used)
+			} else if f := twiceRe.FindStringSubmatch(e.Msg); f != nil && root != nil {
+				if path, _ := find(root, typ, func(n, key *yaml.Node, _ reflect.Type) bool {
+					return key != nil && key.Line == e.Line && key.Value == f[1]
+				}, used); path != nil {
+					e.Key = Path(path...)
+				} else {
+					e.Key = f[1]
+				}
+				e.Msg = "key given twice (first at line " + f[2] + ")"
 			}
 		}
 		errs = append(errs, e)
 	}
 	return errors.Join(errs...)
+}
+
+// wrongType words yaml.v3's "cannot unmarshal !!str `abc` into int" at line
+// as the key path of that value and "expected a whole number, found "abc"".
+func wrongType(root *yaml.Node, typ reflect.Type, line int, tag, shown, goType string, used map[*yaml.Node]bool) (key, msg string) {
+	path, n := find(root, typ, func(n, _ *yaml.Node, t reflect.Type) bool {
+		if n.Line != line || n.ShortTag() != tag {
+			return false
+		}
+		if t != nil && t.String() != goType && (t.Kind() != reflect.Pointer || t.Elem().String() != goType) {
+			return false
+		}
+		if n.Kind != yaml.ScalarNode {
+			return true
+		}
+		if short, ok := strings.CutSuffix(shown, "..."); ok && len(n.Value) > 10 {
+			return strings.HasPrefix(n.Value, short)
+		}
+		return n.Value == shown
+	}, used)
+	var found string
+	switch {
+	case n != nil && n.Kind == yaml.ScalarNode:
+		found = strconv.Quote(n.Value)
+	case n != nil:
+		found = kindWords(n.Kind)
+	case tag == "!!seq":
+		found = "a list"
+	case tag == "!!map":
+		found = "a mapping"
+	default:
+		found = strconv.Quote(shown)
+	}
+	return Path(path...), "expected " + typeWords(goType) + ", found " + found
+}
+
+// find walks the document depth first for the first node, not yet used,
+// that match accepts, and returns its path and the node, marked used. match
+// is given the node, its mapping key (nil for a sequence item or the
+// document) and the Go type it decodes into (nil where typ does not say,
+// such as inside an any).
+func find(root *yaml.Node, typ reflect.Type, match func(n, key *yaml.Node, t reflect.Type) bool, used map[*yaml.Node]bool) ([]any, *yaml.Node) {
+	var walk func(n, key *yaml.Node, t reflect.Type, path []any) ([]any, *yaml.Node)
+	walk = func(n, key *yaml.Node, t reflect.Type, path []any) ([]any, *yaml.Node) {
+		if n.Kind != yaml.DocumentNode && !used[n] && match(n, key, t) {
+			used[n] = true
+			return path, n
+		}
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				if p, f := walk(c, nil, t, path); f != nil {
+					return p, f
+				}
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if p, f := walk(v, k, valueType(t, k.Value), append(path[:len(path):len(path)], k.Value)); f != nil {
+					return p, f
+				}
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				if p, f := walk(c, nil, valueType(t, nil), append(path[:len(path):len(path)], i)); f != nil {
+					return p, f
+				}
+			}
+		}
+		return nil, nil
+	}
+	return walk(root, nil, deref(typ), nil)
+}
+
+// valueType is the type a value decodes into inside t: the field of a
+// struct named key, the element of a map, or (key nil) of a list.
+func valueType(t reflect.Type, key any) reflect.Type {
+	if t == nil {
+		return nil
+	}
+	t = deref(t)
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		if key == nil {
+			return t.Elem()
+		}
+	case reflect.Map:
+		if key != nil {
+			return t.Elem()
+		}
+	case reflect.Struct:
+		if k, ok := key.(string); ok {
+			return fieldType(t, k)
+		}
+	}
+	return nil
+}
+
+func deref(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// fieldType is the type of the field of struct t that the key names, as
+// Keys reads the tags; nil when none does.
+func fieldType(t reflect.Type, key string) reflect.Type {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if !f.IsExported() && !f.Anonymous || name == "-" && opts == "" {
+			continue
+		}
+		if strings.Contains(","+opts+",", ",inline,") {
+			if ft := deref(f.Type); ft.Kind() == reflect.Struct {
+				if found := fieldType(ft, key); found != nil {
+					return found
+				}
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		if name == key {
+			return f.Type
+		}
+	}
+	return nil
+}
+
+func kindWords(k yaml.Kind) string {
+	switch k {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	}
+	return "a value"
+}
+
+// typeWords says in plain words what a Go type, as reflect prints it, takes.
+func typeWords(goType string) string {
+	t := strings.TrimLeft(goType, "*")
+	switch {
+	case t == "time.Duration":
+		return "a duration such as 30s or 1m"
+	case t == "time.Time":
+		return "a time such as 2027-01-31T00:00:00Z"
+	case strings.HasPrefix(t, "[]"), strings.HasPrefix(t, "["):
+		return "a list"
+	case strings.HasPrefix(t, "map["):
+		return "a mapping (key: value)"
+	case t == "bool":
+		return "true or false"
+	case t == "string":
+		return "a string"
+	case strings.HasPrefix(t, "uint"):
+		return "a whole number, 0 or more"
+	case strings.HasPrefix(t, "int"):
+		return "a whole number"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	case strings.Contains(t, "."):
+		return "a mapping (key: value)" // a struct of ours; other named types are rare in a YAML file
+	}
+	return "a value of type " + goType
+}
+
+// Keys lists, for every struct type reachable from v (through pointers,
+// slices, arrays, maps and fields), the YAML keys it defines, in field
+// order: the yaml tag's name, or the lowercased field name as yaml.v3 uses
+// without one; ",inline" structs add their keys. The map is keyed by the
+// type as reflect prints it (rules.Waiver).
+func Keys(v any) map[string][]string {
+	out := map[string][]string{}
+	var visit func(t reflect.Type)
+	visit = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+			if t.Kind() == reflect.Map {
+				visit(t.Key())
+			}
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return
+		}
+		if _, seen := out[t.String()]; seen {
+			return
+		}
+		out[t.String()] = nil // before the fields: a type may hold itself
+		out[t.String()] = structKeys(t, visit)
+	}
+	if v != nil {
+		visit(reflect.TypeOf(v))
+	}
+	return out
+}
+
+func structKeys(t reflect.Type, visit func(reflect.Type)) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		name, opts, _ := strings.Cut(tag, ",")
+		if !f.IsExported() && !f.Anonymous || name == "-" && opts == "" {
+			continue
+		}
+		if strings.Contains(","+opts+",", ",inline,") {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				keys = append(keys, structKeys(ft, visit)...)
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		keys = append(keys, name)
+		visit(f.Type)
+	}
+	return keys
 }
 
 // Line is the line of the value at path below root (mapping keys as

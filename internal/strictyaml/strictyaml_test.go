@@ -7,18 +7,22 @@ import (
 )
 
 type waiver struct {
-	Rule   string `yaml:"rule"`
-	Reason string `yaml:"reason"`
+	Rule    string   `yaml:"rule"`
+	Reason  string   `yaml:"reason"`
+	Expires int      `yaml:"expires_days"`
+	Tags    []string `yaml:"tags"`
 }
 
 type config struct {
-	Accounts []string `yaml:"accounts"`
-	MaxDays  int      `yaml:"max_days"`
-	Waivers  []waiver `yaml:"waivers"`
+	Accounts []string          `yaml:"accounts"`
+	MaxDays  int               `yaml:"max_days"`
+	Strict   bool              `yaml:"strict"`
+	Labels   map[string]string `yaml:"labels"`
+	Waivers  []waiver          `yaml:"waivers"`
 }
 
 // unknownIn names the type, as the configuration and scenarios do.
-func unknownIn(typ string) string { return "unknown key in " + typ }
+func unknownIn(typ string, _ []string) string { return "unknown key in " + typ }
 
 func TestDecodeErrors(t *testing.T) {
 	cases := []struct {
@@ -26,10 +30,22 @@ func TestDecodeErrors(t *testing.T) {
 		want       []string // Error() of each error, in order
 	}{
 		{"unknown top-level key", "accounts: []\nacounts: []\n", []string{"c.yaml:2: acounts: unknown key in config"}},
-		{"unknown nested key", "waivers:\n  - rule: AMI-001\n    ticket: SEC-1\n", []string{"c.yaml:3: ticket: unknown key in waiver"}},
-		{"wrong type", "max_days: a year\n", []string{"c.yaml:1: cannot unmarshal !!str `a year` into int"}},
+		{"unknown nested key", "waivers:\n  - rule: AMI-001\n    ticket: SEC-1\n", []string{"c.yaml:3: waivers[0].ticket: unknown key in waiver"}},
+		{"wrong type: int", "max_days: a year\n", []string{`c.yaml:1: max_days: expected a whole number, found "a year"`}},
+		{"wrong type: bool", "strict: maybe\n", []string{`c.yaml:1: strict: expected true or false, found "maybe"`}},
+		{"wrong type: list", "accounts: 111122223333\n", []string{`c.yaml:1: accounts: expected a list, found "111122223333"`}},
+		{"wrong type: map", "labels: [a, b]\n", []string{`c.yaml:1: labels: expected a mapping (key: value), found a list`}},
+		{"wrong type: struct", "waivers: [AMI-001]\n", []string{`c.yaml:1: waivers[0]: expected a mapping (key: value), found "AMI-001"`}},
+		{"wrong type: document", "- a\n- b\n", []string{`c.yaml:1: expected a mapping (key: value), found a list`}},
+		{"wrong type: nested waiver field", "waivers:\n  - rule: AMI-001\n  - rule: AMI-002\n    expires_days: next week\n",
+			[]string{`c.yaml:4: waivers[1].expires_days: expected a whole number, found "next week"`}},
+		{"wrong type: long value in full", "max_days: about a year or so\n", []string{`c.yaml:1: max_days: expected a whole number, found "about a year or so"`}},
+		{"wrong type: two equal values on one line", "waivers: [{tags: [x]}, {rule: {a: b}}, {rule: {a: b}}]\n",
+			[]string{`c.yaml:1: waivers[1].rule: expected a string, found a mapping`, `c.yaml:1: waivers[2].rule: expected a string, found a mapping`}},
+		{"unknown key in the second of two items", "waivers:\n  - rule: AMI-001\n  - rule: AMI-002\n    ticket: SEC-1\n", []string{"c.yaml:4: waivers[1].ticket: unknown key in waiver"}},
+		{"key given twice", "max_days: 3\nmax_days: 4\n", []string{`c.yaml:2: max_days: key given twice (first at line 1)`}},
 		{"every error, each on its line", "max_days: a year\nwaivers:\n  - rule: AMI-001\n    ticket: SEC-1\n",
-			[]string{"c.yaml:1: cannot unmarshal !!str `a year` into int", "c.yaml:4: ticket: unknown key in waiver"}},
+			[]string{`c.yaml:1: max_days: expected a whole number, found "a year"`, "c.yaml:4: waivers[0].ticket: unknown key in waiver"}},
 		{"syntax", "accounts: [\n", []string{"c.yaml:1: did not find expected node content"}},
 		{"syntax on a later line", "accounts: []\nmax_days: 3\n\tbad: tab\n", []string{"c.yaml:2: found a tab character that violates indentation"}},
 	}
@@ -57,6 +73,43 @@ func TestDecodeUnknownKeyWithoutMessage(t *testing.T) {
 	if err == nil || err.Error() != "c.yaml:1: field colour not found in type strictyaml.config" {
 		t.Errorf("err = %v, want yaml.v3's own words, located", err)
 	}
+}
+
+// TestDecodeUnknownKeyListsTheTypesKeys: the callback gets the keys of the
+// type the unknown key is in, read from its yaml tags.
+func TestDecodeUnknownKeyListsTheTypesKeys(t *testing.T) {
+	list := func(typ string, keys []string) string { return typ + ": " + strings.Join(keys, ",") }
+	for doc, want := range map[string]string{
+		"acounts: []\n":                  "c.yaml:1: acounts: config: accounts,max_days,strict,labels,waivers",
+		"waivers: [{rule: x, why: y}]\n": "c.yaml:1: waivers[0].why: waiver: rule,reason,expires_days,tags",
+	} {
+		var cfg config
+		if _, err := Decode("c.yaml", []byte(doc), &cfg, list); err == nil || err.Error() != want {
+			t.Errorf("%q: err = %v, want %s", doc, err, want)
+		}
+	}
+}
+
+func TestKeys(t *testing.T) {
+	type inner struct {
+		A string `yaml:"a"`
+		B string `yaml:"b,omitempty"`
+	}
+	type outer struct {
+		inner   `yaml:",inline"`
+		Plain   string
+		Skipped string `yaml:"-"`
+		hidden  string
+		Items   map[string][]*inner `yaml:"items"`
+	}
+	got := Keys(&outer{})
+	if k := strings.Join(got["strictyaml.outer"], ","); k != "a,b,plain,items" {
+		t.Errorf("outer keys = %s, want a,b,plain,items", k)
+	}
+	if k := strings.Join(got["strictyaml.inner"], ","); k != "a,b" {
+		t.Errorf("inner keys (reached through a map of lists of pointers) = %s, want a,b", k)
+	}
+	_ = outer{}.hidden
 }
 
 func TestDecodeEmpty(t *testing.T) {

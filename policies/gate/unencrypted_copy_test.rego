@@ -5,7 +5,8 @@ import data.amiaudit.testing as t
 
 default_key := "arn:aws:kms:eu-west-1:111111111111:key/default"
 
-# copy_volumes as gate.Apply models them (gate/copy.go).
+# copy_volumes as the gate models them: apply (gate/overlay.go) fills them
+# in through copyVolumes (gate/copy.go).
 doc(source_encrypted, asked) := {
 	"images": [t.image("ami-0a", {"block_device_mappings": [t.bdm("snap-0a")]})],
 	"snapshots": [t.snapshot("snap-0a", {"encrypted": source_encrypted, "kms_key_id": t.key_arn("k1")})],

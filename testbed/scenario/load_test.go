@@ -49,9 +49,9 @@ func TestLoadErrors(t *testing.T) {
 		yaml string
 		want string // substring of the error, which starts with file:line
 	}{
-		{"unknown key", minimal + "    colour: blue\n", "bad.yaml:19: colour: unknown key in an image"},
+		{"unknown key", minimal + "    colour: blue\n", "bad.yaml:19: images[0].colour: unknown key in an image (expected name, ami_name, account, region,"},
 		{"unknown top-level key", "regions: [us-east-1]\nacounts: []\n", "bad.yaml:2: acounts: unknown key in the scenario"},
-		{"wrong type", "regions: us-east-1\n", "bad.yaml:1: cannot unmarshal"},
+		{"wrong type", "regions: us-east-1\n", `bad.yaml:1: regions: expected a list, found "us-east-1"`},
 		{"no regions", "accounts: [{name: a}]\n", "regions: required"},
 		{"bad region", strings.Replace(minimal, "[us-east-1]", "[us-east]", 1), `bad.yaml:2: regions[0]: "us-east" is not a region name`},
 		{"region outside the scenario", strings.Replace(minimal, "    region: us-east-1\n    volumes", "    region: eu-west-1\n    volumes", 1), "bad.yaml:17: images[0].region: eu-west-1 is not one of the scenario's regions"},

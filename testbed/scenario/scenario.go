@@ -309,8 +309,8 @@ func Load(path string) (*Scenario, error) {
 // Parse is Load for a file already read; name is used in messages.
 func Parse(name string, data []byte) (*Scenario, error) {
 	s := &Scenario{file: name}
-	root, err := strictyaml.Decode(name, data, s, func(typ string) string {
-		return "unknown key in " + typeWords[typ] + " (testbed/README.md lists the keys)"
+	root, err := strictyaml.Decode(name, data, s, func(typ string, keys []string) string {
+		return "unknown key in " + typeWords[typ] + " (expected " + strings.Join(keys, ", ") + ")"
 	})
 	if errors.Is(err, strictyaml.ErrEmpty) {
 		return nil, &Error{File: name, Msg: "empty scenario"}
