@@ -234,20 +234,17 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(f.profile))
 	}
 	req := gate.Request{Engine: p.engine, Config: p.cfg}
-	region := f.region
 	if f.snapshotFile != "" {
 		if req.State, req.SnapshotSHA256, err = readSnapshot(e.log, f.snapshotFile, e.stdin); err != nil {
 			return err
 		}
-		if region == "" && len(req.State.Scope.Regions) == 1 {
-			region = req.State.Scope.Regions[0]
-		}
 	}
 	var cfg, cfgErr = config.LoadDefaultConfig(ctx, loadOpts...)
-	if region == "" && cfgErr == nil {
-		region = cfg.Region
+	sdkRegion := ""
+	if cfgErr == nil {
+		sdkRegion = cfg.Region
 	}
-	if req.Changes, err = f.changes(region); err != nil {
+	if req.Changes, err = f.changes(gate.Region(f.region, req.State, sdkRegion)); err != nil {
 		return usageError(err)
 	}
 	if req.State == nil {
