@@ -12,6 +12,7 @@ import (
 	"github.com/amiaudit/amiaudit/collector"
 	"github.com/amiaudit/amiaudit/gate"
 	"github.com/amiaudit/amiaudit/internal/awsid"
+	"github.com/amiaudit/amiaudit/rules"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -270,7 +271,7 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 		return err
 	}
 	a := p.engine.AuditFindings(d.State, d.SnapshotSHA256, p.cfg, e.now(), toolVersion(), d.Findings)
-	if err := p.deliverAudit(e, a, touchedFindings); err != nil {
+	if err := p.deliverAudit(e, a, rules.TouchedFindings); err != nil {
 		return err
 	}
 	if len(d.Unseen) > 0 {
