@@ -108,7 +108,7 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.images, "image", nil, "AMI ID the change is about (repeatable)")
-	fl.StringVar(&f.region, "region", "", "region of the AMIs (and of plan resources that name none; default: the SDK's region)")
+	fl.StringVar(&f.region, "region", "", "region of the AMIs (and of plan resources that name none; default: the --snapshot's region if it has only one, else the SDK's region)")
 	fl.StringArrayVar(&f.shareWith, "share-with", nil, "proposed launch permission: an account ID, organization ARN or OU ARN (repeatable)")
 	fl.BoolVar(&f.public, "public", false, "proposed public launch permission (Group=all)")
 	fl.BoolVar(&f.volumePerm, "create-volume-permission", false, "also grant createVolumePermission on the AMIs' snapshots to the --share-with grantees")
