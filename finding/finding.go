@@ -105,9 +105,27 @@ type Rule struct {
 	// is in area ami, and its file in policies/ami/). Reports tag rules with
 	// it. Empty for a rule whose package has no segment below its area.
 	Area string `json:"area"`
+	// Effect is what a finding of the rule means beyond a configuration
+	// check (METADATA custom.effect): EffectDataExposure (others can read
+	// the data), EffectCredentials (a credential was found), or empty.
+	// ASFF adds the matching finding type.
+	Effect string `json:"effect,omitempty"`
 	// Source is the policy file, for built-in rules a path inside the binary.
 	Source string `json:"source"`
 }
+
+// The values of Rule.Effect (METADATA custom.effect).
+const (
+	// EffectDataExposure: the rule's findings are data that others can read
+	// (a public or untrusted share, a key others can use).
+	EffectDataExposure = "data-exposure"
+	// EffectCredentials: the rule's findings are credentials found in
+	// metadata or on a volume.
+	EffectCredentials = "credentials"
+)
+
+// Effects are the allowed non-empty values of Rule.Effect.
+var Effects = []string{EffectDataExposure, EffectCredentials}
 
 // Resource identifies what a finding is about. The ARN is its identity.
 type Resource struct {

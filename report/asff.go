@@ -56,21 +56,14 @@ const (
 	asffTypeSecrets       = "Sensitive Data Identifications/Passwords"
 )
 
-// asffExtraTypes adds the effect to the rules whose findings are more than a
-// configuration check: data that others can read, credentials found.
-var asffExtraTypes = map[string]string{
-	"AMI-001":  asffTypeDataExposure,
-	"AMI-002":  asffTypeDataExposure,
-	"AMI-003":  asffTypeDataExposure,
-	"AMI-006":  asffTypeDataExposure,
-	"AMI-010":  asffTypeDataExposure,
-	"SNAP-001": asffTypeDataExposure,
-	"SNAP-002": asffTypeDataExposure,
-	"KMS-001":  asffTypeDataExposure,
-	"KMS-002":  asffTypeDataExposure,
-	"AMI-007":  asffTypeSecrets,
-	"AMI-008":  asffTypeSecrets,
-	"SNAP-004": asffTypeSecrets,
+// asffEffectTypes adds the finding type of a rule's effect (METADATA
+// custom.effect, finding.Rule.Effect) to its findings: data that others can
+// read, credentials found. A rule with no effect is a configuration check
+// only; so is a finding whose rule is not known (a JSON report rendered
+// without the policies it was evaluated with).
+var asffEffectTypes = map[string]string{
+	finding.EffectDataExposure: asffTypeDataExposure,
+	finding.EffectCredentials:  asffTypeSecrets,
 }
 
 type asffFinding struct {
@@ -201,7 +194,7 @@ func asffFindingFor(rep *finding.Report, f *finding.Finding, rule finding.Rule, 
 	}
 	sev := asffSeverity{Label: asffSeverityLabel(f.Severity), Original: string(f.Severity)}
 	types := []string{asffTypeBestPractices}
-	if extra, ok := asffExtraTypes[f.RuleID]; ok {
+	if extra, ok := asffEffectTypes[rule.Effect]; ok {
 		types = append(types, extra)
 	}
 	a := asffFinding{

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -242,5 +243,38 @@ func TestASFFBaselineArchivesResolved(t *testing.T) {
 	same := buildASFF(testReport(), &Baseline{Findings: testReport().Findings})
 	if len(same) != len(testReport().Findings) {
 		t.Errorf("an unchanged run archives %d findings", len(same)-len(testReport().Findings))
+	}
+}
+
+// TestASFFTypesFromRuleEffect: a finding's Types add the finding type of its
+// rule's effect (METADATA custom.effect), in both places ASFF holds types; a
+// rule with no effect, or a finding whose rule is not known, is a
+// configuration check only.
+func TestASFFTypesFromRuleEffect(t *testing.T) {
+	r := testReport()
+	r.Findings = r.Findings[:0]
+	for _, c := range []struct{ rule, effect string }{
+		{"CUST-001", finding.EffectDataExposure},
+		{"CUST-002", finding.EffectCredentials},
+		{"CUST-003", ""},
+	} {
+		r.Rules = append(r.Rules, finding.Rule{ID: c.rule, Title: "T", Severity: finding.High, Effect: c.effect})
+	}
+	for _, id := range []string{"CUST-001", "CUST-002", "CUST-003", "CUST-004"} {
+		r.Findings = append(r.Findings, finding.Finding{
+			RuleID: id, Severity: finding.High, Title: "T", Message: "m",
+			Resource: finding.Resource{Type: "ami", ID: "ami-1", ARN: "arn:aws:ec2:us-east-1::image/ami-1", Account: accountA, Region: region1},
+		})
+	}
+	want := map[string][]string{
+		"CUST-001": {asffTypeBestPractices, "Effects/Data Exposure"},
+		"CUST-002": {asffTypeBestPractices, "Sensitive Data Identifications/Passwords"},
+		"CUST-003": {asffTypeBestPractices},
+		"CUST-004": {asffTypeBestPractices}, // no such rule in the report
+	}
+	for _, a := range buildASFF(r, nil) {
+		if !reflect.DeepEqual(a.Types, want[a.GeneratorId]) || !reflect.DeepEqual(a.FindingProviderFields.Types, want[a.GeneratorId]) {
+			t.Errorf("%s: Types %v, FindingProviderFields.Types %v, want %v", a.GeneratorId, a.Types, a.FindingProviderFields.Types, want[a.GeneratorId])
+		}
 	}
 }

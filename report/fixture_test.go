@@ -40,13 +40,13 @@ func testRules() []finding.Rule {
 				"https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-intro.html",
 				"CIS AWS Foundations Benchmark",
 			},
-			Area: "ami", Package: "amiaudit.ami.public", Source: "policies/ami/public.rego",
+			Area: "ami", Package: "amiaudit.ami.public", Effect: finding.EffectDataExposure, Source: "policies/ami/public.rego",
 		},
 		{
 			ID: "AMI-002", Title: "AMI shared with an untrusted account", Severity: finding.High,
 			Description: "An AMI's launch permission names an account that is not trusted.",
 			Remediation: "Remove the launch permission, or trust the account in the configuration.",
-			Area:        "ami", Package: "amiaudit.ami.untrusted_account", Source: "policies/ami/untrusted_account.rego",
+			Area:        "ami", Package: "amiaudit.ami.untrusted_account", Effect: finding.EffectDataExposure, Source: "policies/ami/untrusted_account.rego",
 		},
 		{
 			ID: "AMI-004", Title: "Shared AMI uses a KMS key the grantee cannot use", Severity: finding.High,
@@ -58,7 +58,7 @@ func testRules() []finding.Rule {
 			ID: "AMI-007", Title: "Credential in AMI metadata", Severity: finding.Critical,
 			Description: "AMI metadata contains a credential.",
 			Remediation: "Rotate the credential, then rewrite the metadata.",
-			Area:        "ami", Package: "amiaudit.ami.metadata_secret", Source: "policies/ami/metadata_secret.rego",
+			Area:        "ami", Package: "amiaudit.ami.metadata_secret", Effect: finding.EffectCredentials, Source: "policies/ami/metadata_secret.rego",
 		},
 		{
 			ID: "AMI-009", Title: "Stale shared AMI", Severity: finding.Low,
@@ -83,13 +83,13 @@ func testRules() []finding.Rule {
 			Description: "An EBS snapshot's createVolumePermission holds Group=all.",
 			Remediation: "Remove the public permission and block public access to snapshots.",
 			Deprecated:  false,
-			Area:        "snapshot", Package: "amiaudit.snapshot.public", Source: "policies/snapshot/public.rego",
+			Area:        "snapshot", Package: "amiaudit.snapshot.public", Effect: finding.EffectDataExposure, Source: "policies/snapshot/public.rego",
 		},
 		{
 			ID: "SNAP-002", Title: "Snapshot shared with an untrusted account", Severity: finding.High,
 			Description: "A snapshot's createVolumePermission names an untrusted account.",
 			Remediation: "Remove the permission.",
-			Area:        "snapshot", Package: "amiaudit.snapshot.untrusted_account", Source: "policies/snapshot/untrusted_account.rego",
+			Area:        "snapshot", Package: "amiaudit.snapshot.untrusted_account", Effect: finding.EffectDataExposure, Source: "policies/snapshot/untrusted_account.rego",
 		},
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -406,6 +407,17 @@ func ruleFromAnnotations(path string, a *ast.Annotations) (finding.Rule, error) 
 			}
 			r.Fingerprint = append(r.Fingerprint, name)
 		}
+	}
+	if eff, present := a.Custom["effect"]; present {
+		s, isString := eff.(string)
+		if !isString || !slices.Contains(finding.Effects, s) {
+			found := fmt.Sprint(eff)
+			if isString {
+				found = fmt.Sprintf("%q", s)
+			}
+			return r, fmt.Errorf("rule %s: custom.effect must be %q or %q (or absent for a configuration check), found %s", r.ID, finding.EffectDataExposure, finding.EffectCredentials, found)
+		}
+		r.Effect = s
 	}
 	switch r.Scope = str("scope"); r.Scope {
 	case "":

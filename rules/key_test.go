@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,6 +136,73 @@ func TestFingerprintMetadata(t *testing.T) {
 	for _, f := range fs {
 		if f.RuleID == "CUST-009" && !strings.HasPrefix(f.Key, "name=") || f.RuleID == "CUST-009" && !strings.HasSuffix(f.Key, "; n=1") {
 			t.Errorf("key %q, want name=…; n=1", f.Key)
+		}
+	}
+}
+
+// TestEffectMetadata: custom.effect is data-exposure or credentials (the ASFF
+// finding type of the rule's findings); any other value is a policy error
+// naming the rule and the allowed values, and no effect is a configuration
+// check.
+func TestEffectMetadata(t *testing.T) {
+	dir := t.TempDir()
+	n := 0
+	write := func(effectLine string) string {
+		n++
+		sub := filepath.Join(dir, fmt.Sprint(n))
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		src := "# METADATA\n# title: T\n# custom:\n#   id: CUST-010\n#   severity: low\n" + effectLine + "package amiaudit.rules.custom.effect\n\nfindings contains f if {\n\tsome img in input.images\n\tf := {\"resource\": {\"type\": \"ami\", \"id\": img.id, \"arn\": img.arn}, \"message\": \"m\", \"evidence\": {}}\n}\n"
+		if err := os.WriteFile(filepath.Join(sub, "effect.rego"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return sub
+	}
+	for _, bad := range []struct{ line, found string }{
+		{"#   effect: exposure\n", `found "exposure"`},
+		{"#   effect: [credentials]\n", "found [credentials]"},
+		{"#   effect: \"\"\n", `found ""`},
+	} {
+		_, err := Load(context.Background(), write(bad.line))
+		var pe *PolicyError
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), `CUST-010: custom.effect must be "data-exposure" or "credentials"`) || !strings.Contains(err.Error(), bad.found) {
+			t.Errorf("%q gave %v, want a policy error naming the allowed values and %s", bad.line, err, bad.found)
+		}
+	}
+	for line, want := range map[string]string{
+		"#   effect: data-exposure\n": finding.EffectDataExposure,
+		"#   effect: credentials\n":   finding.EffectCredentials,
+		"":                            "",
+	} {
+		e, err := Load(context.Background(), write(line))
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if r, _ := e.Rule("CUST-010"); r.Effect != want {
+			t.Errorf("%q: effect %q, want %q", line, r.Effect, want)
+		}
+	}
+}
+
+// TestBuiltinRuleEffects pins which built-in rules are more than a
+// configuration check (ASFF adds their effect's finding type): shares and keys
+// that let others read data, and credentials found.
+func TestBuiltinRuleEffects(t *testing.T) {
+	e, err := Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"AMI-001": finding.EffectDataExposure, "AMI-002": finding.EffectDataExposure, "AMI-003": finding.EffectDataExposure,
+		"AMI-006": finding.EffectDataExposure, "AMI-010": finding.EffectDataExposure,
+		"SNAP-001": finding.EffectDataExposure, "SNAP-002": finding.EffectDataExposure,
+		"KMS-001": finding.EffectDataExposure, "KMS-002": finding.EffectDataExposure,
+		"AMI-007": finding.EffectCredentials, "AMI-008": finding.EffectCredentials, "SNAP-004": finding.EffectCredentials,
+	}
+	for _, r := range e.Rules() {
+		if r.Effect != want[r.ID] {
+			t.Errorf("%s: effect %q, want %q", r.ID, r.Effect, want[r.ID])
 		}
 	}
 }

@@ -79,3 +79,46 @@ func (w *Waiver) applied(status string) *finding.AppliedWaiver {
 		Expires:    w.Expires,
 	}
 }
+
+// WaiverScope says which findings the waivers were applied to, and so which
+// waivers are worth a warning (WaiverWarnings).
+type WaiverScope int
+
+const (
+	// AllFindings: the findings are every finding of the state (evaluate,
+	// scan, report), so a waiver matching none is stale or mistyped.
+	AllFindings WaiverScope = iota
+	// TouchedFindings: the findings are only those about what a proposed
+	// change touches (gate), so most waivers, about other resources, match
+	// none of them by design; warning about each on every pipeline run would
+	// be noise that teaches people to ignore warnings.
+	TouchedFindings
+)
+
+// WaiverWarning is a warning about one configured waiver: the message and its
+// attributes as log/slog key-value pairs (waiver is the waiver's index in
+// the configuration file's waivers list).
+type WaiverWarning struct {
+	Message string
+	Attrs   []any
+}
+
+// WaiverWarnings are the warnings an evaluation's waiver uses call for, in
+// the configuration's order: a waiver that has expired but still matches
+// findings (they count again, against --fail-on) and, when the findings are
+// all of the state's (AllFindings), a waiver that matches none.
+func WaiverWarnings(uses []WaiverUse, scope WaiverScope) []WaiverWarning {
+	var out []WaiverWarning
+	for _, u := range uses {
+		w := u.Waiver
+		switch {
+		case u.Expired && u.Matched > 0:
+			out = append(out, WaiverWarning{"waiver has expired and no longer applies",
+				[]any{"waiver", u.Index, "rule", w.Rule, "resource", w.Resource, "expires", w.Expires, "findings", u.Matched}})
+		case u.Matched == 0 && scope == AllFindings:
+			out = append(out, WaiverWarning{"waiver matches no finding",
+				[]any{"waiver", u.Index, "rule", w.Rule, "resource", w.Resource}})
+		}
+	}
+	return out
+}

@@ -89,41 +89,20 @@ func (p *prepared) audit(ctx context.Context, e *env, doc *snapshot.Document, do
 		}
 		return err
 	}
-	if err := p.deliverAudit(e, a, allFindings); err != nil {
+	if err := p.deliverAudit(e, a, rules.AllFindings); err != nil {
 		return err
 	}
 	return p.failure("findings", a.Report.FailsAt)
 }
 
-// auditScope says what findings an audit's report holds, which decides
-// whether a waiver that matches none of them is worth a warning.
-type auditScope int
-
-const (
-	// allFindings: the report holds every finding of the state (evaluate,
-	// scan, report), so a waiver matching none is stale or mistyped.
-	allFindings auditScope = iota
-	// touchedFindings: the report holds only the findings about what a
-	// proposed change touches (gate), so most waivers, about other
-	// resources, match none of them by design; warning about each on every
-	// pipeline run would be noise that teaches people to ignore warnings.
-	touchedFindings
-)
-
-// deliverAudit is how every evaluating command ends: it warns about the
-// waivers that have expired but still match a finding (those findings
-// count again, against --fail-on) and, for a report of all findings, about
-// waivers that match none; then it writes the report and runs afterReport.
+// deliverAudit is how every evaluating command ends: it logs the waiver
+// warnings that rules.WaiverWarnings decides for the report's scope (all
+// findings, or only those a proposed change touches), then it writes the
+// report and runs afterReport.
 // The caller returns p.failure for the report's findings.
-func (p *prepared) deliverAudit(e *env, a *rules.Audit, scope auditScope) error {
-	for _, u := range a.Waivers {
-		w := u.Waiver
-		switch {
-		case u.Expired && u.Matched > 0:
-			e.log.Warn("waiver has expired and no longer applies", "waiver", u.Index, "rule", w.Rule, "resource", w.Resource, "expires", w.Expires, "findings", u.Matched)
-		case u.Matched == 0 && scope == allFindings:
-			e.log.Warn("waiver matches no finding", "waiver", u.Index, "rule", w.Rule, "resource", w.Resource)
-		}
+func (p *prepared) deliverAudit(e *env, a *rules.Audit, scope rules.WaiverScope) error {
+	for _, w := range rules.WaiverWarnings(a.Waivers, scope) {
+		e.log.Warn(w.Message, w.Attrs...)
 	}
 	if err := p.write(e, a.Report); err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/amiaudit/amiaudit/collector"
 	"github.com/amiaudit/amiaudit/gate"
 	"github.com/amiaudit/amiaudit/internal/awsid"
+	"github.com/amiaudit/amiaudit/rules"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -107,7 +108,7 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.images, "image", nil, "AMI ID the change is about (repeatable)")
-	fl.StringVar(&f.region, "region", "", "region of the AMIs (and of plan resources that name none; default: the SDK's region)")
+	fl.StringVar(&f.region, "region", "", "region of the AMIs (and of plan resources that name none; default: the --snapshot's region if it has only one, else the SDK's region)")
 	fl.StringArrayVar(&f.shareWith, "share-with", nil, "proposed launch permission: an account ID, organization ARN or OU ARN (repeatable)")
 	fl.BoolVar(&f.public, "public", false, "proposed public launch permission (Group=all)")
 	fl.BoolVar(&f.volumePerm, "create-volume-permission", false, "also grant createVolumePermission on the AMIs' snapshots to the --share-with grantees")
@@ -234,20 +235,17 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(f.profile))
 	}
 	req := gate.Request{Engine: p.engine, Config: p.cfg}
-	region := f.region
 	if f.snapshotFile != "" {
 		if req.State, req.SnapshotSHA256, err = readSnapshot(e.log, f.snapshotFile, e.stdin); err != nil {
 			return err
 		}
-		if region == "" && len(req.State.Scope.Regions) == 1 {
-			region = req.State.Scope.Regions[0]
-		}
 	}
 	var cfg, cfgErr = config.LoadDefaultConfig(ctx, loadOpts...)
-	if region == "" && cfgErr == nil {
-		region = cfg.Region
+	sdkRegion := ""
+	if cfgErr == nil {
+		sdkRegion = cfg.Region
 	}
-	if req.Changes, err = f.changes(region); err != nil {
+	if req.Changes, err = f.changes(gate.Region(f.region, req.State, sdkRegion)); err != nil {
 		return usageError(err)
 	}
 	if req.State == nil {
@@ -273,7 +271,7 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 		return err
 	}
 	a := p.engine.AuditFindings(d.State, d.SnapshotSHA256, p.cfg, e.now(), toolVersion(), d.Findings)
-	if err := p.deliverAudit(e, a, touchedFindings); err != nil {
+	if err := p.deliverAudit(e, a, rules.TouchedFindings); err != nil {
 		return err
 	}
 	if len(d.Unseen) > 0 {

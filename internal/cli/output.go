@@ -14,11 +14,11 @@ import (
 )
 
 // outputFlags are --format, --output and --fail-on: how every command that
-// reports (evaluate, scan, report, gate, demo, diff, rules) writes what it
-// reports. They are read in one place (resolve) and the result written in
-// one place (output.deliver), so that format inference, the terminal's colour
-// and width, atomic files and the exit code for findings behave alike on
-// every command.
+// reports (evaluate, scan, report, gate, demo, diff, rules, verify) writes
+// what it reports. They are read in one place (resolve) and the result
+// written in one place (output.deliver), so that format inference, the
+// terminal's colour and width, atomic files and the exit code for findings
+// behave alike on every command.
 type outputFlags struct {
 	format string
 	output string

@@ -9,6 +9,7 @@
 # custom:
 #   id: AMI-007
 #   severity: critical
+#   effect: credentials
 #   fingerprint: [field, detector, redacted]
 #   scope: region
 #   remediation: |

@@ -14,6 +14,7 @@
 # custom:
 #   id: AMI-008
 #   severity: critical
+#   effect: credentials
 #   fingerprint: [snapshot_id, partition, path, detector, redacted]
 #   scope: region
 #   remediation: |

@@ -7,6 +7,7 @@
 # custom:
 #   id: AMI-001
 #   severity: critical
+#   effect: data-exposure
 #   fingerprint: []
 #   scope: region
 #   remediation: |

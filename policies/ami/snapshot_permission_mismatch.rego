@@ -10,6 +10,7 @@
 # custom:
 #   id: AMI-010
 #   severity: medium
+#   effect: data-exposure
 #   scope: region
 #   remediation: |
 #     Remove the createVolumePermission

@@ -8,6 +8,7 @@
 # custom:
 #   id: AMI-006
 #   severity: medium
+#   effect: data-exposure
 #   fingerprint: [snapshot_id]
 #   scope: region
 #   remediation: |

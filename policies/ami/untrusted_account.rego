@@ -7,6 +7,7 @@
 # custom:
 #   id: AMI-002
 #   severity: high
+#   effect: data-exposure
 #   fingerprint: [grantee]
 #   scope: region
 #   remediation: |

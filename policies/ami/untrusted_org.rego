@@ -8,6 +8,7 @@
 # custom:
 #   id: AMI-003
 #   severity: high
+#   effect: data-exposure
 #   fingerprint: [grantee]
 #   scope: region
 #   remediation: |

@@ -14,6 +14,7 @@
 # custom:
 #   id: KMS-001
 #   severity: critical
+#   effect: data-exposure
 #   scope: region
 #   remediation: |
 #     Replace the wildcard principal with the accounts that need the key, or add

@@ -10,6 +10,7 @@
 # custom:
 #   id: KMS-002
 #   severity: high
+#   effect: data-exposure
 #   scope: region
 #   remediation: |
 #     Remove the account from the key policy

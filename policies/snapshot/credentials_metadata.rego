@@ -6,6 +6,7 @@
 # custom:
 #   id: SNAP-004
 #   severity: critical
+#   effect: credentials
 #   fingerprint: [field, detector, redacted]
 #   scope: region
 #   remediation: |

@@ -9,6 +9,7 @@
 # custom:
 #   id: SNAP-001
 #   severity: critical
+#   effect: data-exposure
 #   fingerprint: []
 #   scope: region
 #   remediation: |
