@@ -110,6 +110,11 @@ type Rule struct {
 	// the data), EffectCredentials (a credential was found), or empty.
 	// ASFF adds the matching finding type.
 	Effect string `json:"effect,omitempty"`
+	// Changes are the kinds of proposed change (snapshot.ProposedChange
+	// kinds: copy, launch-permission, create-volume-permission) whose
+	// findings the gate attributes to the rule (METADATA custom.changes).
+	// Empty: any change that touches the finding's resource.
+	Changes []string `json:"changes,omitempty"`
 	// Source is the policy file, for built-in rules a path inside the binary.
 	Source string `json:"source"`
 }

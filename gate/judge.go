@@ -152,7 +152,11 @@ func Judge(ctx context.Context, req Request) (*Decision, error) {
 		return nil, fmt.Errorf("evaluate the state after the change: %w", err)
 	}
 	after = relevant(doc, after)
-	attribute(after, relevant(doc, before), doc)
+	byID := map[string]*finding.Rule{}
+	for _, r := range req.Engine.Rules() {
+		byID[r.ID] = &r
+	}
+	attribute(after, relevant(doc, before), doc, byID)
 	d := &Decision{State: doc, SnapshotSHA256: sum, Findings: after}
 	for _, f := range after {
 		if f.RuleID == "SCAN-001" {

@@ -2,6 +2,7 @@ package gate
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -263,7 +264,7 @@ func relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
 // attribute marks the findings that the change creates (those the state
 // before it does not have) with the change that causes them: evidence
 // "proposed_change" and, for a plan, the resource address as the location.
-func attribute(after, before []finding.Finding, doc *snapshot.Document) {
+func attribute(after, before []finding.Finding, doc *snapshot.Document, rules map[string]*finding.Rule) {
 	existed := map[string]bool{}
 	for _, f := range before {
 		existed[f.RuleID+"\x00"+f.Resource.ARN+"\x00"+f.Message] = true
@@ -273,7 +274,7 @@ func attribute(after, before []finding.Finding, doc *snapshot.Document) {
 		if existed[f.RuleID+"\x00"+f.Resource.ARN+"\x00"+f.Message] {
 			continue
 		}
-		causes := causesOf(f, doc)
+		causes := causesOf(f, doc, rules[f.RuleID])
 		if len(causes) == 0 {
 			continue
 		}
@@ -323,13 +324,15 @@ func proposedAddress(doc *snapshot.Document, arn string) string {
 
 // causesOf picks the changes that touch a finding's resource; among them, the
 // ones whose grantee the finding names, if any do.
-func causesOf(f *finding.Finding, doc *snapshot.Document) []snapshot.ProposedChange {
+// rule is the finding's rule (nil when unknown): its Changes (METADATA
+// custom.changes) say which kinds of change it judges.
+func causesOf(f *finding.Finding, doc *snapshot.Document, rule *finding.Rule) []snapshot.ProposedChange {
 	var touching, named []snapshot.ProposedChange
 	for _, c := range doc.Proposed {
 		if !touches(c, f, doc) {
 			continue
 		}
-		if !judges(f.RuleID, c.Kind) {
+		if !judges(rule, c.Kind) {
 			continue
 		}
 		touching = append(touching, c)
@@ -343,16 +346,11 @@ func causesOf(f *finding.Finding, doc *snapshot.Document) []snapshot.ProposedCha
 	return touching
 }
 
-// judges says whether a rule judges a kind of change: the gate rules judge
-// copies, except GATE-004, which judges public shares; the others judge any.
-func judges(ruleID, kind string) bool {
-	switch {
-	case ruleID == "GATE-004":
-		return kind == snapshot.ChangeLaunchPermission || kind == snapshot.ChangeCreateVolumePermission
-	case strings.HasPrefix(ruleID, "GATE-"):
-		return kind == snapshot.ChangeCopy
-	}
-	return true
+// judges says whether a rule judges a kind of change: the kinds its METADATA
+// lists (custom.changes: the gate rules on copies judge copies, GATE-004
+// judges shares), or any kind when it lists none.
+func judges(rule *finding.Rule, kind string) bool {
+	return rule == nil || len(rule.Changes) == 0 || slices.Contains(rule.Changes, kind)
 }
 
 func touches(c snapshot.ProposedChange, f *finding.Finding, doc *snapshot.Document) bool {

@@ -419,6 +419,19 @@ func ruleFromAnnotations(path string, a *ast.Annotations) (finding.Rule, error) 
 		}
 		r.Effect = s
 	}
+	if ch, present := a.Custom["changes"]; present {
+		list, ok := ch.([]any)
+		if !ok || len(list) == 0 {
+			return r, fmt.Errorf("rule %s: custom.changes must be a list of proposed change kinds (%s), found %v", r.ID, strings.Join(snapshot.ChangeKinds, ", "), ch)
+		}
+		for _, x := range list {
+			kind, ok := x.(string)
+			if !ok || !slices.Contains(snapshot.ChangeKinds, kind) {
+				return r, fmt.Errorf("rule %s: custom.changes must list proposed change kinds (%s), found %v", r.ID, strings.Join(snapshot.ChangeKinds, ", "), x)
+			}
+			r.Changes = append(r.Changes, kind)
+		}
+	}
 	switch r.Scope = str("scope"); r.Scope {
 	case "":
 		r.Scope = ScopeSnapshot

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -203,6 +204,66 @@ func TestBuiltinRuleEffects(t *testing.T) {
 	for _, r := range e.Rules() {
 		if r.Effect != want[r.ID] {
 			t.Errorf("%s: effect %q, want %q", r.ID, r.Effect, want[r.ID])
+		}
+	}
+}
+
+// TestChangesMetadata: custom.changes lists the kinds of proposed change whose
+// findings the gate attributes to the rule; anything else is a policy error.
+func TestChangesMetadata(t *testing.T) {
+	dir := t.TempDir()
+	n := 0
+	write := func(line string) string {
+		n++
+		sub := filepath.Join(dir, fmt.Sprint(n))
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		src := "# METADATA\n# title: T\n# custom:\n#   id: CUST-011\n#   severity: low\n" + line + "package amiaudit.rules.custom.changes\n\nfindings contains f if {\n\tsome img in input.images\n\tf := {\"resource\": {\"type\": \"ami\", \"id\": img.id, \"arn\": img.arn}, \"message\": \"m\", \"evidence\": {}}\n}\n"
+		if err := os.WriteFile(filepath.Join(sub, "changes.rego"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return sub
+	}
+	for _, bad := range []string{"#   changes: copy\n", "#   changes: []\n", "#   changes: [share]\n", "#   changes: [copy, 3]\n"} {
+		_, err := Load(context.Background(), write(bad))
+		var pe *PolicyError
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "CUST-011: custom.changes must") || !strings.Contains(err.Error(), "launch-permission, create-volume-permission, copy, kms-grant, key-policy") {
+			t.Errorf("%q gave %v, want a policy error naming the kinds", bad, err)
+		}
+	}
+	for line, want := range map[string][]string{
+		"#   changes: [copy]\n": {"copy"},
+		"#   changes: [launch-permission, create-volume-permission]\n": {"launch-permission", "create-volume-permission"},
+		"": nil,
+	} {
+		e, err := Load(context.Background(), write(line))
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if r, _ := e.Rule("CUST-011"); !slices.Equal(r.Changes, want) {
+			t.Errorf("%q: changes %q, want %q", line, r.Changes, want)
+		}
+	}
+}
+
+// TestBuiltinGateRulesJudgeTheirChanges pins what each gate rule judges: the
+// copy rules copies, GATE-004 (a share AWS refuses) shares; every other rule
+// any change that touches its resource.
+func TestBuiltinGateRulesJudgeTheirChanges(t *testing.T) {
+	e, err := Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"GATE-001": {snapshot.ChangeCopy},
+		"GATE-002": {snapshot.ChangeCopy},
+		"GATE-003": {snapshot.ChangeCopy},
+		"GATE-004": {snapshot.ChangeLaunchPermission, snapshot.ChangeCreateVolumePermission},
+	}
+	for _, r := range e.Rules() {
+		if !slices.Equal(r.Changes, want[r.ID]) {
+			t.Errorf("%s: changes %q, want %q", r.ID, r.Changes, want[r.ID])
 		}
 	}
 }

@@ -223,6 +223,10 @@ const (
 	ChangeKeyPolicy              = "key-policy"
 )
 
+// ChangeKinds are the kinds of proposed change, in the order of the schema's
+// enum on ProposedChange.Kind (a test holds the two equal).
+var ChangeKinds = []string{ChangeLaunchPermission, ChangeCreateVolumePermission, ChangeCopy, ChangeKMSGrant, ChangeKeyPolicy}
+
 // ProposedChange is one change a pipeline proposes, from gate flags or a
 // Terraform plan.
 type ProposedChange struct {

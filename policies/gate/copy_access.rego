@@ -12,6 +12,7 @@
 # custom:
 #   id: GATE-003
 #   severity: high
+#   changes: [copy]
 #   scope: region
 #   remediation: |
 #     Have the owner grant the copying account createVolumePermission on every

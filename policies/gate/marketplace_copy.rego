@@ -11,6 +11,7 @@
 # custom:
 #   id: GATE-002
 #   severity: medium
+#   changes: [copy]
 #   fingerprint: [copying_account, address]
 #   scope: region
 #   remediation: |

@@ -14,6 +14,7 @@
 # custom:
 #   id: GATE-004
 #   severity: high
+#   changes: [launch-permission, create-volume-permission]
 #   scope: region
 #   remediation: |
 #     Share with the accounts, organization or OUs that need the image instead

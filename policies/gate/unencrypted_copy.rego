@@ -11,6 +11,7 @@
 # custom:
 #   id: GATE-001
 #   severity: high
+#   changes: [copy]
 #   fingerprint: [destination_region, address]
 #   scope: region
 #   remediation: |

@@ -1,0 +1,65 @@
+package gate
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/snapshot"
+)
+
+// TestAttributionFollowsTheRulesChanges: a finding is attributed only to the
+// kinds of change its rule judges (METADATA custom.changes), so a copy rule's
+// finding on an AMI that the same plan also shares names the copy, not the
+// share; a rule that lists none takes any change touching its resource.
+func TestAttributionFollowsTheRulesChanges(t *testing.T) {
+	const arn = "arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0"
+	doc := &snapshot.Document{
+		Images: []snapshot.Image{{ID: "ami-0123456789abcdef0", ARN: arn, Region: "us-east-1", Account: "111111111111"}},
+		Proposed: []snapshot.ProposedChange{
+			{Kind: snapshot.ChangeCopy, Source: "flags", ImageID: "ami-0123456789abcdef0", Region: "us-east-1", DestinationRegion: "eu-west-1"},
+			{Kind: snapshot.ChangeLaunchPermission, Source: "flags", ImageID: "ami-0123456789abcdef0", Region: "us-east-1", Grantee: "222222222222"},
+		},
+	}
+	copyRule := &finding.Rule{ID: "GATE-001", Changes: []string{snapshot.ChangeCopy}}
+	anyRule := &finding.Rule{ID: "AMI-002"}
+	kinds := func(rule *finding.Rule) []string {
+		f := &finding.Finding{RuleID: rule.ID, Resource: finding.Resource{ARN: arn}, Message: "m"}
+		var out []string
+		for _, c := range causesOf(f, doc, rule) {
+			out = append(out, c.Kind)
+		}
+		return out
+	}
+	if got := kinds(copyRule); !reflect.DeepEqual(got, []string{snapshot.ChangeCopy}) {
+		t.Errorf("a copy rule's finding is attributed to %v, want only the copy", got)
+	}
+	if got := kinds(anyRule); !reflect.DeepEqual(got, []string{snapshot.ChangeCopy, snapshot.ChangeLaunchPermission}) {
+		t.Errorf("a rule listing no changes is attributed to %v, want both changes", got)
+	}
+
+	after := []finding.Finding{{RuleID: "GATE-001", Resource: finding.Resource{ARN: arn}, Message: "m"}}
+	attribute(after, nil, doc, map[string]*finding.Rule{"GATE-001": copyRule})
+	if got, _ := after[0].Evidence["proposed_change"].(string); !strings.Contains(got, "copy") || strings.Contains(got, "222222222222") {
+		t.Errorf("proposed_change = %q, want the copy only", got)
+	}
+}
+
+// TestChangeKindsAreTheSchemasEnum holds snapshot.ChangeKinds, which
+// custom.changes is checked against, equal to the schema's enum.
+func TestChangeKindsAreTheSchemasEnum(t *testing.T) {
+	f, ok := reflect.TypeFor[snapshot.ProposedChange]().FieldByName("Kind")
+	if !ok {
+		t.Fatal("ProposedChange has no Kind")
+	}
+	var enum []string
+	for _, part := range strings.Split(f.Tag.Get("jsonschema"), ",") {
+		if v, ok := strings.CutPrefix(part, "enum="); ok {
+			enum = append(enum, v)
+		}
+	}
+	if !reflect.DeepEqual(enum, snapshot.ChangeKinds) {
+		t.Errorf("schema enum %v, snapshot.ChangeKinds %v", enum, snapshot.ChangeKinds)
+	}
+}
