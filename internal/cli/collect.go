@@ -160,7 +160,11 @@ func writeSnapshot(path string, doc *snapshot.Document, stdout io.Writer) (strin
 	h := sha256.New()
 	write := func(w io.Writer) error { return doc.Encode(io.MultiWriter(w, h), path) }
 	if path == "-" {
-		return hex.EncodeToString(h.Sum(nil)), write(stdout)
+		// Written first: the digest is of the bytes written.
+		if err := write(stdout); err != nil {
+			return "", fmt.Errorf("write snapshot: %w", err)
+		}
+		return hex.EncodeToString(h.Sum(nil)), nil
 	}
 	if err := atomicfile.WriteFile(path, write); err != nil {
 		return "", fmt.Errorf("write snapshot: %w", err)
