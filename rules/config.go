@@ -26,10 +26,11 @@ type Config struct {
 	TrustedOrganizations []string `yaml:"trusted_organizations" json:"trusted_organizations"`
 	// TrustedOUs are OU ARNs (or OU IDs, ou-…) that are trusted.
 	TrustedOUs []string `yaml:"trusted_ous" json:"trusted_ous"`
-	// MaxSharedImageAgeDays is AMI-009's limit (default 365).
+	// MaxSharedImageAgeDays is AMI-009's limit (default 365; zero means the
+	// default).
 	MaxSharedImageAgeDays int `yaml:"max_shared_image_age_days" json:"max_shared_image_age_days"`
-	// MaxUnusedSharedImageDays is AMI-011's limit (default 180): a shared AMI
-	// not launched for this long is reported.
+	// MaxUnusedSharedImageDays is AMI-011's limit (default 180; zero means
+	// the default): a shared AMI not launched for this long is reported.
 	MaxUnusedSharedImageDays int `yaml:"max_unused_shared_image_days" json:"max_unused_shared_image_days"`
 	// Waivers accept known findings.
 	Waivers []Waiver `yaml:"waivers" json:"waivers"`
@@ -89,7 +90,25 @@ type ConfigError = strictyaml.Error
 
 // DefaultConfig is the configuration used without --config.
 func DefaultConfig() *Config {
-	return &Config{MaxSharedImageAgeDays: DefaultMaxSharedImageAgeDays, MaxUnusedSharedImageDays: DefaultMaxUnusedSharedImageDays}
+	return (&Config{}).withDefaults()
+}
+
+// withDefaults returns a copy of c in which each threshold left at zero is
+// its default: what ParseConfig does for a key the file leaves out, done for a
+// Config built in code (&Config{} evaluates like DefaultConfig). ParseConfig
+// refuses 0 and negative numbers in a file, so a parsed Config never relies on
+// this; a negative value built in code is not a limit either and gets the
+// default too. Input applies it: the Rego rules read input.config and keep no
+// defaults of their own.
+func (c *Config) withDefaults() *Config {
+	d := *c
+	if d.MaxSharedImageAgeDays <= 0 {
+		d.MaxSharedImageAgeDays = DefaultMaxSharedImageAgeDays
+	}
+	if d.MaxUnusedSharedImageDays <= 0 {
+		d.MaxUnusedSharedImageDays = DefaultMaxUnusedSharedImageDays
+	}
+	return &d
 }
 
 // LoadConfig reads and validates a configuration file.

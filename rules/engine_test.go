@@ -324,3 +324,64 @@ func TestAreaOfPackage(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroConfigIsDefaultConfig: a Config built in code with its thresholds
+// left at zero evaluates like DefaultConfig and like a configuration file
+// that leaves the keys out (ParseConfig), for both thresholds: the defaults
+// live in Go (withDefaults), not in the Rego rules.
+func TestZeroConfigIsDefaultConfig(t *testing.T) {
+	e, err := Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := loadExample(t)
+	eval := func(cfg *Config) []string {
+		t.Helper()
+		fs, err := e.Evaluate(context.Background(), doc, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range fs {
+			got = append(got, f.RuleID+" "+f.Resource.ID+" "+f.Message)
+		}
+		sort.Strings(got)
+		return got
+	}
+	want := eval(DefaultConfig())
+	count := func(fs []string, rule string) int {
+		n := 0
+		for _, f := range fs {
+			if strings.HasPrefix(f, rule+" ") {
+				n++
+			}
+		}
+		return n
+	}
+	// The example snapshot has AMIs on both sides of each default threshold,
+	// so a threshold that fell to 0 changes the findings.
+	if count(want, "AMI-009") == 0 || count(want, "AMI-011") == 0 {
+		t.Fatalf("the example snapshot gives no AMI-009 or AMI-011 with the defaults: %q", want)
+	}
+	empty, err := ParseConfig("empty.yaml", []byte("# no keys\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, cfg := range map[string]*Config{
+		"zero Config":                 {},
+		"nil Config":                  nil,
+		"only the AMI-011 threshold":  {MaxUnusedSharedImageDays: DefaultMaxUnusedSharedImageDays},
+		"only the AMI-009 threshold":  {MaxSharedImageAgeDays: DefaultMaxSharedImageAgeDays},
+		"configuration without a key": empty,
+	} {
+		got := eval(cfg)
+		for _, rule := range []string{"AMI-009", "AMI-011"} {
+			if g, w := count(got, rule), count(want, rule); g != w {
+				t.Errorf("%s: %d %s findings, want %d as with DefaultConfig", name, g, rule, w)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: findings differ from DefaultConfig's\n got %q\nwant %q", name, got, want)
+		}
+	}
+}

@@ -136,15 +136,16 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 	}
 
 	if cfg == nil {
-		cfg = DefaultConfig()
+		cfg = &Config{}
 	}
+	cfg = cfg.withDefaults()
 	configObj := ast.NewObject(
 		ast.Item(ast.StringTerm("trusted_accounts"), stringArray(cfg.TrustedAccounts)),
 		ast.Item(ast.StringTerm("trusted_organizations"), stringArray(cfg.TrustedOrganizations)),
 		ast.Item(ast.StringTerm("trusted_ous"), stringArray(cfg.TrustedOUs)),
 		ast.Item(ast.StringTerm("max_shared_image_age_days"), ast.IntNumberTerm(cfg.MaxSharedImageAgeDays)),
 		ast.Item(ast.StringTerm("policy_data"), cfg.policyDataTerm()),
-		ast.Item(ast.StringTerm("max_unused_shared_image_days"), ast.IntNumberTerm(unusedDays(cfg))),
+		ast.Item(ast.StringTerm("max_unused_shared_image_days"), ast.IntNumberTerm(cfg.MaxUnusedSharedImageDays)),
 	)
 	binImages, binIndex := recycleBin(doc)
 
@@ -187,15 +188,6 @@ func proposed(changes []snapshot.ProposedChange) *ast.Term {
 		return ast.ArrayTerm()
 	}
 	return toTerm(reflect.ValueOf(changes))
-}
-
-// unusedDays is AMI-011's threshold; a Config built in code without it gets
-// the default.
-func unusedDays(cfg *Config) int {
-	if cfg.MaxUnusedSharedImageDays > 0 {
-		return cfg.MaxUnusedSharedImageDays
-	}
-	return DefaultMaxUnusedSharedImageDays
 }
 
 // recycleBin is the list of binned AMIs and its index by "REGION/ami-…".

@@ -21,7 +21,7 @@ import data.amiaudit.lib.resources
 
 day_ns := ((24 * 60) * 60) * 1000000000
 
-max_age_days := object.get(input.config, "max_shared_image_age_days", 365)
+max_age_days := input.config.max_shared_image_age_days
 
 findings contains f if {
 	some img in input.shared_images

@@ -24,7 +24,7 @@ import data.amiaudit.lib.resources
 
 day_ns := ((24 * 60) * 60) * 1000000000
 
-max_days := object.get(input.config, "max_unused_shared_image_days", 180)
+max_days := input.config.max_unused_shared_image_days
 
 findings contains f if {
 	some img in input.shared_images
