@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -242,5 +243,33 @@ func TestRuleSeveritiesInProse(t *testing.T) {
 	}
 	if found == 0 {
 		t.Fatal("no severity in prose found: the pattern no longer matches the docs")
+	}
+}
+
+// TestThresholdDefaultsInProse: the defaults of the thresholds written in
+// docs/configuration.md (the comment above each key, and the example value)
+// and in AMI-009's and AMI-011's descriptions are rules.DefaultConfig's.
+func TestThresholdDefaultsInProse(t *testing.T) {
+	def := rules.DefaultConfig()
+	conf := read(t, "docs/configuration.md")
+	rs := builtin(t)
+	for _, c := range []struct {
+		key, rule string
+		value     int
+	}{
+		{"max_shared_image_age_days", "AMI-009", def.MaxSharedImageAgeDays},
+		{"max_unused_shared_image_days", "AMI-011", def.MaxUnusedSharedImageDays},
+	} {
+		n := strconv.Itoa(c.value)
+		// The commented key: "# …. Default N.\n# …\nKEY: N".
+		m := regexp.MustCompile(`Default ([0-9]+)\.\n(?:#[^\n]*\n)*` + c.key + `: ([0-9]+)\n`).FindStringSubmatch(conf)
+		if m == nil {
+			t.Errorf("docs/configuration.md: no %q comment and key %s", "Default N.", c.key)
+		} else if m[1] != n || m[2] != n {
+			t.Errorf("docs/configuration.md: %s's default is %s, example %s; rules.DefaultConfig has %s", c.key, m[1], m[2], n)
+		}
+		if want := c.key + " (default " + n + ")"; !strings.Contains(strings.Join(strings.Fields(rs[c.rule].Description), " "), want) {
+			t.Errorf("%s (%s): description does not say %q: %q", c.rule, rs[c.rule].Source, want, rs[c.rule].Description)
+		}
 	}
 }
