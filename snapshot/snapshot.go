@@ -650,7 +650,8 @@ type SnapshotLock struct {
 	CoolOffPeriodExpiresOn *time.Time `json:"cool_off_period_expires_on,omitempty"`
 }
 
-// KMS key managers and the key states that make a key unusable.
+// The values of Key.KeyManager. Which key states make a key unusable is
+// not decided here but by KMS-003 (policies/kms/unusable_key.rego).
 const (
 	KeyManagerAWS      = "AWS"
 	KeyManagerCustomer = "CUSTOMER"
