@@ -21,13 +21,6 @@ import (
 // for a proposed copy; its value is the copy's resource address.
 const ProposedTagKey = "amiaudit:proposed"
 
-// awsEBSAlias is the alias of the AWS managed key for EBS. Aliases that
-// begin with alias/aws/ are reserved for AWS managed keys, and the account's
-// default EBS key is that key unless a customer managed key was set
-// (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key,
-// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html).
-const awsEBSAlias = "alias/aws/ebs"
-
 // CopyKey names a proposed copy for the shares of it (CopyAddress): its
 // Terraform address, or for a copy from flags (--copy-to-region with
 // --share-copy) the flags that ask for it.
@@ -202,14 +195,14 @@ func copyKey(doc *snapshot.Document, ref, region, account, partition string) *sn
 			}
 		}
 	}
-	if alias != awsEBSAlias {
+	if alias != snapshot.AWSManagedEBSKeyAlias {
 		return nil
 	}
 	doc.Keys = append(doc.Keys, snapshot.Key{
-		ARN: fmt.Sprintf("arn:%s:kms:%s:%s:%s", partition, region, account, awsEBSAlias), ID: awsEBSAlias,
-		Account: account, Region: region, KeyManager: "AWS", KeyState: "Enabled",
+		ARN: fmt.Sprintf("arn:%s:kms:%s:%s:%s", partition, region, account, snapshot.AWSManagedEBSKeyAlias), ID: snapshot.AWSManagedEBSKeyAlias,
+		Account: account, Region: region, KeyManager: snapshot.KeyManagerAWS, KeyState: "Enabled",
 		Description: "the AWS managed key for EBS (aws/ebs) of the copying account; its key ID was not read",
-		Aliases:     []string{awsEBSAlias}, Grants: []snapshot.Grant{},
+		Aliases:     []string{snapshot.AWSManagedEBSKeyAlias}, Grants: []snapshot.Grant{},
 	})
 	return &doc.Keys[len(doc.Keys)-1]
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/amiaudit/amiaudit/internal/awsid"
+	"github.com/amiaudit/amiaudit/snapshot"
 )
 
 // builtinModules parses the built-in policies (and their _test.rego files
@@ -88,6 +89,28 @@ func runRegoTests(t *testing.T, modules map[string]*ast.Module, filter string) [
 		results = append(results, r)
 	}
 	return results
+}
+
+// TestRegoAWSEBSKeyAliasIsGos holds the Rego library's alias of the AWS
+// managed key for EBS (policies/lib/kms.rego) equal to the Go one, which the
+// gate uses for a copy's default key, so the two cannot drift.
+func TestRegoAWSEBSKeyAliasIsGos(t *testing.T) {
+	for _, m := range builtinModules(t, false) {
+		if m.Package.Path.String() != "data."+LibPackage+".kms" {
+			continue
+		}
+		for _, r := range m.Rules {
+			if r.Head.Name.String() != "aws_ebs_key_alias" {
+				continue
+			}
+			got, ok := r.Head.Value.Value.(ast.String)
+			if !ok || string(got) != snapshot.AWSManagedEBSKeyAlias {
+				t.Fatalf("%s: aws_ebs_key_alias is %v, want snapshot.AWSManagedEBSKeyAlias %q", m.Package.Location.File, r.Head.Value, snapshot.AWSManagedEBSKeyAlias)
+			}
+			return
+		}
+	}
+	t.Fatalf("no aws_ebs_key_alias in package %s.kms", LibPackage)
 }
 
 // TestRegoAccountIDPatternIsGos holds the Rego definition of an account ID

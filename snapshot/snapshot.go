@@ -657,6 +657,16 @@ const (
 	KeyManagerCustomer = "CUSTOMER"
 )
 
+// AWSManagedEBSKeyAlias is the alias of the AWS managed key for EBS, which
+// AWS creates in each Region and uses for EBS encryption unless the account
+// set a customer managed key (ModifyEbsDefaultKmsKeyId); aliases that begin
+// with alias/aws/ are reserved for AWS managed keys
+// (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key,
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html).
+// The Rego library's aws_ebs_key_alias (policies/lib/kms.rego) is held equal
+// to it by a test.
+const AWSManagedEBSKeyAlias = "alias/aws/ebs"
+
 // Key is one KMS key that encrypts at least one image or snapshot in scope.
 type Key struct {
 	// ARN is the key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID).

@@ -78,7 +78,7 @@ func Generate(s Spec) *snapshot.Document {
 		switch {
 		case k%50 == 0:
 			key.KeyManager = snapshot.KeyManagerAWS
-			key.Aliases = []string{"alias/aws/ebs"}
+			key.Aliases = []string{snapshot.AWSManagedEBSKeyAlias}
 		case k%200 == 1:
 			stmts = append(stmts, `{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}`)
 		case k%7 == 0:

@@ -14,7 +14,11 @@ customer_managed(key) if key.key_manager == "CUSTOMER"
 
 aws_managed(key) if key.key_manager == "AWS"
 
-aws_managed(key) if "alias/aws/ebs" in object.get(key, "aliases", [])
+# aws_ebs_key_alias is the alias of the AWS managed key for EBS; Go's
+# snapshot.AWSManagedEBSKeyAlias, held equal to it by a test (rules/rego_test.go).
+aws_ebs_key_alias := "alias/aws/ebs"
+
+aws_managed(key) if aws_ebs_key_alias in object.get(key, "aliases", [])
 
 # policy_known is false for a key whose policy could not be read: no rule
 # guesses what it allows (SCAN-001 reports the AMIs it encrypts).
