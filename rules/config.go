@@ -26,11 +26,12 @@ type Config struct {
 	TrustedOrganizations []string `yaml:"trusted_organizations" json:"trusted_organizations"`
 	// TrustedOUs are OU ARNs (or OU IDs, ou-…) that are trusted.
 	TrustedOUs []string `yaml:"trusted_ous" json:"trusted_ous"`
-	// MaxSharedImageAgeDays is AMI-009's limit (default 365; zero means the
-	// default).
+	// MaxSharedImageAgeDays is AMI-009's limit in days
+	// (DefaultMaxSharedImageAgeDays when zero).
 	MaxSharedImageAgeDays int `yaml:"max_shared_image_age_days" json:"max_shared_image_age_days"`
-	// MaxUnusedSharedImageDays is AMI-011's limit (default 180; zero means
-	// the default): a shared AMI not launched for this long is reported.
+	// MaxUnusedSharedImageDays is AMI-011's limit in days
+	// (DefaultMaxUnusedSharedImageDays when zero): a shared AMI not launched
+	// for this long is reported.
 	MaxUnusedSharedImageDays int `yaml:"max_unused_shared_image_days" json:"max_unused_shared_image_days"`
 	// Waivers accept known findings.
 	Waivers []Waiver `yaml:"waivers" json:"waivers"`
