@@ -58,18 +58,10 @@ func (b *baselineFlag) load(ctx context.Context, e *env, p *prepared) error {
 	return nil
 }
 
-// loadRun reads one run for the report command, --baseline or a trend: a
-// JSON report, a snapshot document (evaluated with p's configuration and
-// policies), or an evidence bundle directory (its report.json).
+// loadRun reads one run for the report command, --baseline or a trend, as
+// readRun reads it (a JSON report, a snapshot document or an evidence bundle
+// directory), and evaluates a snapshot with p's configuration and policies.
 func loadRun(ctx context.Context, e *env, p *prepared, path string) (*run, error) {
-	name := path
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		inBundle := filepath.Join(path, evidence.ReportFile)
-		if _, err := os.Stat(inBundle); err != nil {
-			return nil, usageError(fmt.Errorf("%s: a directory given as a run must be an evidence bundle, with %s: %w", path, evidence.ReportFile, err))
-		}
-		path = inBundle
-	}
 	r, err := readRun(e.log, path, e.stdin)
 	if err != nil {
 		return nil, err
@@ -81,10 +73,7 @@ func loadRun(ctx context.Context, e *env, p *prepared, path string) (*run, error
 		}
 		r.report, r.findings = a.Report, a.Report.Findings
 	} else if r.report.PolicyDigest != p.engine.Digest() {
-		e.log.Warn("the run was evaluated with other policies than those loaded now", "run", name, "its", r.report.PolicyDigest, "now", p.engine.Digest())
-	}
-	if name != "-" {
-		r.name = name
+		e.log.Warn("the run was evaluated with other policies than those loaded now", "run", r.name, "its", r.report.PolicyDigest, "now", p.engine.Digest())
 	}
 	return r, nil
 }
@@ -107,7 +96,7 @@ func trendPaths(args []string) ([]string, error) {
 		if err != nil {
 			return nil, usageError(fmt.Errorf("--trend: %w", err))
 		}
-		if !fi.IsDir() || isBundle(arg) {
+		if !fi.IsDir() || evidence.IsBundle(arg) {
 			out = append(out, arg)
 			continue
 		}
@@ -119,7 +108,7 @@ func trendPaths(args []string) ([]string, error) {
 		for _, ent := range entries {
 			p := filepath.Join(arg, ent.Name())
 			switch {
-			case ent.IsDir() && isBundle(p):
+			case ent.IsDir() && evidence.IsBundle(p):
 				out = append(out, p)
 			case ent.Type().IsRegular() && isRunFile(ent.Name()):
 				out = append(out, p)
@@ -130,11 +119,6 @@ func trendPaths(args []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-func isBundle(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, evidence.ReportFile))
-	return err == nil
 }
 
 // isRunFile tells the JSON reports and snapshots (.json, or .json.gz) of a
