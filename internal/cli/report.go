@@ -18,7 +18,8 @@ import (
 	"github.com/amiaudit/amiaudit/report"
 )
 
-// baselineFlag is --baseline, on the commands that write an HTML, ASFF or OCSF report.
+// baselineFlag is --baseline, on the commands that write a report in a format
+// that shows what changed since an earlier run (report.UsesBaseline).
 type baselineFlag struct {
 	path string
 	// loaded is the run load read, for scan's incremental collection.
@@ -28,11 +29,22 @@ type baselineFlag struct {
 // register adds --baseline; incremental (scan) adds that a snapshot baseline
 // is also where an incremental collection starts.
 func (b *baselineFlag) register(fs *pflag.FlagSet, incremental bool) {
-	usage := "with --format html: an earlier run (JSON report, snapshot or evidence bundle directory) to mark new and resolved findings against; with --format asff or ocsf: the earlier run whose findings resolved since are written as closed (ASFF archived, OCSF Close events)"
+	usage := baselineUsage()
 	if incremental {
 		usage += "; a snapshot is also where the incremental collection starts: only what changed since is read again (docs/scale.md)"
 	}
 	fs.StringVar(&b.path, "baseline", "", usage)
+}
+
+// baselineUsage is --baseline's help: which formats read it and what each
+// does with it, as the report package says (report.BaselineUse).
+func baselineUsage() string {
+	formats := report.BaselineFormats()
+	uses := make([]string, len(formats))
+	for i, f := range formats {
+		uses[i] = f + " " + report.BaselineUse(f)
+	}
+	return "an earlier run (JSON report, snapshot or evidence bundle directory) to compare with, for --format " + orList(formats) + ": " + strings.Join(uses, "; ")
 }
 
 // load reads the baseline into p, once the flags are prepared: a snapshot is
@@ -47,7 +59,7 @@ func (b *baselineFlag) load(ctx context.Context, e *env, p *prepared) error {
 		return usageError(errors.New("--baseline names a file or an evidence bundle directory, not - (standard input)"))
 	}
 	if !report.UsesBaseline(p.format) {
-		return usageError(fmt.Errorf("--baseline goes with --format html, asff or ocsf (not %s); 'amiaudit diff OLD NEW' compares two runs as a table or JSON", p.format))
+		return usageError(fmt.Errorf("--baseline goes with --format %s (not %s); 'amiaudit diff OLD NEW' compares two runs as a table or JSON", orList(report.BaselineFormats()), p.format))
 	}
 	r, err := loadRun(ctx, e, p, b.path)
 	if err != nil {
