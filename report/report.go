@@ -55,35 +55,56 @@ const (
 	FormatCSV   = "csv"
 )
 
-// formats is ordered as the names should appear in help and error messages.
-// baseline is set on the formats whose writers read Options.Baseline.
+// formats is ordered as the names should appear in help and error messages;
+// the first is the default. baseline, on the formats whose writers read
+// Options.Baseline, says what they do with it (for help and messages).
 var formats = []struct {
 	name     string
 	new      func(Options) Writer
-	baseline bool
+	baseline string
 }{
-	{FormatTable, func(o Options) Writer { return &tableWriter{opts: o} }, false},
-	{FormatJSON, func(Options) Writer { return jsonWriter{} }, false},
-	{FormatSARIF, func(Options) Writer { return sarifWriter{} }, false},
-	{FormatHTML, func(o Options) Writer { return &htmlWriter{opts: o} }, true},
-	{FormatOCSF, func(o Options) Writer { return ocsfWriter{opts: o} }, true},
-	{FormatASFF, func(o Options) Writer { return asffWriter{opts: o} }, true},
-	{FormatJUnit, func(Options) Writer { return junitWriter{} }, false},
-	{FormatCSV, func(Options) Writer { return csvWriter{} }, false},
+	{FormatTable, func(o Options) Writer { return &tableWriter{opts: o} }, ""},
+	{FormatJSON, func(Options) Writer { return jsonWriter{} }, ""},
+	{FormatSARIF, func(Options) Writer { return sarifWriter{} }, ""},
+	{FormatHTML, func(o Options) Writer { return &htmlWriter{opts: o} }, "marks the findings new since it and lists those resolved"},
+	{FormatOCSF, func(o Options) Writer { return ocsfWriter{opts: o} }, "writes the findings resolved since as Close events"},
+	{FormatASFF, func(o Options) Writer { return asffWriter{opts: o} }, "writes the findings resolved since as archived, to close them in Security Hub"},
+	{FormatJUnit, func(Options) Writer { return junitWriter{} }, ""},
+	{FormatCSV, func(Options) Writer { return csvWriter{} }, ""},
 }
+
+// DefaultFormat is the format written when none is asked for (the first of Formats).
+func DefaultFormat() string { return formats[0].name }
 
 // UsesBaseline reports whether a format shows what is new and resolved
 // since Options.Baseline; the others ignore it.
 func UsesBaseline(format string) bool {
+	return BaselineUse(format) != ""
+}
+
+// BaselineUse says what a format does with Options.Baseline, as a phrase
+// ("marks the findings new since it…"); "" for the formats that ignore it.
+func BaselineUse(format string) string {
 	for _, f := range formats {
 		if f.name == format {
 			return f.baseline
 		}
 	}
-	return false
+	return ""
 }
 
-// Formats lists the format names New accepts.
+// BaselineFormats lists the formats UsesBaseline names, in the order of Formats.
+func BaselineFormats() []string {
+	var names []string
+	for _, f := range formats {
+		if f.baseline != "" {
+			names = append(names, f.name)
+		}
+	}
+	return names
+}
+
+// Formats lists the format names New accepts, the default first.
 func Formats() []string {
 	names := make([]string, len(formats))
 	for i, f := range formats {

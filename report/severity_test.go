@@ -67,6 +67,27 @@ func TestUsesBaselineIsWhatTheWritersRead(t *testing.T) {
 	if used == 0 || UsesBaseline("nope") {
 		t.Errorf("UsesBaseline: %d formats, and %v for an unknown one", used, UsesBaseline("nope"))
 	}
+	// BaselineFormats, which the CLI's help and messages name, are these
+	// formats, each with a phrase saying what it does with the baseline.
+	if got := BaselineFormats(); len(got) != used {
+		t.Errorf("BaselineFormats() = %v, want the %d formats UsesBaseline names", got, used)
+	}
+	for _, format := range BaselineFormats() {
+		if !UsesBaseline(format) || BaselineUse(format) == "" {
+			t.Errorf("BaselineFormats names %s, which UsesBaseline does not, or says nothing of its use (%q)", format, BaselineUse(format))
+		}
+	}
+}
+
+// TestDefaultFormat: the default is the first of Formats (the CLI's
+// --format default, the demo's) and a format New accepts.
+func TestDefaultFormat(t *testing.T) {
+	if DefaultFormat() != Formats()[0] || DefaultFormat() != FormatTable {
+		t.Errorf("DefaultFormat() = %q, Formats()[0] = %q, want %q", DefaultFormat(), Formats()[0], FormatTable)
+	}
+	if _, err := New(DefaultFormat(), Options{}); err != nil {
+		t.Error(err)
+	}
 }
 
 // TestHTMLAssetsFollowTheScale: the page's script filters by a list of

@@ -24,6 +24,7 @@ import (
 
 	"github.com/amiaudit/amiaudit/examples"
 	"github.com/amiaudit/amiaudit/internal/cli"
+	"github.com/amiaudit/amiaudit/report"
 	"github.com/amiaudit/amiaudit/scenarios"
 	"github.com/amiaudit/amiaudit/testbed/awslocal"
 	"github.com/amiaudit/amiaudit/testbed/moto"
@@ -32,17 +33,49 @@ import (
 )
 
 func main() {
-	name := flag.String("scenario", "example-org.yaml", "scenario to seed (one of scenarios/*.yaml)")
-	format := flag.String("format", "table", "report format: table, json or sarif")
-	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: amiaudit-demo [--scenario example-org.yaml] [--format table|json|sarif]\n\n"+
-			"Starts moto on loopback, seeds an example organization and scans it with amiaudit\nthrough the real AWS SDK. Needs python3 with moto (%s).\n\n", moto.InstallHint)
-		flag.PrintDefaults()
+	o, err := parseArgs(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
 	}
-	flag.Parse()
+	if err != nil {
+		os.Exit(2) // parseArgs said why
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, *name, *format, os.Stdout, os.Stderr))
+	os.Exit(run(ctx, o.scenario, o.format, os.Stdout, os.Stderr))
+}
+
+// options are the demo's command line.
+type options struct {
+	scenario string
+	format   string
+}
+
+// parseArgs reads the command line; the formats, and the default, are the
+// report package's, so the demo offers every format amiaudit writes. A bad
+// format is refused here, before moto is started and seeded, with the reason
+// on stderr.
+func parseArgs(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("amiaudit-demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.scenario, "scenario", "example-org.yaml", "scenario to seed (one of scenarios/*.yaml)")
+	fs.StringVar(&o.format, "format", report.DefaultFormat(), "report format: "+strings.Join(report.Formats(), ", "))
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: amiaudit-demo [--scenario example-org.yaml] [--format %s]\n\n"+
+			"Starts moto on loopback, seeds an example organization and scans it with amiaudit\nthrough the real AWS SDK. Needs python3 with moto (%s).\n\n",
+			strings.Join(report.Formats(), "|"), moto.InstallHint)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if _, err := report.New(o.format, report.Options{}); err != nil {
+		err = fmt.Errorf("--format: %w", err)
+		fmt.Fprintf(stderr, "amiaudit-demo: %v\n", err)
+		return o, err
+	}
+	return o, nil
 }
 
 func run(ctx context.Context, name, format string, stdout, stderr io.Writer) int {

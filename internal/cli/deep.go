@@ -30,6 +30,11 @@ func (d *deepFlags) register(fs *pflag.FlagSet, what string, withAll bool) {
 		fs.BoolVar(&d.all, "deep-all", false, "with --deep, scan every AMI, not only shared and public ones")
 	}
 	fs.Int64Var(&d.maxBytes, "deep-max-bytes", defaultDeepMaxBytes, "with --deep, the most bytes read from the EBS direct APIs per AMI")
+	markReadsAWS(fs, "deep", "reads AWS (the AMIs' volumes, through the EBS direct APIs)")
+	markReadsAWS(fs, "deep-max-bytes", "bounds what --deep reads from AWS")
+	if withAll {
+		markReadsAWS(fs, "deep-all", "chooses which AMIs --deep reads from AWS")
+	}
 }
 
 func (d *deepFlags) validate() error {

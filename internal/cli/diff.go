@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"reflect"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/amiaudit/amiaudit/evidence"
 	"github.com/amiaudit/amiaudit/finding"
 	"github.com/amiaudit/amiaudit/report"
 	"github.com/amiaudit/amiaudit/snapshot"
@@ -23,10 +25,11 @@ func newDiffCommand(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "diff OLD NEW",
 		Short: "List the findings that are new, resolved and unchanged between two runs",
-		Long: `Compare two runs, each given as a JSON report ('--format json') or as a
+		Long: `Compare two runs, each given as a JSON report ('--format json'), as a
 snapshot document (.json or .json.gz), which is then evaluated with --config
-and --policy as 'amiaudit evaluate' would. The kind of each file is told from
-its top-level keys.
+and --policy as 'amiaudit evaluate' would, or as an evidence bundle directory
+(its report.json), read as 'amiaudit report' reads a run. The kind of each
+file is told from its top-level keys. Use - to read one from standard input.
 
 A finding is the same in both runs when its rule, resource ARN and key (the
 grantee, path, detector or statement that tells apart the rule's findings on
@@ -39,8 +42,9 @@ Exit codes: 0 no new unwaived finding at or above --fail-on; 1 there is one
 		Example: `  amiaudit diff yesterday.json today.json
   amiaudit diff snapshots/2026-11-19.json.gz snapshots/2026-11-20.json.gz --config amiaudit.yaml
   amiaudit diff last-report.json today.json.gz --fail-on critical
+  amiaudit diff evidence/2026-11-19 evidence/2026-11-20
   amiaudit diff yesterday.json today.json --output changes.json || notify-security-team changes.json`,
-		Args: exactArgs(2, "two runs to compare: OLD NEW (JSON reports or snapshots)"),
+		Args: exactArgs(2, "two runs to compare: OLD NEW (JSON reports, snapshots or evidence bundles)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			out, err := f.resolve(diffKind)
@@ -87,7 +91,8 @@ var diffKind = outputKind{what: "diff", writer: "diff", formats: []string{report
 		return ""
 	}}
 
-// run is one side of a diff: a recorded report, or a snapshot to evaluate.
+// run is one saved run (one side of a diff, a report's run, a --baseline):
+// a recorded report, or a snapshot to evaluate.
 type run struct {
 	name     string
 	doc      *snapshot.Document
@@ -96,9 +101,29 @@ type run struct {
 	findings []finding.Finding
 }
 
-// readRun reads a JSON report or a snapshot document, telling them apart by
+// readRun reads one saved run, alike for every command that takes one
+// (report, diff, --baseline, --trend): an evidence bundle directory stands for
+// its JSON report (evidence.Open knows where it is); a file (or - for standard
+// input) is a JSON report or a snapshot document, gzip-compressed or not.
+func readRun(log *slog.Logger, path string, stdin io.Reader) (*run, error) {
+	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+		return decodeRun(log, path, stdin)
+	}
+	b, err := evidence.Open(path)
+	if err != nil {
+		return nil, usageError(fmt.Errorf("a directory given as a run must be an evidence bundle: %w", err))
+	}
+	r, err := decodeRun(log, b.Report, stdin)
+	if err != nil {
+		return nil, err
+	}
+	r.name = path
+	return r, nil
+}
+
+// decodeRun reads a JSON report or a snapshot document, telling them apart by
 // their top-level keys.
-func readRun(log *slog.Logger, name string, stdin io.Reader) (*run, error) {
+func decodeRun(log *slog.Logger, name string, stdin io.Reader) (*run, error) {
 	data, name, err := readInput(name, stdin)
 	if err != nil {
 		return nil, usageError(fmt.Errorf("read %s: %w", name, err))

@@ -252,3 +252,39 @@ func TestDocumentKindKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffReadsRunsAsReportDoes: diff reads a run through the loader report
+// uses, so an evidence bundle directory is a run (its report.json), on
+// either side, against a JSON report or a snapshot; a directory that is no
+// bundle is refused as report refuses it.
+func TestDiffReadsRunsAsReportDoes(t *testing.T) {
+	dir := bundle(t)
+	recorded := filepath.Join(dir, "report.json")
+	today := nextNight(t, t.TempDir())
+	todayReport := filepath.Join(t.TempDir(), "today.json")
+	if code, _, stderr := amiaudit(t, "", "evaluate", today, "--config", exampleConfig, "--fail-on", "none", "--format", "json", "--output", todayReport); code != 0 {
+		t.Fatalf("evaluate: exit %d: %s", code, stderr)
+	}
+	for _, pair := range [][2]string{{dir, todayReport}, {todayReport, dir}, {dir, today}} {
+		want := pair
+		for i, p := range want {
+			if p == dir {
+				want[i] = recorded
+			}
+		}
+		code, got, stderr := amiaudit(t, "", "diff", pair[0], pair[1], "--format", "json", "--fail-on", "none")
+		if code != 0 {
+			t.Errorf("diff %s %s: exit %d: %s", pair[0], pair[1], code, stderr)
+			continue
+		}
+		_, expected, _ := amiaudit(t, "", "diff", want[0], want[1], "--format", "json", "--fail-on", "none")
+		if got != expected || !strings.Contains(got, `"new": [`) {
+			t.Errorf("diff %s %s differs from the diff of the bundle's report.json:\n%s\nwant\n%s", pair[0], pair[1], got, expected)
+		}
+	}
+	notBundle := t.TempDir()
+	code, out, stderr := amiaudit(t, "", "diff", notBundle, todayReport)
+	if code != exitUsage || out != "" || !strings.Contains(stderr, "must be an evidence bundle") || !strings.Contains(stderr, "manifest.json") {
+		t.Errorf("diff of a directory that is no bundle: exit %d, %q", code, stderr)
+	}
+}

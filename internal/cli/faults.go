@@ -47,6 +47,9 @@ func (f *faultFlags) register(fs *pflag.FlagSet, maxDuration time.Duration, onDe
 		"abandon an account-region after this many attempts in a row fail at its endpoint (unreachable, timed out, HTTP 5xx; throttling does not count), reporting it as SCAN-001")
 	fs.DurationVar(&f.callTimeout, "call-timeout", collector.DefaultCallTimeout,
 		"give up one attempt of an AWS call after this long (connect, send, read the answer); the SDK then retries it")
+	markReadsAWS(fs, "max-duration", "bounds how long AWS is read")
+	markReadsAWS(fs, "max-endpoint-failures", "bounds the failures of AWS endpoints tolerated")
+	markReadsAWS(fs, "call-timeout", "bounds each AWS call")
 }
 
 func (f *faultFlags) validate() error {

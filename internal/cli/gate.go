@@ -103,6 +103,14 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.encryptedGiven = cmd.Flags().Changed("encrypted")
+			if f.snapshotFile != "" {
+				// A flag that tunes the live read would be ignored: refused
+				// rather than silently dropped, so no one believes a --deep
+				// gate ran.
+				if err := refuseReadsAWS(cmd.Flags(), "with --snapshot the gate reads no AWS", "drop --snapshot to read AWS"); err != nil {
+					return err
+				}
+			}
 			return runGate(cmd.Context(), e, &f, &rf)
 		},
 	}
@@ -117,8 +125,8 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 	fl.BoolVar(&f.encrypted, "encrypted", false, "the copy is encrypted (--encrypted=false asks for an unencrypted copy)")
 	fl.StringVar(&f.kmsKey, "kms-key", "", "KMS key ARN the copy is encrypted with")
 	fl.StringVar(&f.plan, "plan", "", "Terraform plan in JSON (terraform show -json PLAN)")
-	fl.StringVar(&f.snapshotFile, "snapshot", "", "judge against this snapshot document instead of reading AWS (offline)")
-	fl.StringVar(&f.profile, "profile", "", "AWS shared config profile")
+	fl.StringVar(&f.snapshotFile, "snapshot", "", "judge against this snapshot document instead of reading AWS (offline: --deep, --max-duration and the other flags that tune reading AWS are then refused)")
+	fl.StringVar(&f.profile, "profile", "", "AWS shared config profile (with --snapshot only its region counts, as the default --region of a snapshot of several regions)")
 	f.deep.register(fl, "the gated AMIs (every one you own, shared yet or not)", false)
 	f.faults.register(fl, defaultGateMaxDuration, deadlineGate)
 	rf.register(fl)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 // TestGateRefusesMalformedGrantees: a grantee the EC2 API would not take
@@ -99,5 +101,50 @@ func TestGateWarnsAboutExpiredWaivers(t *testing.T) {
 	_, _, stderr = amiaudit(t, "", "evaluate", exampleSnapshot, "--config", config, "--fail-on", "none")
 	if !strings.Contains(stderr, "waiver matches no finding") || !strings.Contains(stderr, "snap-0123456789abcdef0") {
 		t.Errorf("evaluate no longer warns about a waiver that matches no finding: %q", stderr)
+	}
+}
+
+// TestGateSnapshotRefusesLiveFlags: with --snapshot the gate reads no AWS,
+// so a flag that only tunes reading AWS is a usage error naming it and why,
+// not silently ignored (a pipeline would believe a --deep gate ran). Every
+// such flag of the gate is marked (markReadsAWS) where it is registered.
+func TestGateSnapshotRefusesLiveFlags(t *testing.T) {
+	gated := []string{"gate", "--snapshot", exampleSnapshot, "--image", "ami-0a1b2c3d4e5f60001", "--region", "us-east-1", "--share-with", "111122223333", "--format", "json"}
+	live := map[string][]string{
+		"deep":                  {"--deep"},
+		"deep-max-bytes":        {"--deep-max-bytes", "1024"},
+		"max-duration":          {"--max-duration", "1m"},
+		"max-endpoint-failures": {"--max-endpoint-failures", "3"},
+		"call-timeout":          {"--call-timeout", "5s"},
+	}
+	for name, flag := range live {
+		code, out, stderr := amiaudit(t, "", append(append([]string{}, gated...), flag...)...)
+		if code != exitUsage || out != "" || !strings.Contains(stderr, "--"+name+" ") || !strings.Contains(stderr, "with --snapshot the gate reads no AWS") {
+			t.Errorf("gate --snapshot --%s: exit %d, stdout %d bytes, stderr %q; want exit 2 naming --%s and why", name, code, len(out), stderr, name)
+		}
+	}
+	// The same flags at their defaults, and --profile (whose region is the
+	// default --region of a snapshot of several regions), are accepted.
+	code, out, stderr := amiaudit(t, "", append(append([]string{}, gated...), "--profile", "no-such-profile", "--fail-on", "none")...)
+	if code != 0 || !strings.Contains(out, `"findings"`) {
+		t.Errorf("gate --snapshot without live flags: exit %d: %s", code, stderr)
+	}
+
+	// Which gate flags are marked is decided where they are registered; this
+	// holds that set to the flags that only tune reading AWS.
+	cmd := newGateCommand(&env{})
+	marked := map[string]bool{}
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if _, ok := f.Annotations[readsAWSAnnotation]; ok {
+			marked[f.Name] = true
+		}
+	})
+	for name := range live {
+		if !marked[name] {
+			t.Errorf("gate --%s is not marked as reading AWS", name)
+		}
+	}
+	if len(marked) != len(live) {
+		t.Errorf("gate flags marked as reading AWS: %v, want %d", marked, len(live))
 	}
 }

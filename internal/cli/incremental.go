@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -30,7 +29,7 @@ type incrementalFlags struct {
 // own --baseline, shared with the report: see baselineFlag and fromRun).
 func (f *incrementalFlags) register(fs *pflag.FlagSet, withBaseline bool) {
 	if withBaseline {
-		fs.StringVar(&f.baseline, "baseline", "", "previous snapshot (.json or .json.gz): read again only what is new or was changed since, by CloudTrail's management events, and carry the rest over (see docs/scale.md)")
+		fs.StringVar(&f.baseline, "baseline", "", "previous snapshot (.json or .json.gz, or an evidence bundle directory: its snapshot): read again only what is new or was changed since, by CloudTrail's management events, and carry the rest over (see docs/scale.md)")
 	}
 	fs.BoolVar(&f.full, "full", false, "with --baseline, read everything all the same (the weekly full scan); the snapshot records it")
 	fs.DurationVar(&f.maxBaselineAge, "max-baseline-age", collector.DefaultMaxBaselineAge, "read in full when the baseline is older than this")
@@ -57,7 +56,11 @@ func (f *incrementalFlags) apply(e *env, opts *collector.Options) error {
 	}
 	path := f.baseline
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		path = filepath.Join(path, evidence.SnapshotFile)
+		b, err := evidence.Open(path)
+		if err != nil {
+			return usageError(fmt.Errorf("--baseline: a directory must be an evidence bundle: %w", err))
+		}
+		path = b.Snapshot
 	}
 	r := f.read
 	if r == nil || path != f.baseline {

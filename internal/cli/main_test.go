@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/amiaudit/amiaudit/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -150,8 +152,36 @@ func TestASFFBaselineArchivesResolved(t *testing.T) {
 		t.Errorf("archived %v of %d ASFF findings, want the deregistered AMI alone, PASSED", archived, len(asff))
 	}
 
-	if code, _, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "csv", "--baseline", baseline); code != exitUsage || !strings.Contains(stderr, "html, asff or ocsf") {
+	if code, _, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "csv", "--baseline", baseline); code != exitUsage || !strings.Contains(stderr, "--format html, ocsf or asff (not csv)") {
 		t.Errorf("--baseline with csv: exit %d, %q", code, stderr)
+	}
+}
+
+// TestBaselineTextFollowsTheReportPackage: which formats take --baseline and
+// what each does with it is the report package's (report.UsesBaseline,
+// BaselineUse); --baseline's help and its refusal name exactly those.
+func TestBaselineTextFollowsTheReportPackage(t *testing.T) {
+	named := "--format " + orList(report.BaselineFormats())
+	for _, cmd := range []string{"evaluate", "scan", "report"} {
+		_, help, _ := amiaudit(t, "", cmd, "--help")
+		line := flagLine(t, help, "--baseline")
+		if !strings.Contains(line, named) {
+			t.Errorf("%s --baseline help %q does not name %q", cmd, line, named)
+		}
+		for _, f := range report.BaselineFormats() {
+			if !strings.Contains(line, f+" "+report.BaselineUse(f)) {
+				t.Errorf("%s --baseline help does not say what %s does with it: %q", cmd, f, line)
+			}
+		}
+	}
+	for _, f := range report.Formats() {
+		if report.UsesBaseline(f) {
+			continue
+		}
+		code, _, stderr := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", f, "--baseline", exampleSnapshot)
+		if code != exitUsage || !strings.Contains(stderr, "--baseline goes with "+named+" (not "+f+")") {
+			t.Errorf("--baseline with %s: exit %d, %q", f, code, stderr)
+		}
 	}
 }
 

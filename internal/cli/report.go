@@ -18,7 +18,8 @@ import (
 	"github.com/amiaudit/amiaudit/report"
 )
 
-// baselineFlag is --baseline, on the commands that write an HTML, ASFF or OCSF report.
+// baselineFlag is --baseline, on the commands that write a report in a format
+// that shows what changed since an earlier run (report.UsesBaseline).
 type baselineFlag struct {
 	path string
 	// loaded is the run load read, for scan's incremental collection.
@@ -28,11 +29,22 @@ type baselineFlag struct {
 // register adds --baseline; incremental (scan) adds that a snapshot baseline
 // is also where an incremental collection starts.
 func (b *baselineFlag) register(fs *pflag.FlagSet, incremental bool) {
-	usage := "with --format html: an earlier run (JSON report, snapshot or evidence bundle directory) to mark new and resolved findings against; with --format asff or ocsf: the earlier run whose findings resolved since are written as closed (ASFF archived, OCSF Close events)"
+	usage := baselineUsage()
 	if incremental {
 		usage += "; a snapshot is also where the incremental collection starts: only what changed since is read again (docs/scale.md)"
 	}
 	fs.StringVar(&b.path, "baseline", "", usage)
+}
+
+// baselineUsage is --baseline's help: which formats read it and what each
+// does with it, as the report package says (report.BaselineUse).
+func baselineUsage() string {
+	formats := report.BaselineFormats()
+	uses := make([]string, len(formats))
+	for i, f := range formats {
+		uses[i] = f + " " + report.BaselineUse(f)
+	}
+	return "an earlier run (JSON report, snapshot or evidence bundle directory) to compare with, for --format " + orList(formats) + ": " + strings.Join(uses, "; ")
 }
 
 // load reads the baseline into p, once the flags are prepared: a snapshot is
@@ -47,7 +59,7 @@ func (b *baselineFlag) load(ctx context.Context, e *env, p *prepared) error {
 		return usageError(errors.New("--baseline names a file or an evidence bundle directory, not - (standard input)"))
 	}
 	if !report.UsesBaseline(p.format) {
-		return usageError(fmt.Errorf("--baseline goes with --format html, asff or ocsf (not %s); 'amiaudit diff OLD NEW' compares two runs as a table or JSON", p.format))
+		return usageError(fmt.Errorf("--baseline goes with --format %s (not %s); 'amiaudit diff OLD NEW' compares two runs as a table or JSON", orList(report.BaselineFormats()), p.format))
 	}
 	r, err := loadRun(ctx, e, p, b.path)
 	if err != nil {
@@ -58,18 +70,10 @@ func (b *baselineFlag) load(ctx context.Context, e *env, p *prepared) error {
 	return nil
 }
 
-// loadRun reads one run for the report command, --baseline or a trend: a
-// JSON report, a snapshot document (evaluated with p's configuration and
-// policies), or an evidence bundle directory (its report.json).
+// loadRun reads one run for the report command, --baseline or a trend, as
+// readRun reads it (a JSON report, a snapshot document or an evidence bundle
+// directory), and evaluates a snapshot with p's configuration and policies.
 func loadRun(ctx context.Context, e *env, p *prepared, path string) (*run, error) {
-	name := path
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		inBundle := filepath.Join(path, evidence.ReportFile)
-		if _, err := os.Stat(inBundle); err != nil {
-			return nil, usageError(fmt.Errorf("%s: a directory given as a run must be an evidence bundle, with %s: %w", path, evidence.ReportFile, err))
-		}
-		path = inBundle
-	}
 	r, err := readRun(e.log, path, e.stdin)
 	if err != nil {
 		return nil, err
@@ -81,10 +85,7 @@ func loadRun(ctx context.Context, e *env, p *prepared, path string) (*run, error
 		}
 		r.report, r.findings = a.Report, a.Report.Findings
 	} else if r.report.PolicyDigest != p.engine.Digest() {
-		e.log.Warn("the run was evaluated with other policies than those loaded now", "run", name, "its", r.report.PolicyDigest, "now", p.engine.Digest())
-	}
-	if name != "-" {
-		r.name = name
+		e.log.Warn("the run was evaluated with other policies than those loaded now", "run", r.name, "its", r.report.PolicyDigest, "now", p.engine.Digest())
 	}
 	return r, nil
 }
@@ -107,7 +108,7 @@ func trendPaths(args []string) ([]string, error) {
 		if err != nil {
 			return nil, usageError(fmt.Errorf("--trend: %w", err))
 		}
-		if !fi.IsDir() || isBundle(arg) {
+		if !fi.IsDir() || evidence.IsBundle(arg) {
 			out = append(out, arg)
 			continue
 		}
@@ -119,7 +120,7 @@ func trendPaths(args []string) ([]string, error) {
 		for _, ent := range entries {
 			p := filepath.Join(arg, ent.Name())
 			switch {
-			case ent.IsDir() && isBundle(p):
+			case ent.IsDir() && evidence.IsBundle(p):
 				out = append(out, p)
 			case ent.Type().IsRegular() && isRunFile(ent.Name()):
 				out = append(out, p)
@@ -130,11 +131,6 @@ func trendPaths(args []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-func isBundle(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, evidence.ReportFile))
-	return err == nil
 }
 
 // isRunFile tells the JSON reports and snapshots (.json, or .json.gz) of a

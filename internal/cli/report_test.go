@@ -119,6 +119,10 @@ func TestBaselineNeedsHTML(t *testing.T) {
 func TestReportUsageErrors(t *testing.T) {
 	empty := t.TempDir()
 	notBundle := t.TempDir()
+	// A report.json does not make a directory a bundle: its manifest does.
+	reportOnly := t.TempDir()
+	_, saved, _ := amiaudit(t, "", "evaluate", exampleSnapshot, "--format", "json", "--fail-on", "none")
+	writeFile(t, filepath.Join(reportOnly, "report.json"), saved)
 	cases := []struct {
 		args []string
 		want string
@@ -127,6 +131,7 @@ func TestReportUsageErrors(t *testing.T) {
 		{[]string{"report", exampleSnapshot, exampleSnapshot, "--format", "html"}, "add --trend"},
 		{[]string{"report", "--trend", empty, "--output", filepath.Join(empty, "t.html")}, "holds no evidence bundle"},
 		{[]string{"report", notBundle, "--format", "json"}, "must be an evidence bundle"},
+		{[]string{"report", reportOnly, "--format", "json"}, "no manifest.json"},
 		{[]string{"report", exampleConfig, "--format", "json"}, exampleConfig},
 		{[]string{"report", "--trend", filepath.Join(empty, "missing"), "--format", "html"}, "no such file"},
 		{[]string{"report", "-", "--baseline", "-", "--format", "html"}, "not - (standard input)"},
