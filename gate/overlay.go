@@ -264,14 +264,17 @@ func relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
 // attribute marks the findings that the change creates (those the state
 // before it does not have) with the change that causes them: evidence
 // "proposed_change" and, for a plan, the resource address as the location.
+// A finding existed before when one of the same identity (finding.IdentityOf:
+// rule, resource ARN, key) did: a message whose counts the change alters
+// (KMS-003's number of AMIs) does not make it new.
 func attribute(after, before []finding.Finding, doc *snapshot.Document, rules map[string]*finding.Rule) {
-	existed := map[string]bool{}
-	for _, f := range before {
-		existed[f.RuleID+"\x00"+f.Resource.ARN+"\x00"+f.Message] = true
+	existed := map[finding.Identity]bool{}
+	for i := range before {
+		existed[finding.IdentityOf(&before[i])] = true
 	}
 	for i := range after {
 		f := &after[i]
-		if existed[f.RuleID+"\x00"+f.Resource.ARN+"\x00"+f.Message] {
+		if existed[finding.IdentityOf(f)] {
 			continue
 		}
 		causes := causesOf(f, doc, rules[f.RuleID])
