@@ -356,3 +356,49 @@ func TestApplyRefusesAnUnparsablePolicy(t *testing.T) {
 		t.Error("the key's policy was replaced by one that does not parse")
 	}
 }
+
+// TestJudgeFailsClosedOnAUserCoverageRule: what could not be seen is every
+// finding of a rule in area coverage (finding.Coverage), not only the
+// built-in SCAN-001: a user rule in package amiaudit.rules.coverage.* puts
+// its findings in Unseen, and the gate fails closed on them.
+func TestJudgeFailsClosedOnAUserCoverageRule(t *testing.T) {
+	const rule = "# METADATA\n# title: Public image not verifiable\n# custom:\n#   id: CUST-901\n#   severity: low\n" +
+		"package amiaudit.rules.coverage.unverifiable\n\nfindings contains f if {\n\tsome img in input.images\n\timg.public\n" +
+		"\tf := {\"resource\": {\"type\": \"ami\", \"id\": img.id, \"arn\": img.arn, \"account\": img.account, \"region\": img.region}, \"message\": \"cannot verify\"}\n}\n"
+	e, err := rules.LoadFiles(context.Background(), []rules.PolicyFile{{Name: "unverifiable.rego", Content: []byte(rule)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Judge(context.Background(), Request{State: judgeDoc(t), Engine: e, Changes: []snapshot.ProposedChange{share(plainAMI, "all")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := found(d.Unseen, "CUST-901", plainAMI); len(got) != 1 {
+		t.Errorf("unseen %s, want the user coverage rule's CUST-901 on %s (findings %s)", ruleIDs(d.Unseen), plainAMI, ruleIDs(d.Findings))
+	}
+	if got := found(d.Unseen, "AMI-001", plainAMI); len(got) != 0 {
+		t.Errorf("AMI-001, not a coverage rule, is among the unseen")
+	}
+}
+
+// TestResourceScopeIsTheRegos holds finding.ResourceScope, the resource type
+// by which the gate keeps what could not be read of the account-regions it
+// touches, equal to the type policies/coverage/scope_unreadable.rego gives
+// SCAN-001's findings about a part of the scope.
+func TestResourceScopeIsTheRegos(t *testing.T) {
+	doc := judgeDoc(t)
+	doc.Errors = append(doc.Errors, snapshot.CollectionError{Account: owner, Region: "us-east-1", Service: "ec2", Action: "DescribeImages", Code: "AccessDenied", Message: "denied"})
+	fs, err := builtinEngine(t).Evaluate(context.Background(), doc, rules.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, f := range fs {
+		if f.RuleID == "SCAN-001" {
+			types = append(types, f.Resource.Type)
+		}
+	}
+	if len(types) != 1 || types[0] != finding.ResourceScope {
+		t.Errorf("SCAN-001 resource types %v, want [%s]", types, finding.ResourceScope)
+	}
+}

@@ -252,7 +252,7 @@ func relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
 	}
 	var out []finding.Finding
 	for _, f := range fs {
-		scope := f.Resource.Type == "scope" &&
+		scope := f.Resource.Type == finding.ResourceScope &&
 			(f.Resource.Region == "" || areas[f.Resource.Account+"/"+f.Resource.Region] || len(areas) == 0)
 		if touched[f.Resource.ARN] || scope {
 			out = append(out, f)
