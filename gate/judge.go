@@ -45,7 +45,8 @@ type Request struct {
 	SnapshotSHA256 string
 	Reader         Reader
 	// Engine runs the rules with Config (nil: rules.DefaultConfig); Config's
-	// trusted accounts also say whether the organization is needed.
+	// trust (trusted accounts, organizations, OUs) also says whether the
+	// organization is needed.
 	Engine *rules.Engine
 	Config *rules.Config
 }
@@ -136,7 +137,7 @@ func Judge(ctx context.Context, req Request) (*Decision, error) {
 			return nil, err
 		}
 	}
-	if need := organizationNeeded(doc, changes, cfg.TrustedAccounts); need != nil {
+	if need := organizationNeeded(doc, changes, cfg); need != nil {
 		doc.Errors = append(doc.Errors, *need)
 	}
 	before, err := req.Engine.Evaluate(ctx, doc, cfg)

@@ -402,3 +402,53 @@ func TestResourceScopeIsTheRegos(t *testing.T) {
 		t.Errorf("SCAN-001 resource types %v, want [%s]", types, finding.ResourceScope)
 	}
 }
+
+// TestJudgeOrganizationNeededFollowsTrust: when the organization cannot be
+// read, the gate fails closed only for a grantee whose trust depends on it,
+// by the trust of policies/lib/trust.rego: an account listed in
+// trusted_accounts, an organization in trusted_organizations, an OU of such
+// an organization or listed in trusted_ous (by ARN or ID) are trusted
+// without it. The rules agree: a grantee the gate lets through is not
+// reported untrusted (AMI-002, AMI-003), and one it stops is.
+func TestJudgeOrganizationNeededFollowsTrust(t *testing.T) {
+	const (
+		org     = "arn:aws:organizations::999988887777:organization/o-trusted1234"
+		ouOfOrg = "arn:aws:organizations::999988887777:ou/o-trusted1234/ou-ab12-cdefgh34"
+		ouByARN = "arn:aws:organizations::555566667777:ou/o-other56789/ou-cd34-efghij56"
+		ouByID  = "arn:aws:organizations::555566667777:ou/o-other56789/ou-ef56-ghijkl78"
+		foreign = "arn:aws:organizations::555566667777:ou/o-other56789/ou-zz99-zzzzzz99"
+	)
+	cfg := rules.DefaultConfig()
+	cfg.TrustedAccounts = []string{"444455556666"}
+	cfg.TrustedOrganizations = []string{"o-trusted1234"}
+	cfg.TrustedOUs = []string{ouByARN, "ou-ef56-ghijkl78"}
+	for _, c := range []struct {
+		grantee string
+		needed  bool
+	}{
+		{"444455556666", false},
+		{"777788889999", true},
+		{org, false},
+		{"arn:aws:organizations::555566667777:organization/o-other56789", true},
+		{ouOfOrg, false},
+		{ouByARN, false},
+		{ouByID, false},
+		{foreign, true},
+	} {
+		t.Run(c.grantee, func(t *testing.T) {
+			doc := judgeDoc(t)
+			doc.Organization = nil
+			d, err := Judge(context.Background(), Request{State: doc, Engine: builtinEngine(t), Config: cfg, Changes: []snapshot.ProposedChange{share(plainAMI, c.grantee)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(d.Unseen) > 0; got != c.needed {
+				t.Errorf("fails closed: %v, want %v (unseen %s)", got, c.needed, ruleIDs(d.Unseen))
+			}
+			untrusted := len(found(d.Findings, "AMI-002", plainAMI))+len(found(d.Findings, "AMI-003", plainAMI)) > 0
+			if untrusted != c.needed {
+				t.Errorf("the rules find the grantee untrusted: %v; the gate needs the organization: %v (findings %s)", untrusted, c.needed, ruleIDs(d.Findings))
+			}
+		})
+	}
+}
