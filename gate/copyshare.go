@@ -207,7 +207,7 @@ func copyKey(doc *snapshot.Document, ref, region, account, partition string) *sn
 	}
 	doc.Keys = append(doc.Keys, snapshot.Key{
 		ARN: fmt.Sprintf("arn:%s:kms:%s:%s:%s", partition, region, account, awsEBSAlias), ID: awsEBSAlias,
-		Account: account, Region: region, KeyManager: "AWS", KeyState: "Enabled",
+		Account: account, Region: region, KeyManager: snapshot.KeyManagerAWS, KeyState: "Enabled",
 		Description: "the AWS managed key for EBS (aws/ebs) of the copying account; its key ID was not read",
 		Aliases:     []string{awsEBSAlias}, Grants: []snapshot.Grant{},
 	})

@@ -3,8 +3,11 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/amiaudit/amiaudit/gate"
 )
 
 // TestGateRefusesMalformedGrantees: a grantee the EC2 API would not take
@@ -99,5 +102,22 @@ func TestGateWarnsAboutExpiredWaivers(t *testing.T) {
 	_, _, stderr = amiaudit(t, "", "evaluate", exampleSnapshot, "--config", config, "--fail-on", "none")
 	if !strings.Contains(stderr, "waiver matches no finding") || !strings.Contains(stderr, "snap-0123456789abcdef0") {
 		t.Errorf("evaluate no longer warns about a waiver that matches no finding: %q", stderr)
+	}
+}
+
+// TestGateFlagNamesEveryProposalField: the errors of gate.Changes name
+// gate.Proposal's fields, which the CLI renames to its flags; every field
+// but Region (from --region, --snapshot or the SDK, never named in an error)
+// has a flag name.
+func TestGateFlagNamesEveryProposalField(t *testing.T) {
+	typ := reflect.TypeFor[gate.Proposal]()
+	for i := range typ.NumField() {
+		name := typ.Field(i).Name
+		if name == "Region" {
+			continue
+		}
+		if flag := gateFlagNames[name]; !strings.HasPrefix(flag, "--") {
+			t.Errorf("gate.Proposal.%s has no flag name", name)
+		}
 	}
 }
