@@ -138,6 +138,10 @@ var Effects = []string{EffectDataExposure, EffectCredentials}
 // closed on them; ASFF and OCSF report them as WARNING.
 const AreaCoverage = "coverage"
 
+// AreaGate is the area of the rules that judge proposed changes only
+// (package amiaudit.rules.gate.*): gate --help lists them.
+const AreaGate = "gate"
+
 // CoverageIDPrefix is the rule-ID prefix of the built-in coverage rules
 // (SCAN-001). Coverage falls back on it only when a finding's rule is not
 // known: a report read back from JSON, which does not carry the rules, under

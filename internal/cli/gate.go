@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
 	"github.com/amiaudit/amiaudit/collector"
+	"github.com/amiaudit/amiaudit/finding"
 	"github.com/amiaudit/amiaudit/gate"
 	"github.com/amiaudit/amiaudit/rules"
 	"github.com/amiaudit/amiaudit/snapshot"
@@ -49,17 +51,7 @@ default EBS key and which snapshots the copying account may read), overlays the
 change as AWS would carry it out, and runs every rule on the state after it,
 plus the gate rules:
 
-  GATE-001  a copy that explicitly asks for an unencrypted copy of an encrypted
-            image (--encrypted=false, or encrypted = false written in the
-            Terraform configuration; the provider default is not a request):
-            AWS keeps it encrypted, and the finding names the key it will use
-  GATE-002  a cross-account copy of an AMI with a billing product (marketplace
-            product code, or a billed platform such as Windows)
-  GATE-003  a copy by another account that would fail (no createVolumePermission
-            on a snapshot, or a key it cannot use), or cannot be judged
-  GATE-004  a share AWS refuses (a disabled AMI; a public share of an encrypted
-            AMI, of one with a product code, or under block public access):
-            the resource stays private
+` + gateRulesMarker + `
 
 Sharing a copy: --copy-to-region with --share-with proposes a copy AND a share
 of the source AMI. Add --share-copy to share the copy instead: the copy does
@@ -105,6 +97,16 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 			return runGate(cmd.Context(), e, &f, &rf)
 		},
 	}
+	// The gate rules are listed from their METADATA when help is asked for,
+	// not copied here: loading the rules costs a compilation that no other
+	// use of the command should pay.
+	help := cmd.HelpFunc()
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		if c == cmd {
+			c.Long = strings.Replace(c.Long, gateRulesMarker, gateRulesHelp(c.Context()), 1)
+		}
+		help(c, args)
+	})
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.images, "image", nil, "AMI ID the change is about (repeatable)")
 	fl.StringVar(&f.region, "region", "", "region of the AMIs (and of plan resources that name none; default: the --snapshot's region if it has only one, else the SDK's region)")
@@ -122,6 +124,30 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 	f.faults.register(fl, defaultGateMaxDuration, deadlineGate)
 	rf.register(fl)
 	return cmd
+}
+
+// gateRulesMarker stands in gate's Long help for the list of the gate rules
+// (gateRulesHelp).
+const gateRulesMarker = "{{gate rules}}"
+
+// gateRulesHelp lists the built-in rules of area gate, ID and title, as
+// gate --help shows them.
+func gateRulesHelp(ctx context.Context) string {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	e, err := rules.Load(ctx)
+	if err != nil {
+		return "  (the gate rules could not be loaded: " + err.Error() + "; see amiaudit rules)"
+	}
+	var lines []string
+	for _, r := range e.Rules() {
+		if r.Area == finding.AreaGate && !r.Deprecated {
+			lines = append(lines, fmt.Sprintf("  %-9s %s", r.ID, r.Title))
+		}
+	}
+	lines = append(lines, "", "(amiaudit rules --format json describes each rule.)")
+	return strings.Join(lines, "\n")
 }
 
 // gateFlagNames names gate.Proposal's fields by the flags that set them,
