@@ -452,3 +452,28 @@ func TestJudgeOrganizationNeededFollowsTrust(t *testing.T) {
 		})
 	}
 }
+
+// TestJudgeTrustedOUKeyWithoutOrganization: an encrypted AMI shared with an
+// OU the configuration trusts needs no organization to be judged: without
+// the member list, the access model asks whether a witness member of the OU
+// can use the key (access.Key.LaunchBy), so a key policy that names only
+// other accounts still yields AMI-004, not a silent pass.
+func TestJudgeTrustedOUKeyWithoutOrganization(t *testing.T) {
+	const ou = "arn:aws:organizations::999988887777:ou/o-trusted1234/ou-ab12-cdefgh34"
+	cfg := rules.DefaultConfig()
+	cfg.TrustedOUs = []string{ou}
+	doc := judgeDoc(t)
+	doc.Organization = nil
+	doc.Keys[0].Policy = ownerOnlyPolicy
+	doc.Keys[0].PolicyStatements = nil
+	d, err := Judge(context.Background(), Request{State: doc, Engine: builtinEngine(t), Config: cfg, Changes: []snapshot.ProposedChange{share(goldenAMI, ou)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Unseen) != 0 {
+		t.Errorf("unseen %s: the trusted OU does not need the organization", ruleIDs(d.Unseen))
+	}
+	if len(found(d.Findings, "AMI-004", goldenAMI)) != 1 {
+		t.Errorf("findings %s, want AMI-004: the OU's members cannot use the key", ruleIDs(d.Findings))
+	}
+}
