@@ -132,9 +132,41 @@ const (
 // Effects are the allowed non-empty values of Rule.Effect.
 var Effects = []string{EffectDataExposure, EffectCredentials}
 
+// AreaCoverage is the area (Rule.Area) of the coverage rules, package
+// amiaudit.rules.coverage.*: their findings say that a check could not run
+// (part of the scope could not be read), not that one failed. The gate fails
+// closed on them; ASFF and OCSF report them as WARNING.
+const AreaCoverage = "coverage"
+
+// AreaGate is the area of the rules that judge proposed changes only
+// (package amiaudit.rules.gate.*): gate --help lists them.
+const AreaGate = "gate"
+
+// CoverageIDPrefix is the rule-ID prefix of the built-in coverage rules
+// (SCAN-001). Coverage falls back on it only when a finding's rule is not
+// known: a report read back from JSON, which does not carry the rules, under
+// policies other than those loaded.
+const CoverageIDPrefix = "SCAN-"
+
+// Coverage reports whether f, a finding of rule (nil when the rule is not
+// known), is a coverage finding: its rule is in AreaCoverage. When the rule is
+// not known, the finding's rule ID decides (CoverageIDPrefix), so that the
+// built-in SCAN-001 stays a check that could not run even then.
+func Coverage(f *Finding, rule *Rule) bool {
+	if rule != nil {
+		return rule.Area == AreaCoverage
+	}
+	return strings.HasPrefix(f.RuleID, CoverageIDPrefix)
+}
+
+// ResourceScope is the Resource.Type of a finding about a part of the scope
+// (an account-region, an API call) rather than a resource: SCAN-001's
+// (policies/coverage/scope_unreadable.rego).
+const ResourceScope = "scope"
+
 // Resource identifies what a finding is about. The ARN is its identity.
 type Resource struct {
-	// Type is ami, snapshot, kms-key, account-region or scope.
+	// Type is ami, snapshot, kms-key, account-region or scope (ResourceScope).
 	Type    string `json:"type"`
 	ID      string `json:"id"`
 	ARN     string `json:"arn"`

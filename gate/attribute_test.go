@@ -63,3 +63,30 @@ func TestChangeKindsAreTheSchemasEnum(t *testing.T) {
 		t.Errorf("schema enum %v, snapshot.ChangeKinds %v", enum, snapshot.ChangeKinds)
 	}
 }
+
+// TestAttributionByIdentity: a finding the state before had is not the
+// change's, even when the change alters its message (KMS-003 counts the AMIs
+// on the key): findings are the same by finding.IdentityOf (rule, ARN, key),
+// never by message. A finding of another key on the same resource is new.
+func TestAttributionByIdentity(t *testing.T) {
+	const arn = "arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0"
+	doc := &snapshot.Document{
+		Images: []snapshot.Image{{ID: "ami-0123456789abcdef0", ARN: arn, Region: "us-east-1", Account: "111111111111"}},
+		Proposed: []snapshot.ProposedChange{
+			{Kind: snapshot.ChangeLaunchPermission, Source: "flags", ImageID: "ami-0123456789abcdef0", Region: "us-east-1", Grantee: "222222222222"},
+		},
+	}
+	rule := &finding.Rule{ID: "KMS-003"}
+	before := []finding.Finding{{RuleID: "KMS-003", Resource: finding.Resource{ARN: arn}, Key: "grantee=333333333333", Message: "key used by 1 AMI"}}
+	after := []finding.Finding{
+		{RuleID: "KMS-003", Resource: finding.Resource{ARN: arn}, Key: "grantee=333333333333", Message: "key used by 2 AMIs"},
+		{RuleID: "KMS-003", Resource: finding.Resource{ARN: arn}, Key: "grantee=222222222222", Message: "key used by 2 AMIs"},
+	}
+	attribute(after, before, doc, map[string]*finding.Rule{"KMS-003": rule})
+	if got, ok := after[0].Evidence["proposed_change"]; ok {
+		t.Errorf("a finding that existed before, reworded, is attributed to the change: %v", got)
+	}
+	if _, ok := after[1].Evidence["proposed_change"]; !ok {
+		t.Errorf("a finding of a new key is not attributed to the change")
+	}
+}

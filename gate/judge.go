@@ -45,7 +45,8 @@ type Request struct {
 	SnapshotSHA256 string
 	Reader         Reader
 	// Engine runs the rules with Config (nil: rules.DefaultConfig); Config's
-	// trusted accounts also say whether the organization is needed.
+	// trust (trusted accounts, organizations, OUs) also says whether the
+	// organization is needed.
 	Engine *rules.Engine
 	Config *rules.Config
 }
@@ -64,8 +65,9 @@ type Decision struct {
 	// change touches; those the change causes carry evidence
 	// "proposed_change" and, for a plan, the resource address as location.
 	Findings []finding.Finding
-	// Unseen are the SCAN-001 findings among Findings: what the decision
-	// depends on and could not be read. When there are any, the decision
+	// Unseen are the coverage findings among Findings (finding.Coverage:
+	// SCAN-001, or a user rule in area coverage): what the decision depends
+	// on and could not be read. When there are any, the decision
 	// could not be made and the gate fails closed, whatever else is found.
 	Unseen []finding.Finding
 }
@@ -109,7 +111,7 @@ func (e *ChangeError) Unwrap() error { return e.Err }
 // *ChangeError, before anything is read.
 //
 // It fails closed: whatever the decision depends on and could not be read
-// is a SCAN-001 finding in Unseen. The caller renders the findings and exits
+// is a coverage finding (SCAN-001, or a user rule in area coverage) in Unseen. The caller renders the findings and exits
 // non-zero when Unseen is not empty.
 func Judge(ctx context.Context, req Request) (*Decision, error) {
 	if req.Engine == nil {
@@ -135,7 +137,7 @@ func Judge(ctx context.Context, req Request) (*Decision, error) {
 			return nil, err
 		}
 	}
-	if need := organizationNeeded(doc, changes, cfg.TrustedAccounts); need != nil {
+	if need := organizationNeeded(doc, changes, cfg); need != nil {
 		doc.Errors = append(doc.Errors, *need)
 	}
 	before, err := req.Engine.Evaluate(ctx, doc, cfg)
@@ -158,8 +160,8 @@ func Judge(ctx context.Context, req Request) (*Decision, error) {
 	}
 	attribute(after, relevant(doc, before), doc, byID)
 	d := &Decision{State: doc, SnapshotSHA256: sum, Findings: after}
-	for _, f := range after {
-		if f.RuleID == "SCAN-001" {
+	for i, f := range after {
+		if finding.Coverage(&after[i], byID[f.RuleID]) {
 			d.Unseen = append(d.Unseen, f)
 		}
 	}

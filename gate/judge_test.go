@@ -356,3 +356,124 @@ func TestApplyRefusesAnUnparsablePolicy(t *testing.T) {
 		t.Error("the key's policy was replaced by one that does not parse")
 	}
 }
+
+// TestJudgeFailsClosedOnAUserCoverageRule: what could not be seen is every
+// finding of a rule in area coverage (finding.Coverage), not only the
+// built-in SCAN-001: a user rule in package amiaudit.rules.coverage.* puts
+// its findings in Unseen, and the gate fails closed on them.
+func TestJudgeFailsClosedOnAUserCoverageRule(t *testing.T) {
+	const rule = "# METADATA\n# title: Public image not verifiable\n# custom:\n#   id: CUST-901\n#   severity: low\n" +
+		"package amiaudit.rules.coverage.unverifiable\n\nfindings contains f if {\n\tsome img in input.images\n\timg.public\n" +
+		"\tf := {\"resource\": {\"type\": \"ami\", \"id\": img.id, \"arn\": img.arn, \"account\": img.account, \"region\": img.region}, \"message\": \"cannot verify\"}\n}\n"
+	e, err := rules.LoadFiles(context.Background(), []rules.PolicyFile{{Name: "unverifiable.rego", Content: []byte(rule)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Judge(context.Background(), Request{State: judgeDoc(t), Engine: e, Changes: []snapshot.ProposedChange{share(plainAMI, "all")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := found(d.Unseen, "CUST-901", plainAMI); len(got) != 1 {
+		t.Errorf("unseen %s, want the user coverage rule's CUST-901 on %s (findings %s)", ruleIDs(d.Unseen), plainAMI, ruleIDs(d.Findings))
+	}
+	if got := found(d.Unseen, "AMI-001", plainAMI); len(got) != 0 {
+		t.Errorf("AMI-001, not a coverage rule, is among the unseen")
+	}
+}
+
+// TestResourceScopeIsTheRegos holds finding.ResourceScope, the resource type
+// by which the gate keeps what could not be read of the account-regions it
+// touches, equal to the type policies/coverage/scope_unreadable.rego gives
+// SCAN-001's findings about a part of the scope.
+func TestResourceScopeIsTheRegos(t *testing.T) {
+	doc := judgeDoc(t)
+	doc.Errors = append(doc.Errors, snapshot.CollectionError{Account: owner, Region: "us-east-1", Service: "ec2", Action: "DescribeImages", Code: "AccessDenied", Message: "denied"})
+	fs, err := builtinEngine(t).Evaluate(context.Background(), doc, rules.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, f := range fs {
+		if f.RuleID == "SCAN-001" {
+			types = append(types, f.Resource.Type)
+		}
+	}
+	if len(types) != 1 || types[0] != finding.ResourceScope {
+		t.Errorf("SCAN-001 resource types %v, want [%s]", types, finding.ResourceScope)
+	}
+}
+
+// TestJudgeOrganizationNeededFollowsTrust: when the organization cannot be
+// read, the gate fails closed only for a grantee whose trust depends on it,
+// by the trust of policies/lib/trust.rego: an account listed in
+// trusted_accounts, an organization in trusted_organizations, an OU of such
+// an organization or listed in trusted_ous (by ARN or ID) are trusted
+// without it. The rules agree: a grantee the gate lets through is not
+// reported untrusted (AMI-002, AMI-003), and one it stops is.
+func TestJudgeOrganizationNeededFollowsTrust(t *testing.T) {
+	const (
+		org     = "arn:aws:organizations::999988887777:organization/o-trusted1234"
+		ouOfOrg = "arn:aws:organizations::999988887777:ou/o-trusted1234/ou-ab12-cdefgh34"
+		ouByARN = "arn:aws:organizations::555566667777:ou/o-other56789/ou-cd34-efghij56"
+		ouByID  = "arn:aws:organizations::555566667777:ou/o-other56789/ou-ef56-ghijkl78"
+		foreign = "arn:aws:organizations::555566667777:ou/o-other56789/ou-zz99-zzzzzz99"
+	)
+	cfg := rules.DefaultConfig()
+	cfg.TrustedAccounts = []string{"444455556666"}
+	cfg.TrustedOrganizations = []string{"o-trusted1234"}
+	cfg.TrustedOUs = []string{ouByARN, "ou-ef56-ghijkl78"}
+	for _, c := range []struct {
+		grantee string
+		needed  bool
+	}{
+		{"444455556666", false},
+		{"777788889999", true},
+		{org, false},
+		{"arn:aws:organizations::555566667777:organization/o-other56789", true},
+		{ouOfOrg, false},
+		{ouByARN, false},
+		{ouByID, false},
+		{foreign, true},
+	} {
+		t.Run(c.grantee, func(t *testing.T) {
+			doc := judgeDoc(t)
+			doc.Organization = nil
+			d, err := Judge(context.Background(), Request{State: doc, Engine: builtinEngine(t), Config: cfg, Changes: []snapshot.ProposedChange{share(plainAMI, c.grantee)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(d.Unseen) > 0; got != c.needed {
+				t.Errorf("fails closed: %v, want %v (unseen %s)", got, c.needed, ruleIDs(d.Unseen))
+			}
+			untrusted := len(found(d.Findings, "AMI-002", plainAMI))+len(found(d.Findings, "AMI-003", plainAMI)) > 0
+			if untrusted != c.needed {
+				t.Errorf("the rules find the grantee untrusted: %v; the gate needs the organization: %v (findings %s)", untrusted, c.needed, ruleIDs(d.Findings))
+			}
+		})
+	}
+}
+
+// TestJudgeTrustedOUKeyWithoutOrganization: an encrypted AMI shared with an
+// OU the configuration trusts needs no organization to be judged: without
+// the member list, the access model asks whether a witness member of the OU
+// can use the key (access.Key.LaunchBy), so a key policy that names only
+// other accounts still yields AMI-004, not a silent pass.
+func TestJudgeTrustedOUKeyWithoutOrganization(t *testing.T) {
+	const ou = "arn:aws:organizations::999988887777:ou/o-trusted1234/ou-ab12-cdefgh34"
+	cfg := rules.DefaultConfig()
+	cfg.TrustedOUs = []string{ou}
+	doc := judgeDoc(t)
+	doc.Organization = nil
+	doc.Keys[0].Policy = ownerOnlyPolicy
+	doc.Keys[0].PolicyStatements = nil
+	d, err := Judge(context.Background(), Request{State: doc, Engine: builtinEngine(t), Config: cfg, Changes: []snapshot.ProposedChange{share(goldenAMI, ou)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Unseen) != 0 {
+		t.Errorf("unseen %s: the trusted OU does not need the organization", ruleIDs(d.Unseen))
+	}
+	if len(found(d.Findings, "AMI-004", goldenAMI)) != 1 {
+		t.Errorf("findings %s, want AMI-004: the OU's members cannot use the key", ruleIDs(d.Findings))
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/internal/awsid"
+	"github.com/amiaudit/amiaudit/rules"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
 
@@ -252,7 +254,7 @@ func relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
 	}
 	var out []finding.Finding
 	for _, f := range fs {
-		scope := f.Resource.Type == "scope" &&
+		scope := f.Resource.Type == finding.ResourceScope &&
 			(f.Resource.Region == "" || areas[f.Resource.Account+"/"+f.Resource.Region] || len(areas) == 0)
 		if touched[f.Resource.ARN] || scope {
 			out = append(out, f)
@@ -264,14 +266,17 @@ func relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
 // attribute marks the findings that the change creates (those the state
 // before it does not have) with the change that causes them: evidence
 // "proposed_change" and, for a plan, the resource address as the location.
+// A finding existed before when one of the same identity (finding.IdentityOf:
+// rule, resource ARN, key) did: a message whose counts the change alters
+// (KMS-003's number of AMIs) does not make it new.
 func attribute(after, before []finding.Finding, doc *snapshot.Document, rules map[string]*finding.Rule) {
-	existed := map[string]bool{}
-	for _, f := range before {
-		existed[f.RuleID+"\x00"+f.Resource.ARN+"\x00"+f.Message] = true
+	existed := map[finding.Identity]bool{}
+	for i := range before {
+		existed[finding.IdentityOf(&before[i])] = true
 	}
 	for i := range after {
 		f := &after[i]
-		if existed[f.RuleID+"\x00"+f.Resource.ARN+"\x00"+f.Message] {
+		if existed[finding.IdentityOf(f)] {
 			continue
 		}
 		causes := causesOf(f, doc, rules[f.RuleID])
@@ -390,22 +395,26 @@ func touches(c snapshot.ProposedChange, f *finding.Finding, doc *snapshot.Docume
 }
 
 // organizationNeeded returns a collection error when the organization could
-// not be read and the decision depends on it: a change shares with an
-// account that the configuration does not trust by name, or with an
-// organization or OU.
-func organizationNeeded(doc *snapshot.Document, changes []snapshot.ProposedChange, trusted []string) *snapshot.CollectionError {
+// not be read and the decision depends on it: a change shares with a grantee
+// that the configuration does not trust by itself.
+//
+// Trust is policies/lib/trust.rego's (TestJudgeOrganizationNeededFollowsTrust
+// holds the two equal): the configuration trusts an account listed in
+// trusted_accounts, an organization listed in trusted_organizations, and an
+// OU of such an organization or listed in trusted_ous (ARN or OU ID); any
+// other grantee is trusted only as the scanned organization, its member or
+// its OU. Whether the accounts under a trusted organization or OU can use an
+// AMI's key (AMI-004) does not need the member list either: without it, the
+// access model judges a witness member of the grantee (access.Key.LaunchBy).
+func organizationNeeded(doc *snapshot.Document, changes []snapshot.ProposedChange, cfg *rules.Config) *snapshot.CollectionError {
 	if doc.Organization != nil {
 		return nil
-	}
-	listed := map[string]bool{}
-	for _, a := range trusted {
-		listed[a] = true
 	}
 	for _, c := range changes {
 		if c.Kind != snapshot.ChangeLaunchPermission && c.Kind != snapshot.ChangeCreateVolumePermission {
 			continue
 		}
-		if c.Grantee == snapshot.GroupAll || listed[c.Grantee] {
+		if c.Grantee == snapshot.GroupAll || trustedByConfig(cfg, c.Grantee) {
 			continue
 		}
 		account := ""
@@ -413,7 +422,26 @@ func organizationNeeded(doc *snapshot.Document, changes []snapshot.ProposedChang
 			account = doc.Scope.Accounts[0]
 		}
 		return &snapshot.CollectionError{Account: account, Service: "organizations", Action: "ListAccounts", Code: "Unavailable",
-			Message: fmt.Sprintf("the organization could not be read, and whether %s is trusted depends on it: run the gate with a role that can read the organization, or list the account in trusted_accounts", c.Grantee)}
+			Message: fmt.Sprintf("the organization could not be read, and whether %s is trusted depends on it: run the gate with a role that can read the organization, or list it in trusted_accounts, trusted_organizations or trusted_ous if it is trusted", c.Grantee)}
 	}
 	return nil
+}
+
+// trustedByConfig says whether the configuration alone trusts a grantee (an
+// account ID, organization ARN or OU ARN), as policies/lib/trust.rego does
+// (account_trusted, org_arn_trusted, ou_arn_trusted) without the scanned
+// organization: ARNs are arn:aws:organizations::MGMT:organization/o-… and
+// arn:aws:organizations::MGMT:ou/o-…/ou-….
+func trustedByConfig(cfg *rules.Config, grantee string) bool {
+	switch {
+	case awsid.IsAccountID(grantee):
+		return slices.Contains(cfg.TrustedAccounts, grantee)
+	case awsid.IsOrgARN(grantee), awsid.IsOUARN(grantee):
+		parts := strings.Split(grantee, "/")
+		if slices.Contains(cfg.TrustedOrganizations, parts[1]) {
+			return true
+		}
+		return awsid.IsOUARN(grantee) && (slices.Contains(cfg.TrustedOUs, grantee) || slices.Contains(cfg.TrustedOUs, parts[2]))
+	}
+	return false
 }

@@ -415,7 +415,7 @@ const (
 // (launch-permission or create-volume-permission) can name, and if not, what
 // was expected. Anything else would be judged as a grant AWS never makes.
 func CheckGrantee(kind, grantee string) error {
-	if grantee == "all" || awsid.IsAccountID(grantee) {
+	if grantee == snapshot.GroupAll || awsid.IsAccountID(grantee) {
 		return nil
 	}
 	expected := volumeGrantees
@@ -448,7 +448,7 @@ func checkPlanGrantee(attribute, v string) error {
 	case "account_id":
 		ok, expected = awsid.IsAccountID(v), "a 12-digit account ID"
 	case "group":
-		ok, expected = v == "all", "all"
+		ok, expected = v == snapshot.GroupAll, snapshot.GroupAll
 	case "organization_arn":
 		ok, expected = awsid.IsOrgARN(v), "an organization ARN (arn:aws:organizations::MANAGEMENT-ACCOUNT:organization/o-…)"
 	case "organizational_unit_arn":

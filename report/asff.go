@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -251,7 +250,7 @@ func asffFindingFor(rep *finding.Report, f *finding.Finding, rule finding.Rule, 
 	}
 	// A coverage finding is a check that could not run: WARNING is ASFF's
 	// "some information is missing".
-	if strings.HasPrefix(f.RuleID, coverageRulePrefix) {
+	if coverage(f, rule) {
 		a.Compliance.Status = "WARNING"
 	}
 	if f.Remediation != "" {

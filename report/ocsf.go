@@ -35,7 +35,6 @@ const (
 	ocsfComplianceFail    = 3  // compliance.status_id: the check failed
 	ocsfSeverityOther     = 99 // severity_id for a severity outside the scale
 	ocsfStandardAmiaudit  = "amiaudit rule catalogue"
-	coverageRulePrefix    = "SCAN-"
 )
 
 // ocsfSeverities maps the severity scale onto severity_id and its caption.
@@ -293,7 +292,7 @@ func ocsfEventFor(rep *finding.Report, f *finding.Finding, rule finding.Rule, ob
 	}
 	// A coverage finding is a check that could not run, not one that failed:
 	// OCSF's Warning is "did not yield a result due to missing information".
-	if strings.HasPrefix(f.RuleID, coverageRulePrefix) {
+	if coverage(f, rule) {
 		e.Compliance.StatusID, e.Compliance.Status = ocsfComplianceWarning, "Warning"
 	}
 	if f.Remediation != "" {
@@ -331,6 +330,16 @@ func observedAt(r *finding.Report) time.Time {
 		return r.Snapshot.CollectedAt.UTC()
 	}
 	return r.GeneratedAt.UTC()
+}
+
+// coverage reports whether f, whose rule is rule (the zero Rule when the
+// report does not know it), is a coverage finding: finding.Coverage, which
+// falls back on the rule ID for an unknown rule.
+func coverage(f *finding.Finding, rule finding.Rule) bool {
+	if rule.ID == "" {
+		return finding.Coverage(f, nil)
+	}
+	return finding.Coverage(f, &rule)
 }
 
 func rulesByID(rules []finding.Rule) map[string]finding.Rule {

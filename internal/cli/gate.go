@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
 	"github.com/amiaudit/amiaudit/collector"
+	"github.com/amiaudit/amiaudit/finding"
 	"github.com/amiaudit/amiaudit/gate"
-	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/rules"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
@@ -50,17 +51,7 @@ default EBS key and which snapshots the copying account may read), overlays the
 change as AWS would carry it out, and runs every rule on the state after it,
 plus the gate rules:
 
-  GATE-001  a copy that explicitly asks for an unencrypted copy of an encrypted
-            image (--encrypted=false, or encrypted = false written in the
-            Terraform configuration; the provider default is not a request):
-            AWS keeps it encrypted, and the finding names the key it will use
-  GATE-002  a cross-account copy of an AMI with a billing product (marketplace
-            product code, or a billed platform such as Windows)
-  GATE-003  a copy by another account that would fail (no createVolumePermission
-            on a snapshot, or a key it cannot use), or cannot be judged
-  GATE-004  a share AWS refuses (a disabled AMI; a public share of an encrypted
-            AMI, of one with a product code, or under block public access):
-            the resource stays private
+` + gateRulesMarker + `
 
 Sharing a copy: --copy-to-region with --share-with proposes a copy AND a share
 of the source AMI. Add --share-copy to share the copy instead: the copy does
@@ -114,6 +105,16 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 			return runGate(cmd.Context(), e, &f, &rf)
 		},
 	}
+	// The gate rules are listed from their METADATA when help is asked for,
+	// not copied here: loading the rules costs a compilation that no other
+	// use of the command should pay.
+	help := cmd.HelpFunc()
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		if c == cmd {
+			c.Long = strings.Replace(c.Long, gateRulesMarker, gateRulesHelp(c.Context()), 1)
+		}
+		help(c, args)
+	})
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.images, "image", nil, "AMI ID the change is about (repeatable)")
 	fl.StringVar(&f.region, "region", "", "region of the AMIs (and of plan resources that name none; default: the --snapshot's region if it has only one, else the SDK's region)")
@@ -133,94 +134,69 @@ high); 2 usage, configuration or plan error; 3 the decision could not be made.`,
 	return cmd
 }
 
-// changes turns the flags and the plan into the proposed changes.
+// gateRulesMarker stands in gate's Long help for the list of the gate rules
+// (gateRulesHelp).
+const gateRulesMarker = "{{gate rules}}"
+
+// gateRulesHelp lists the built-in rules of area gate, ID and title, as
+// gate --help shows them.
+func gateRulesHelp(ctx context.Context) string {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	e, err := rules.Load(ctx)
+	if err != nil {
+		return "  (the gate rules could not be loaded: " + err.Error() + "; see amiaudit rules)"
+	}
+	var lines []string
+	for _, r := range e.Rules() {
+		if r.Area == finding.AreaGate && !r.Deprecated {
+			lines = append(lines, fmt.Sprintf("  %-9s %s", r.ID, r.Title))
+		}
+	}
+	lines = append(lines, "", "(amiaudit rules --format json describes each rule.)")
+	return strings.Join(lines, "\n")
+}
+
+// gateFlagNames names gate.Proposal's fields by the flags that set them,
+// for the errors of gate.Changes.
+var gateFlagNames = map[string]string{
+	gate.FieldImages:                 "--image",
+	gate.FieldShareWith:              "--share-with",
+	gate.FieldPublic:                 "--public",
+	gate.FieldCreateVolumePermission: "--create-volume-permission",
+	gate.FieldCopyTo:                 "--copy-to-region",
+	gate.FieldEncrypted:              "--encrypted",
+	gate.FieldKMSKeyID:               "--kms-key",
+	gate.FieldShareCopy:              "--share-copy",
+	gate.FieldPlan:                   "--plan",
+}
+
+// changes maps the flags and the plan onto a gate.Proposal and returns
+// gate.Changes of it, its errors naming the flags.
 func (f *gateFlags) changes(region string) ([]snapshot.ProposedChange, error) {
-	var out []snapshot.ProposedChange
-	if len(f.images) == 0 && (len(f.shareWith) > 0 || f.public || f.volumePerm || f.copyTo != "") {
-		return nil, errors.New("--share-with, --public, --create-volume-permission and --copy-to-region need --image")
+	p := gate.Proposal{
+		Images: f.images, Region: region, ShareWith: f.shareWith, Public: f.public,
+		CreateVolumePermission: f.volumePerm, CopyTo: f.copyTo, KMSKeyID: f.kmsKey, ShareCopy: f.shareCopy,
 	}
-	if f.volumePerm && len(f.shareWith) == 0 && !f.public {
-		return nil, errors.New("--create-volume-permission grants to the --share-with grantees (or --public): name some")
-	}
-	if (f.encryptedGiven || f.kmsKey != "") && f.copyTo == "" {
-		return nil, errors.New("--encrypted and --kms-key describe a copy: add --copy-to-region")
-	}
-	if f.shareCopy && (f.copyTo == "" || (len(f.shareWith) == 0 && !f.public)) {
-		return nil, errors.New("--share-copy shares the copy that --copy-to-region makes with the --share-with grantees (or --public): give both")
-	}
-	if f.shareCopy && f.volumePerm {
-		return nil, errors.New("--share-copy with --create-volume-permission is not supported: the copy's snapshots exist only after it is made; gate their permissions then")
-	}
-	for _, g := range f.shareWith {
-		if g == "all" {
-			return nil, errors.New("--share-with all: a public launch permission is --public")
-		}
-		if err := gate.CheckGrantee(snapshot.ChangeLaunchPermission, g); err != nil {
-			return nil, fmt.Errorf("--share-with: %w", err)
-		}
-		if f.volumePerm && !awsid.IsAccountID(g) {
-			return nil, fmt.Errorf("--create-volume-permission: --share-with %q: a snapshot's createVolumePermission names accounts only (or all, with --public), not an organization or OU", g)
-		}
-	}
-	for _, img := range f.images {
-		if !awsid.IsImageID(img) {
-			return nil, fmt.Errorf("--image %q is not an AMI ID (ami-…)", img)
-		}
-		base := snapshot.ProposedChange{Source: "flags", ImageID: img, Region: region}
-		grantees := append([]string(nil), f.shareWith...)
-		if f.public {
-			grantees = append(grantees, snapshot.GroupAll)
-		}
-		for _, g := range grantees {
-			c := base
-			c.Kind, c.Grantee = snapshot.ChangeLaunchPermission, g
-			if f.shareCopy {
-				// Share the copy below, not the source: a placeholder image in
-				// the destination that Apply builds as CopyImage will make it.
-				cp := base
-				cp.Kind, cp.DestinationRegion = snapshot.ChangeCopy, f.copyTo
-				gate.ShareCopy(&c, cp)
-			}
-			out = append(out, c)
-			if f.volumePerm {
-				v := base
-				v.Kind, v.Grantee = snapshot.ChangeCreateVolumePermission, g
-				out = append(out, v)
-			}
-		}
-		if f.copyTo != "" {
-			c := base
-			c.Kind, c.DestinationRegion, c.KMSKeyID = snapshot.ChangeCopy, f.copyTo, f.kmsKey
-			if f.encryptedGiven {
-				enc := f.encrypted
-				c.Encrypted = &enc
-			}
-			out = append(out, c)
-		}
-		if len(grantees) == 0 && f.copyTo == "" && f.plan == "" {
-			return nil, errors.New("nothing to gate: propose --share-with, --public, --copy-to-region or a --plan")
-		}
-	}
-	for _, c := range out {
-		if err := gate.CheckChange(c); err != nil {
-			return nil, err
-		}
+	if f.encryptedGiven {
+		p.Encrypted = &f.encrypted
 	}
 	if f.plan != "" {
 		data, err := os.ReadFile(f.plan)
 		if err != nil {
 			return nil, fmt.Errorf("read plan: %w", err)
 		}
-		planned, err := gate.ParsePlan(f.plan, data, region)
-		if err != nil {
+		if p.Plan, err = gate.ParsePlan(f.plan, data, region); err != nil {
 			return nil, err
 		}
-		out = append(out, planned...)
 	}
-	if len(out) == 0 {
-		return nil, errors.New("nothing to gate: give --image with a proposed change, or --plan")
+	out, err := gate.Changes(p)
+	var bad *gate.ProposalError
+	if errors.As(err, &bad) {
+		return nil, errors.New(bad.Text(func(field string) string { return gateFlagNames[field] }))
 	}
-	return out, nil
+	return out, err
 }
 
 // runGate builds the decision's inputs from the flags — the changes, the

@@ -1,12 +1,18 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/amiaudit/amiaudit/finding"
+	"github.com/amiaudit/amiaudit/gate"
+	"github.com/amiaudit/amiaudit/rules"
 )
 
 // TestGateRefusesMalformedGrantees: a grantee the EC2 API would not take
@@ -146,5 +152,49 @@ func TestGateSnapshotRefusesLiveFlags(t *testing.T) {
 	}
 	if len(marked) != len(live) {
 		t.Errorf("gate flags marked as reading AWS: %v, want %d", marked, len(live))
+	}
+}
+
+// TestGateFlagNamesEveryProposalField: the errors of gate.Changes name
+// gate.Proposal's fields, which the CLI renames to its flags; every field
+// but Region (from --region, --snapshot or the SDK, never named in an error)
+// has a flag name.
+func TestGateFlagNamesEveryProposalField(t *testing.T) {
+	typ := reflect.TypeFor[gate.Proposal]()
+	for i := range typ.NumField() {
+		name := typ.Field(i).Name
+		if name == "Region" {
+			continue
+		}
+		if flag := gateFlagNames[name]; !strings.HasPrefix(flag, "--") {
+			t.Errorf("gate.Proposal.%s has no flag name", name)
+		}
+	}
+}
+
+// TestGateHelpListsTheGateRules: gate --help lists every built-in rule of
+// area gate by ID and title, read from the rules' METADATA, so the help
+// cannot drift from the catalogue.
+func TestGateHelpListsTheGateRules(t *testing.T) {
+	e, err := rules.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := amiaudit(t, "", "gate", "--help")
+	if code != 0 {
+		t.Fatalf("gate --help: exit %d: %s", code, stderr)
+	}
+	listed := 0
+	for _, r := range e.Rules() {
+		if r.Area != finding.AreaGate {
+			continue
+		}
+		listed++
+		if !strings.Contains(out, r.ID+"  "+r.Title+"\n") {
+			t.Errorf("gate --help does not list %s %q:\n%s", r.ID, r.Title, out)
+		}
+	}
+	if listed == 0 || strings.Contains(out, gateRulesMarker) {
+		t.Errorf("%d gate rules; help:\n%s", listed, out)
 	}
 }
