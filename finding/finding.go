@@ -159,14 +159,24 @@ func Coverage(f *Finding, rule *Rule) bool {
 	return strings.HasPrefix(f.RuleID, CoverageIDPrefix)
 }
 
-// ResourceScope is the Resource.Type of a finding about a part of the scope
-// (an account-region, an API call) rather than a resource: SCAN-001's
-// (policies/coverage/scope_unreadable.rego).
-const ResourceScope = "scope"
+// Resource types (Resource.Type), as the Rego helpers in
+// policies/lib/resources.rego build them (a test in package rules holds the
+// two equal).
+const (
+	ResourceAMI           = "ami"
+	ResourceSnapshot      = "snapshot"
+	ResourceKey           = "kms-key"
+	ResourceAccountRegion = "account-region"
+	// ResourceScope is the type of a finding about a part of the scope (an
+	// account-region, an API call) rather than a resource: SCAN-001's
+	// (policies/coverage/scope_unreadable.rego).
+	ResourceScope = "scope"
+)
 
 // Resource identifies what a finding is about. The ARN is its identity.
 type Resource struct {
-	// Type is ami, snapshot, kms-key, account-region or scope (ResourceScope).
+	// Type is ResourceAMI, ResourceSnapshot, ResourceKey,
+	// ResourceAccountRegion or ResourceScope.
 	Type    string `json:"type"`
 	ID      string `json:"id"`
 	ARN     string `json:"arn"`

@@ -306,7 +306,7 @@ func asffSeverityLabel(s finding.Severity) string {
 // Security Hub details; AMIs, snapshots and account settings have none, and
 // ASFF asks for Other then.
 func asffResourceType(t string) string {
-	if t == "kms-key" {
+	if t == finding.ResourceKey {
 		return "AwsKmsKey"
 	}
 	return "Other"

@@ -52,9 +52,9 @@ var ocsfSeverities = map[finding.Severity]struct {
 // ocsfResourceTypes names resources as AWS CloudFormation does, the names OCSF
 // consumers (Security Lake among them) already see for AWS resources.
 var ocsfResourceTypes = map[string]string{
-	"ami":      "AWS::EC2::Image",
-	"snapshot": "AWS::EC2::Snapshot",
-	"kms-key":  "AWS::KMS::Key",
+	finding.ResourceAMI:      "AWS::EC2::Image",
+	finding.ResourceSnapshot: "AWS::EC2::Snapshot",
+	finding.ResourceKey:      "AWS::KMS::Key",
 }
 
 // The event types list the attributes in the order OCSF's own examples use;

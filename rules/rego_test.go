@@ -2,14 +2,17 @@ package rules
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
 
+	"github.com/amiaudit/amiaudit/finding"
 	"github.com/amiaudit/amiaudit/internal/awsid"
 	"github.com/amiaudit/amiaudit/snapshot"
 )
@@ -132,4 +135,28 @@ func TestRegoAccountIDPatternIsGos(t *testing.T) {
 		}
 	}
 	t.Fatalf("no account_id_pattern in package %s.ids", LibPackage)
+}
+
+// TestRegoResourceTypesAreGos holds the resource types the Rego helpers build
+// (policies/lib/resources.rego) equal to package finding's constants, which
+// the report writers and the test bed use.
+func TestRegoResourceTypesAreGos(t *testing.T) {
+	e, err := Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := `{"id": "i", "arn": "a", "account": "111111111111", "region": "us-east-1"}`
+	q := "x := [data.amiaudit.lib.resources.image(" + r + ").type, data.amiaudit.lib.resources.snapshot(" + r + ").type, data.amiaudit.lib.resources.key(" + r + ").type, data.amiaudit.lib.resources.account_region(" + r + ").type]"
+	pq, err := rego.New(rego.Compiler(e.compiler), rego.Query(q)).PrepareForEval(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := pq.Eval(context.Background(), rego.EvalInput(map[string]any{"partition": "aws"}))
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("%v %v", rs, err)
+	}
+	want := []any{finding.ResourceAMI, finding.ResourceSnapshot, finding.ResourceKey, finding.ResourceAccountRegion}
+	if got := rs[0].Bindings["x"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("the Rego helpers build resource types %v, package finding says %v", got, want)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/amiaudit/amiaudit/finding"
 	"github.com/amiaudit/amiaudit/testbed/proxy"
 )
 
@@ -38,13 +39,14 @@ func (s *Seeded) ProxyConfig(upstream string) proxy.Config {
 	return cfg
 }
 
-// Resource types of the JSON report (finding.resource.type).
+// Resource types of the JSON report (finding.resource.type): package
+// finding's.
 const (
-	ResourceAMI           = "ami"
-	ResourceSnapshot      = "snapshot"
-	ResourceKey           = "kms-key"
-	ResourceAccountRegion = "account-region"
-	ResourceScope         = "scope"
+	ResourceAMI           = finding.ResourceAMI
+	ResourceSnapshot      = finding.ResourceSnapshot
+	ResourceKey           = finding.ResourceKey
+	ResourceAccountRegion = finding.ResourceAccountRegion
+	ResourceScope         = finding.ResourceScope
 )
 
 // ExpectedResource is a resource of the expect section, resolved to what the
