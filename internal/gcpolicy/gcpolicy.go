@@ -3,11 +3,14 @@
 // (GOGC=100) the heap of 100,000 AMIs peaks above 2 GiB, and at GOGC=50 it
 // stays under but the collector takes about a fifth of the CPU.
 //
-// The policy: collect at GOGC=100 under a soft memory limit (Limit), which
-// bounds the heap while the live data fits; once the live heap is so large
-// that GOGC=50 would reach the limit anyway (more than Limit/1.5), the limit
-// is dropped and GOGC=50 governs, so that a larger organization is never
-// held against the limit, where the collector would run without pause. See
+// The policy: collect at GOGC=200 under a soft memory limit (Limit). A small
+// run's heap stays small (three times its live data); a large one's is held
+// to the limit, and the collector runs only as often as the limit requires.
+// Once the live heap is so large that GOGC=50 would reach the limit anyway
+// (more than Limit/1.5), the limit is dropped and GOGC=50 governs, so that a
+// larger organization is never held against the limit, where the collector
+// would run without pause. Between the two the change is smooth: at that
+// live heap, the limit makes the collector run as often as GOGC=50 would. See
 // https://go.dev/doc/gc-guide#Memory_limit.
 //
 // GOGC or GOMEMLIMIT in the environment turn the policy off: the runtime then
@@ -27,7 +30,7 @@ const (
 	// Limit is the soft memory limit while the live heap fits under it.
 	Limit = 1750 << 20
 	// fastPercent is GOGC while the limit bounds the heap.
-	fastPercent = 100
+	fastPercent = 200
 	// leanPercent is GOGC once the live heap outgrows the limit.
 	leanPercent = 50
 )
