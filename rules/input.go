@@ -2,7 +2,6 @@ package rules
 
 import (
 	"reflect"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,11 +40,13 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 	sharedSnaps := make([]*ast.Term, 0)
 	snapIndex := ast.NewObjectWithCapacity(len(doc.Snapshots))
 	snapByKey := make(map[string]*snapshot.Snapshot, len(doc.Snapshots))
+	snapKeys := make([]string, len(doc.Snapshots))
 	for i := range doc.Snapshots {
 		s := &doc.Snapshots[i]
 		t := c.term(reflect.ValueOf(s), false)
 		snaps[i] = t
 		k := s.Region + "/" + s.ID
+		snapKeys[i] = k
 		snapIndex.Insert(ast.StringTerm(k), t)
 		snapByKey[k] = s
 		if len(s.CreateVolumePermissions) > 0 {
@@ -63,7 +64,9 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 
 	// Which AMIs use each snapshot, and which AMIs and snapshots use each key.
 	imagesBySnap := map[string][]string{}
-	registeredSnaps := map[string][]string{}
+	// "REGION/snap-…" of the snapshots a registered AMI (in any state but
+	// deregistered) uses.
+	inUse := map[string]bool{}
 	keyImages := map[string]map[string]bool{}
 	keySnaps := map[string]map[string]bool{}
 	addUse := func(m map[string]map[string]bool, key, id string) {
@@ -89,8 +92,8 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 			}
 			k := img.Region + "/" + bdm.SnapshotID
 			imagesBySnap[k] = append(imagesBySnap[k], img.ID)
-			if img.State != "deregistered" && !slices.Contains(registeredSnaps[bdm.SnapshotID], img.Region) {
-				registeredSnaps[bdm.SnapshotID] = append(registeredSnaps[bdm.SnapshotID], img.Region)
+			if img.State != "deregistered" {
+				inUse[k] = true
 			}
 			keyID := bdm.KMSKeyID
 			if s, ok := snapByKey[k]; ok {
@@ -107,8 +110,8 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 		imagesBySnapObj.Insert(ast.StringTerm(k), stringArray(ids))
 	}
 	unusedSnaps := make([]*ast.Term, 0)
-	for i := range doc.Snapshots {
-		if s := &doc.Snapshots[i]; !slices.Contains(registeredSnaps[s.ID], s.Region) {
+	for i, k := range snapKeys {
+		if !inUse[k] {
 			unusedSnaps = append(unusedSnaps, snaps[i])
 		}
 	}
