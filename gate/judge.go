@@ -154,14 +154,11 @@ func Judge(ctx context.Context, req Request) (*Decision, error) {
 		return nil, fmt.Errorf("evaluate the state after the change: %w", err)
 	}
 	after = relevant(doc, after)
-	byID := map[string]*finding.Rule{}
-	for _, r := range req.Engine.Rules() {
-		byID[r.ID] = &r
-	}
-	attribute(after, relevant(doc, before), doc, byID)
+	rule := func(id string) *finding.Rule { r, _ := req.Engine.Rule(id); return r }
+	attribute(after, relevant(doc, before), doc, rule)
 	d := &Decision{State: doc, SnapshotSHA256: sum, Findings: after}
 	for i, f := range after {
-		if finding.Coverage(&after[i], byID[f.RuleID]) {
+		if finding.Coverage(&after[i], rule(f.RuleID)) {
 			d.Unseen = append(d.Unseen, f)
 		}
 	}

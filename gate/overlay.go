@@ -269,7 +269,7 @@ func relevant(doc *snapshot.Document, fs []finding.Finding) []finding.Finding {
 // A finding existed before when one of the same identity (finding.IdentityOf:
 // rule, resource ARN, key) did: a message whose counts the change alters
 // (KMS-003's number of AMIs) does not make it new.
-func attribute(after, before []finding.Finding, doc *snapshot.Document, rules map[string]*finding.Rule) {
+func attribute(after, before []finding.Finding, doc *snapshot.Document, rule func(id string) *finding.Rule) {
 	existed := map[finding.Identity]bool{}
 	for i := range before {
 		existed[finding.IdentityOf(&before[i])] = true
@@ -279,7 +279,7 @@ func attribute(after, before []finding.Finding, doc *snapshot.Document, rules ma
 		if existed[finding.IdentityOf(f)] {
 			continue
 		}
-		causes := causesOf(f, doc, rules[f.RuleID])
+		causes := causesOf(f, doc, rule(f.RuleID))
 		if len(causes) == 0 {
 			continue
 		}
