@@ -40,7 +40,9 @@ test_source_image_tags_are_not_evidence if {
 }
 
 # The description names a deregistered AMI, but a registered AMI (made from the
-# snapshot later) uses it: deleting it would fail.
+# snapshot later) uses it: deleting it would fail. ("You cannot delete a
+# snapshot of the root device of an EBS volume used by a registered AMI":
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSnapshot.html)
 test_snapshot_backing_a_registered_image_is_not_orphaned if {
 	doc := {
 		"images": [t.image("ami-0beefbeef00000002", {"block_device_mappings": [t.bdm("snap-0a")]})],
@@ -49,6 +51,8 @@ test_snapshot_backing_a_registered_image_is_not_orphaned if {
 	count(rule.findings) == 0 with input as t.prepare(doc)
 }
 
+# A disabled AMI is still registered and keeps its snapshots:
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/disable-an-ami.html
 test_disabled_image_keeps_its_snapshots if {
 	doc := {
 		"images": [t.image(gone, {"state": "disabled", "block_device_mappings": [t.bdm("snap-0a")]})],
@@ -57,6 +61,9 @@ test_disabled_image_keeps_its_snapshots if {
 	count(rule.findings) == 0 with input as t.prepare(doc)
 }
 
+# DescribeImages may list a just-deregistered AMI (state "deregistered"); it
+# is no longer registered, and deregistering leaves its snapshots behind:
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeregisterImage.html
 test_image_listed_as_deregistered_keeps_nothing if {
 	doc := {
 		"images": [t.image(gone, {"state": "deregistered", "block_device_mappings": [t.bdm("snap-0a")]})],
