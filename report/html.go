@@ -363,20 +363,16 @@ func groupCounts(fs []finding.Finding, key func(*finding.Finding) string) []grou
 		g.Total++
 		g.Summary.Add(finding.Summarize(fs[i : i+1]))
 	}
-	// Most findings first; the key breaks ties so that the output is stable.
+	// Most findings first, by severity and then count (one critical finding
+	// outranks ten low ones for the people this page is for); the key breaks
+	// ties so that the output is stable.
 	sort.Slice(groups, func(a, b int) bool {
-		if c := slices.Compare(weight(groups[a].Summary), weight(groups[b].Summary)); c != 0 {
+		if c := slices.Compare(segments(groups[a].Summary), segments(groups[b].Summary)); c != 0 {
 			return c > 0
 		}
 		return groups[a].Key < groups[b].Key
 	})
 	return groups
-}
-
-// weight orders bars by severity first, then count: one critical finding
-// outranks ten low ones for the people this page is for.
-func weight(s finding.Summary) []int {
-	return segments(s)
 }
 
 // maxBars caps the account and region charts: an organization of 400

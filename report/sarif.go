@@ -3,7 +3,6 @@ package report
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -41,10 +40,7 @@ func (sarifWriter) Write(w io.Writer, r *finding.Report) error {
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
+	if err := encodeIndented(w, doc); err != nil {
 		return fmt.Errorf("write SARIF report: %w", err)
 	}
 	return nil
