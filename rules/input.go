@@ -65,7 +65,13 @@ func Input(doc *snapshot.Document, cfg *Config) ast.Value {
 	// Which AMIs use each snapshot, and which AMIs and snapshots use each key.
 	imagesBySnap := map[string][]string{}
 	// "REGION/snap-…" of the snapshots a registered AMI (in any state but
-	// deregistered) uses.
+	// deregistered, as SNAP-003's registered() in
+	// policies/snapshot/orphaned.rego) uses: DeleteSnapshot refuses those
+	// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSnapshot.html),
+	// a disabled AMI keeps them
+	// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/disable-an-ami.html),
+	// and a deregistered one keeps nothing
+	// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeregisterImage.html).
 	inUse := map[string]bool{}
 	keyImages := map[string]map[string]bool{}
 	keySnaps := map[string]map[string]bool{}

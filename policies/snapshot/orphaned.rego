@@ -44,8 +44,8 @@ findings contains f if {
 	not registered(image_key)
 	binned := object.get(input.index.recycle_bin_images, image_key, {})
 	not in_recycle_bin(binned)
+	not resources.images_unreadable(s.account, s.region)
 	failed := object.get(input.index.failed_actions, concat("/", [s.account, s.region]), [])
-	not "DescribeImages" in failed
 	not "ListImagesInRecycleBin" in failed
 	exposed := count(s.create_volume_permissions) > 0
 	lock := lock_words(s, failed)
