@@ -23,7 +23,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"sync/atomic"
+	"sync"
 )
 
 const (
@@ -38,10 +38,14 @@ const (
 // Policy is an applied policy.
 type Policy struct {
 	threshold uint64
-	lean      atomic.Bool
-	stopped   atomic.Bool
 	prevGC    int
 	prevLimit int64
+
+	// mu orders Stop against the switch to lean, which runs on the cleanup
+	// goroutine: once Stop has restored the settings, nothing changes them.
+	mu      sync.Mutex
+	lean    bool
+	stopped bool
 }
 
 // Apply applies the policy, unless GOGC or GOMEMLIMIT is set, in which case
@@ -62,13 +66,26 @@ func apply(limit int64) *Policy {
 }
 
 // Lean says whether the live heap outgrew the limit and GOGC=50 governs.
-func (p *Policy) Lean() bool { return p != nil && p.lean.Load() }
+func (p *Policy) Lean() bool {
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lean
+}
 
 // Stop restores the settings Apply found. Nil-safe.
 func (p *Policy) Stop() {
-	if p == nil || p.stopped.Swap(true) {
+	if p == nil {
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return
+	}
+	p.stopped = true
 	debug.SetGCPercent(p.prevGC)
 	debug.SetMemoryLimit(p.prevLimit)
 }
@@ -82,11 +99,13 @@ type sentinel struct{ _ [64]byte }
 func (p *Policy) arm() {
 	s := new(sentinel)
 	runtime.AddCleanup(s, func(p *Policy) {
-		if p.stopped.Load() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.stopped {
 			return
 		}
 		if liveHeap() > p.threshold {
-			p.lean.Store(true)
+			p.lean = true
 			debug.SetGCPercent(leanPercent)
 			debug.SetMemoryLimit(math.MaxInt64)
 			return
