@@ -96,15 +96,11 @@ func Available() error { return available(Options{}) }
 
 func available(opts Options) error {
 	py := python(opts)
-	dir, err := os.MkdirTemp("", "amiaudit-moto-check-")
+	script, remove, err := writeLauncher("amiaudit-moto-check-")
 	if err != nil {
 		return fmt.Errorf("moto test bed: %w", err)
 	}
-	defer os.RemoveAll(dir)
-	script := filepath.Join(dir, "launcher.py")
-	if err := os.WriteFile(script, launcher, 0o600); err != nil {
-		return fmt.Errorf("moto test bed: %w", err)
-	}
+	defer remove()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, py, script, "--check").CombinedOutput()
@@ -123,21 +119,33 @@ func available(opts Options) error {
 	return nil
 }
 
+// writeLauncher writes launcher.py into a new temporary directory (named
+// with prefix) and returns its path and what removes the directory.
+func writeLauncher(prefix string) (script string, remove func(), err error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", nil, err
+	}
+	remove = func() { os.RemoveAll(dir) }
+	script = filepath.Join(dir, "launcher.py")
+	if err := os.WriteFile(script, launcher, 0o600); err != nil {
+		remove()
+		return "", nil, err
+	}
+	return script, remove, nil
+}
+
 // StartProcess starts moto and returns once it answers HTTP. ctx bounds the
 // start only; the server runs until Stop, or until this process exits (the
 // launcher exits when its stdin, a pipe held by this process, closes).
 func StartProcess(ctx context.Context, opts Options) (*Server, error) {
-	dir, err := os.MkdirTemp("", "amiaudit-moto-")
+	script, remove, err := writeLauncher("amiaudit-moto-")
 	if err != nil {
 		return nil, fmt.Errorf("moto launcher: %w", err)
 	}
 	// Python has read the script by the time it prints its ready line; the
 	// file is not needed after that.
-	defer os.RemoveAll(dir)
-	script := filepath.Join(dir, "launcher.py")
-	if err := os.WriteFile(script, launcher, 0o600); err != nil {
-		return nil, fmt.Errorf("moto launcher: %w", err)
-	}
+	defer remove()
 
 	args := []string{script, "--host", "127.0.0.1", "--port", fmt.Sprint(opts.Port)}
 	if opts.Verbose {
