@@ -35,8 +35,9 @@ type Detection struct {
 }
 
 // Mask replaces every credential in the names, descriptions and tags of the
-// document's images and snapshots with its redacted form and records each one
-// in the resource's Detections. It returns where it masked them, as JSON
+// document's images and snapshots, and in its KMS keys' descriptions, with its
+// redacted form, and records each one found on an image or snapshot in the
+// resource's Detections. It returns where it masked them, as JSON
 // pointers with the detector (/images/3/description: aws-access-key-id),
 // never what; a document already masked is left as it is and gives none.
 func (d *Document) Mask() []string {
@@ -66,6 +67,14 @@ func (d *Document) Mask() []string {
 			record(fmt.Sprintf("/snapshots/%d", i), found)
 			s.Detections = append(s.Detections, found...)
 		}
+	}
+	// A KMS key's description is free text too. No rule reports on it, so
+	// the key keeps no detections: the credential is masked, and said.
+	for i := range d.Keys {
+		k := &d.Keys[i]
+		var found []Detection
+		k.Description, found = maskField("description", k.Description, found)
+		record(fmt.Sprintf("/keys/%d", i), found)
 	}
 	return where
 }

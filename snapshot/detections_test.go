@@ -112,3 +112,20 @@ func BenchmarkMaskLarge(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(base.Images)+len(base.Snapshots)), "resources")
 }
+
+// TestMaskKeyDescriptions: a KMS key's description is free text written into
+// the snapshot like an AMI's, so a credential in it is masked and said too.
+func TestMaskKeyDescriptions(t *testing.T) {
+	s := secretstest.Samples(1)[0]
+	doc := &snapshot.Document{Keys: []snapshot.Key{{ARN: "arn:aws:kms:us-east-1:111111111111:key/k", Description: "deploy key " + s.Text}}}
+	where := doc.Mask()
+	if len(where) != 1 || !strings.HasPrefix(where[0], "/keys/0/description: ") {
+		t.Errorf("Mask says %v, want the key's description", where)
+	}
+	if strings.Contains(doc.Keys[0].Description, s.Secret) {
+		t.Errorf("the key's description still holds the %s secret", s.Detector)
+	}
+	if again := doc.Mask(); len(again) != 0 {
+		t.Errorf("a masked key is masked again: %v", again)
+	}
+}
