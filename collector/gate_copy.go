@@ -38,7 +38,7 @@ func (g GateReader) CopyContext(ctx context.Context, doc *snapshot.Document, cha
 	defer c.appendErrors(doc)
 	client := func(region string) *ec2.Client { return c.clientsFor(c.cfg.Credentials, caller, region).ec2 }
 	fail := func(region, action, resource string, err error) {
-		c.fail(ctx, snapshot.CollectionError{Account: caller, Region: region, Service: "ec2", Action: action, Resource: resource}, err)
+		c.failIn(ctx, caller, region)("ec2", action, resource, err)
 	}
 	dests := map[string]bool{}
 	// What the caller may restore of each source AMI another account owns,
@@ -106,7 +106,6 @@ func (g GateReader) CopyContext(ctx context.Context, doc *snapshot.Document, cha
 			c.RestorableSnapshots, c.UnrestorableSnapshots = a.restorable, a.unrestorable
 		}
 	}
-	doc.Sort()
 }
 
 // begin makes a collector for the gate's reads after Images: the same
