@@ -16,9 +16,18 @@ import (
 // timeout) and Options.Deadline for every read, so that a gate cannot hang a
 // pipeline. It is the gate's live gate.Reader; the gate decides, in
 // gate.Judge, what to read and in which order.
+//
+// One gate's reads share one collector, made by the first read: one pacing
+// per account-region, one circuit breaker per endpoint (so
+// --max-endpoint-failures counts across the reads) and one record of what
+// could not be read, each error added to the document once. Use a new
+// GateReader for each gate.
 type GateReader struct {
 	Config  aws.Config
 	Options Options
+
+	c    *collector // the reads' collector, made by the first read
+	errs int        // how many of c's errors the document holds
 }
 
 // Images reads only what a pre-share decision needs, in the caller's
@@ -28,12 +37,13 @@ type GateReader struct {
 // block public access of their account-regions, and the organization. For an
 // AMI one account owns with two snapshots under one key that is 13 API calls.
 // Whatever cannot be read is a collection error, as in Collect.
-func (g GateReader) Images(ctx context.Context, images map[string][]string, keyARNs []string) (*snapshot.Document, error) {
+func (g *GateReader) Images(ctx context.Context, images map[string][]string, keyARNs []string) (*snapshot.Document, error) {
 	opts := g.Options
 	c, caller, doc, err := begin(ctx, g.Config, &opts)
 	if err != nil {
 		return nil, err
 	}
+	g.c = c
 	parent := ctx
 	ctx, stop := withDeadline(ctx, opts.Deadline)
 	defer stop()
@@ -132,6 +142,7 @@ func (g GateReader) Images(ctx context.Context, images map[string][]string, keyA
 		c.deepScans(ctx, doc, results, func(img snapshot.Image) bool { return img.Account == caller })
 	}
 	doc.Errors = c.errors()
+	g.errs = len(doc.Errors)
 	doc.CollectedAt = opts.Now().UTC()
 	doc.Sort()
 	if err := doc.Normalize(); err != nil {

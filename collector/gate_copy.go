@@ -28,14 +28,14 @@ import (
 //     (RestorableSnapshots, UnrestorableSnapshots).
 //
 // A call that fails otherwise is a collection error in doc.Errors.
-func (g GateReader) CopyContext(ctx context.Context, doc *snapshot.Document, changes []snapshot.ProposedChange) {
+func (g *GateReader) CopyContext(ctx context.Context, doc *snapshot.Document, changes []snapshot.ProposedChange) {
 	if len(doc.Scope.Accounts) != 1 {
 		return
 	}
 	caller := doc.Scope.Accounts[0]
 	c, ctx, stop := g.begin(ctx)
 	defer stop()
-	defer c.appendErrors(doc)
+	defer g.appendErrors(doc)
 	client := func(region string) *ec2.Client { return c.clientsFor(c.cfg.Credentials, caller, region).ec2 }
 	fail := func(region, action, resource string, err error) {
 		c.failIn(ctx, caller, region)("ec2", action, resource, err)
@@ -108,20 +108,25 @@ func (g GateReader) CopyContext(ctx context.Context, doc *snapshot.Document, cha
 	}
 }
 
-// begin makes a collector for the gate's reads after Images: the same
-// clients (retries, pacing, circuit breaker, call timeout) and the same
-// deadline, so that these reads cannot hang a pipeline either.
-func (g GateReader) begin(ctx context.Context) (*collector, context.Context, context.CancelFunc) {
-	opts := g.Options
-	opts.defaults()
-	c := newCollector(g.Config, &opts)
-	run, stop := withDeadline(ctx, opts.Deadline)
-	return c, run, stop
+// begin returns the collector of the gate's reads (the one Images made, or a
+// new one when it did not run) and a context that ends at the run's deadline,
+// so that these reads cannot hang a pipeline either.
+func (g *GateReader) begin(ctx context.Context) (*collector, context.Context, context.CancelFunc) {
+	if g.c == nil {
+		opts := g.Options
+		opts.defaults()
+		g.c = newCollector(g.Config, &opts)
+	}
+	run, stop := withDeadline(ctx, g.c.opts.Deadline)
+	return g.c, run, stop
 }
 
-// appendErrors adds what the collector could not read to doc.
-func (c *collector) appendErrors(doc *snapshot.Document) {
-	doc.Errors = append(doc.Errors, c.errors()...)
+// appendErrors adds to doc what the gate's reads could not read since the
+// document last took their errors.
+func (g *GateReader) appendErrors(doc *snapshot.Document) {
+	errs := g.c.errors()
+	doc.Errors = append(doc.Errors, errs[g.errs:]...)
+	g.errs = len(errs)
 	doc.Sort()
 }
 
@@ -155,14 +160,14 @@ func findImage(doc *snapshot.Document, region, id string) *snapshot.Image {
 // grants. A key the document holds already (by ARN) is not read again.
 // Whatever cannot be read is a collection error in doc.Errors: the gate
 // fails closed (SCAN-001).
-func (g GateReader) DestinationKeys(ctx context.Context, doc *snapshot.Document, refs map[string][]string) {
+func (g *GateReader) DestinationKeys(ctx context.Context, doc *snapshot.Document, refs map[string][]string) {
 	if len(doc.Scope.Accounts) != 1 || len(refs) == 0 {
 		return
 	}
 	caller := doc.Scope.Accounts[0]
 	c, ctx, stop := g.begin(ctx)
 	defer stop()
-	defer c.appendErrors(doc)
+	defer g.appendErrors(doc)
 	have := func(arn string) *snapshot.Key {
 		for i := range doc.Keys {
 			if doc.Keys[i].ARN == arn {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -66,7 +67,7 @@ func TestCopyContext(t *testing.T) {
 		{Kind: snapshot.ChangeLaunchPermission, ImageID: "ami-0aaaaaaaaaaaaaaa1", Region: "us-east-1", Grantee: "111122223333"},
 		cp,
 	}
-	GateReader{Config: cfg, Options: Options{MaxAttempts: 1, RatePerSecond: 1e6, Burst: 1e6}}.CopyContext(context.Background(), doc, changes)
+	(&GateReader{Config: cfg, Options: Options{MaxAttempts: 1, RatePerSecond: 1e6, Burst: 1e6}}).CopyContext(context.Background(), doc, changes)
 	for _, i := range []int{0, 2} {
 		if a := changes[i]; !slices.Equal(a.RestorableSnapshots, []string{"snap-0aaaaaaaaaaaaaaa1"}) || !slices.Equal(a.UnrestorableSnapshots, []string{"snap-0aaaaaaaaaaaaaaa2"}) {
 			t.Errorf("copy %d: restorable %v, unrestorable %v", i, a.RestorableSnapshots, a.UnrestorableSnapshots)
@@ -98,4 +99,29 @@ func regionOf(r *http.Request) string {
 		return parts[2]
 	}
 	return ""
+}
+
+// TestGateReadsShareOneCollector: the gate's reads after Images go through one
+// collector, so an account-region the run's deadline cut short is one
+// collection error, not one per read that touched it.
+func TestGateReadsShareOneCollector(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
+	defer srv.Close()
+	doc := &snapshot.Document{
+		Scope:  snapshot.Scope{Accounts: []string{"123456789012"}, Regions: []string{"us-east-1"}},
+		Images: []snapshot.Image{{ID: "ami-0aaaaaaaaaaaaaaa1", Account: "123456789012", Region: "us-east-1"}},
+	}
+	changes := []snapshot.ProposedChange{{Kind: snapshot.ChangeCopy, ImageID: "ami-0aaaaaaaaaaaaaaa1", Region: "us-east-1", DestinationRegion: "eu-west-1"}}
+	g := &GateReader{Config: testConfig(t, srv.URL), Options: Options{MaxAttempts: 1, RatePerSecond: 1e6, Burst: 1e6, Deadline: time.Now().Add(-time.Minute)}}
+	g.CopyContext(context.Background(), doc, changes)
+	g.DestinationKeys(context.Background(), doc, map[string][]string{"eu-west-1": {"arn:aws:kms:eu-west-1:123456789012:key/k"}})
+	gaps := 0
+	for _, e := range doc.Errors {
+		if e.Region == "eu-west-1" {
+			gaps++
+		}
+	}
+	if gaps != 1 {
+		t.Errorf("%d errors for eu-west-1, want the deadline's one gap: %+v", gaps, doc.Errors)
+	}
 }

@@ -239,7 +239,7 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 		opts := collector.Options{Log: e.log, Now: e.now, ToolVersion: toolVersion()}
 		f.deep.apply(&opts)
 		f.faults.apply(&opts, start)
-		req.Reader = collector.GateReader{Config: cfg, Options: opts}
+		req.Reader = &collector.GateReader{Config: cfg, Options: opts}
 	}
 	d, err := gate.Judge(ctx, req)
 	var unread *gate.ReadError
