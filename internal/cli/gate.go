@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
@@ -224,10 +225,15 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 			return err
 		}
 	}
-	var cfg, cfgErr = config.LoadDefaultConfig(ctx, loadOpts...)
+	// The SDK's configuration is read when AWS is read, or when only it can
+	// name the region (gate.Region: no --region, a --snapshot of several).
+	var cfg aws.Config
+	var cfgErr error
 	sdkRegion := ""
-	if cfgErr == nil {
-		sdkRegion = cfg.Region
+	if req.State == nil || gate.Region(f.region, req.State, "") == "" {
+		if cfg, cfgErr = config.LoadDefaultConfig(ctx, loadOpts...); cfgErr == nil {
+			sdkRegion = cfg.Region
+		}
 	}
 	if req.Changes, err = f.changes(gate.Region(f.region, req.State, sdkRegion)); err != nil {
 		return usageError(err)
@@ -259,7 +265,7 @@ func runGate(ctx context.Context, e *env, f *gateFlags, rf *reportFlags) error {
 		return err
 	}
 	if len(d.Unseen) > 0 {
-		return incompleteError(fmt.Errorf("the gate could not see everything the decision depends on (%d SCAN-001 findings): failing closed", len(d.Unseen)))
+		return incompleteError(fmt.Errorf("the gate could not see everything the decision depends on (%d coverage findings, such as SCAN-001): failing closed", len(d.Unseen)))
 	}
 	return p.failure("findings", a.Report.FailsAt)
 }
