@@ -133,7 +133,7 @@ func writeSpecial(path string, write func(io.Writer) error) error {
 // file that appears meanwhile) and removed; the directory is synced. Until the
 // link, name does not exist, so a crash leaves no partial file under it; on
 // any error the temporary file is removed. It is for files that are never
-// replaced: keys, and the files of a directory that WriteDir is building. A
+// replaced, such as keys. A
 // file system without hard links cannot take such files.
 func WriteNew(name string, data []byte, mode fs.FileMode) error {
 	return writeNew(name, mode, func(w io.Writer) error {
@@ -142,6 +142,8 @@ func WriteNew(name string, data []byte, mode fs.FileMode) error {
 	})
 }
 
+// writeNew is WriteNew with the writing of the content given as write (the
+// tests write through it to stop or race a write midway).
 func writeNew(name string, mode fs.FileMode, write func(io.Writer) error) error {
 	fail := func(err error) error { return fmt.Errorf("write %s: %w", name, err) }
 	// Checked first so as not to write what cannot be kept; link checks again.
@@ -247,6 +249,10 @@ func WriteDir(dir string, files map[string][]byte) error {
 			_ = os.RemoveAll(tmp)
 		}
 	}()
+	// Nothing else writes in the private temporary directory, which is renamed
+	// into place only when complete: each file is created, written and synced
+	// in place, and every directory under tmp, each subdirectory's entry in
+	// its parent included, is synced once at the end.
 	dirs := map[string]bool{tmp: true}
 	for _, p := range slices.Sorted(maps.Keys(files)) {
 		if !fs.ValidPath(p) || p == "." {
@@ -256,8 +262,10 @@ func WriteDir(dir string, files map[string][]byte) error {
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			return fail("create the directory of "+p, err)
 		}
-		dirs[filepath.Dir(full)] = true
-		if err := WriteNew(full, files[p], 0o644); err != nil {
+		for d := filepath.Dir(full); d != tmp; d = filepath.Dir(d) {
+			dirs[d] = true
+		}
+		if err := createSynced(full, files[p]); err != nil {
 			return fail(p, err)
 		}
 	}
@@ -283,6 +291,28 @@ func WriteDir(dir string, files map[string][]byte) error {
 	committed = true
 	SyncDir(parent)
 	return nil
+}
+
+// createSynced creates name, which must not exist, with data and mode 0644
+// (whatever the umask, as WriteFile's files) and syncs it.
+func createSynced(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("sync: %w", err)
+	}
+	return f.Close()
 }
 
 // SyncDir makes renames and new entries in dir durable. It is best effort:
