@@ -133,8 +133,8 @@ func writeSpecial(path string, write func(io.Writer) error) error {
 // file that appears meanwhile) and removed; the directory is synced. Until the
 // link, name does not exist, so a crash leaves no partial file under it; on
 // any error the temporary file is removed. It is for files that are never
-// replaced, such as keys. A
-// file system without hard links cannot take such files.
+// replaced, such as keys. A file system without hard links cannot take such
+// files.
 func WriteNew(name string, data []byte, mode fs.FileMode) error {
 	return writeNew(name, mode, func(w io.Writer) error {
 		_, err := io.Copy(w, bytes.NewReader(data))
