@@ -244,26 +244,39 @@ func deref(t reflect.Type) reflect.Type {
 func fieldType(t reflect.Type, key string) reflect.Type {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if !f.IsExported() && !f.Anonymous || name == "-" && opts == "" {
-			continue
-		}
-		if strings.Contains(","+opts+",", ",inline,") {
-			if ft := deref(f.Type); ft.Kind() == reflect.Struct {
-				if found := fieldType(ft, key); found != nil {
-					return found
-				}
+		name, inline, skip := yamlField(f)
+		switch {
+		case skip:
+		case inline != nil:
+			if found := fieldType(inline, key); found != nil {
+				return found
 			}
-			continue
-		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
-		if name == key {
+		case name == key:
 			return f.Type
 		}
 	}
 	return nil
+}
+
+// yamlField reads a struct field's yaml tag as yaml.v3 does: the field's key
+// (the lower-cased field name by default); or, for an inlined struct, the
+// struct whose fields stand in the parent; or skip, for a field yaml.v3 does
+// not decode.
+func yamlField(f reflect.StructField) (key string, inline reflect.Type, skip bool) {
+	name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	if !f.IsExported() && !f.Anonymous || name == "-" && opts == "" {
+		return "", nil, true
+	}
+	if strings.Contains(","+opts+",", ",inline,") {
+		if ft := deref(f.Type); ft.Kind() == reflect.Struct {
+			return "", ft, false
+		}
+		return "", nil, true
+	}
+	if name == "" {
+		name = strings.ToLower(f.Name)
+	}
+	return name, nil, false
 }
 
 func kindWords(k yaml.Kind) string {
@@ -338,26 +351,15 @@ func structKeys(t reflect.Type, visit func(reflect.Type)) []string {
 	var keys []string
 	for i := range t.NumField() {
 		f := t.Field(i)
-		tag := f.Tag.Get("yaml")
-		name, opts, _ := strings.Cut(tag, ",")
-		if !f.IsExported() && !f.Anonymous || name == "-" && opts == "" {
-			continue
+		name, inline, skip := yamlField(f)
+		switch {
+		case skip:
+		case inline != nil:
+			keys = append(keys, structKeys(inline, visit)...)
+		default:
+			keys = append(keys, name)
+			visit(f.Type)
 		}
-		if strings.Contains(","+opts+",", ",inline,") {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				keys = append(keys, structKeys(ft, visit)...)
-			}
-			continue
-		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
-		keys = append(keys, name)
-		visit(f.Type)
 	}
 	return keys
 }
