@@ -407,8 +407,11 @@ func CheckChange(c snapshot.ProposedChange) error {
 // A createVolumePermission names the group all or an account (UserId):
 // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolumePermission.html
 const (
-	launchGrantees = "a 12-digit account ID, an organization ARN (arn:aws:organizations::MANAGEMENT-ACCOUNT:organization/o-…), an OU ARN (arn:aws:organizations::MANAGEMENT-ACCOUNT:ou/o-…/ou-…) or all"
-	volumeGrantees = "a 12-digit account ID or all"
+	accountGrantee = "a 12-digit account ID"
+	orgGrantee     = "an organization ARN (arn:aws:organizations::MANAGEMENT-ACCOUNT:organization/o-…)"
+	ouGrantee      = "an OU ARN (arn:aws:organizations::MANAGEMENT-ACCOUNT:ou/o-…/ou-…)"
+	launchGrantees = accountGrantee + ", " + orgGrantee + ", " + ouGrantee + " or " + snapshot.GroupAll
+	volumeGrantees = accountGrantee + " or " + snapshot.GroupAll
 )
 
 // CheckGrantee says whether grantee is one that a change of kind
@@ -446,13 +449,13 @@ func checkPlanGrantee(attribute, v string) error {
 	var expected string
 	switch attribute {
 	case "account_id":
-		ok, expected = awsid.IsAccountID(v), "a 12-digit account ID"
+		ok, expected = awsid.IsAccountID(v), accountGrantee
 	case "group":
 		ok, expected = v == snapshot.GroupAll, snapshot.GroupAll
 	case "organization_arn":
-		ok, expected = awsid.IsOrgARN(v), "an organization ARN (arn:aws:organizations::MANAGEMENT-ACCOUNT:organization/o-…)"
+		ok, expected = awsid.IsOrgARN(v), orgGrantee
 	case "organizational_unit_arn":
-		ok, expected = awsid.IsOUARN(v), "an OU ARN (arn:aws:organizations::MANAGEMENT-ACCOUNT:ou/o-…/ou-…)"
+		ok, expected = awsid.IsOUARN(v), ouGrantee
 	}
 	if ok {
 		return nil
